@@ -1,0 +1,1 @@
+"""Pure-Python data layer of the Learning Culture Dashboard (never imports streamlit)."""

@@ -1,0 +1,88 @@
+"""`learning-culture`: the command-line door onto the same data_layer functions the pages use.
+
+It must never import streamlit (a test checks), so it runs on servers without the UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Sequence
+
+from data_layer.config import ENV_VAR, resolve_db_path
+from data_layer.demo import SCALES, generate_demo
+from data_layer.errors import InvalidData, LearningCultureError
+from data_layer.importer import import_folder
+from data_layer.store import Store
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date such as 2026-03-01") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help=f"database file (default: ${ENV_VAR}, else data/learning_culture.duckdb)")
+    parser = argparse.ArgumentParser(
+        prog="learning-culture", description="Learning Culture Dashboard: data commands."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", parents=[common], help="create the database, or upgrade its schema")
+    demo = sub.add_parser("demo", parents=[common], help="fill the database with demo data")
+    demo.add_argument("--scale", choices=sorted(SCALES), default="demo")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--today", type=_iso_date, help="the day the story ends (default: today)")
+    demo.add_argument("--replace", action="store_true", help="overwrite a database that already has data")
+    demo.add_argument("--if-missing", action="store_true",
+                      help="do nothing when the database already has data (used by `make run`)")
+    imp = sub.add_parser("import", parents=[common], help="import the CSV files of a folder (all or nothing)")
+    imp.add_argument("folder")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the process exit code."""
+    args = _parser().parse_args(argv)
+    path = resolve_db_path(args.db)
+    try:
+        with Store(path) as store:
+            if args.command == "init":
+                print(f"Database ready at {path}")
+            elif args.command == "demo":
+                from data_layer.demo import has_data
+
+                if args.if_missing and has_data(store):
+                    print(f"{path} already has data; leaving it as it is.")
+                    return 0
+                started = time.perf_counter()
+                counts = generate_demo(
+                    store, scale=args.scale, seed=args.seed, today=args.today,
+                    replace=args.replace, progress=lambda m: print(f"  {m}", flush=True),
+                )
+                print(f"Demo data ({args.scale}, seed {args.seed}) written to {path} "
+                      f"in {time.perf_counter() - started:.1f} s:")
+                for table, n in counts.items():
+                    print(f"  {table:<18} {n:>12,}")
+            elif args.command == "import":
+                result = import_folder(store, args.folder, progress=lambda m: print(f"  {m}", flush=True))
+                for warning in result.warnings:
+                    print(f"warning: {warning}")
+                print(f"Imported into {path}:")
+                for table, n in result.rows.items():
+                    print(f"  {table:<18} {n:>12,} rows")
+    except InvalidData as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    except LearningCultureError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

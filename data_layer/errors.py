@@ -1,0 +1,58 @@
+"""Our own error types: a page or the CLI shows their message, never a driver traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LearningCultureError(Exception):
+    """Base of every error this project raises on purpose; its message is for people."""
+
+
+class StoreError(LearningCultureError):
+    """The database could not be opened or written."""
+
+
+class DatabaseLocked(StoreError):
+    """Another process holds the database file open for writing."""
+
+
+class QueryError(StoreError):
+    """A read or write failed inside DuckDB."""
+
+
+class MigrationError(StoreError):
+    """A schema migration failed; the database is left at the previous version."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value: where it is and a sentence saying what is allowed."""
+
+    field: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        where.append(f"column {self.field}" if self.file else self.field)
+        return f"{', '.join(where)}: {self.message}"
+
+
+class InvalidData(LearningCultureError):
+    """One or more values were rejected; nothing was written."""
+
+    def __init__(self, problems: list[Problem], summary: str | None = None) -> None:
+        self.problems = problems
+        text = summary or f"{len(problems)} problem(s) found; nothing was written."
+        super().__init__(text)
+
+    def report(self) -> str:
+        """Every problem on its own line, ready for a terminal."""
+        return "\n".join([str(self)] + [f"  {p}" for p in self.problems])

@@ -1,0 +1,77 @@
+"""The global filter of DOMAIN.md, and the SQL that turns it into the member set M."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Cohorts (empty = all), an inclusive date window, team/region/role, and `today`."""
+
+    date_from: dt.date
+    date_to: dt.date
+    today: dt.date = field(default_factory=dt.date.today)
+    cohorts: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.date_from > self.date_to:
+            raise ValueError("The window starts after it ends: 'from' must be on or before 'to'.")
+
+    @property
+    def is_narrowed(self) -> bool:
+        """True when any cohort, team, region or role filter is set."""
+        return bool(self.cohorts or self.teams or self.regions or self.roles)
+
+    def params(self) -> dict[str, Any]:
+        """Named parameters bound by every metric query."""
+        return {
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "today": self.today,
+            "cohorts": list(self.cohorts),
+            "teams": list(self.teams),
+            "regions": list(self.regions),
+            "roles": list(self.roles),
+        }
+
+    @classmethod
+    def last_days(cls, days: int, today: dt.date | None = None, **kw: Any) -> Filter:
+        """The `days` days ending today (inclusive)."""
+        today = today or dt.date.today()
+        return cls(date_from=today - dt.timedelta(days=days - 1), date_to=today, today=today, **kw)
+
+
+# M: people with a membership in a selected cohort (any, if none selected) overlapping
+# the window, matching team/region/role; joined_on is their earliest such membership.
+MEMBERS_CTE = """
+members AS (
+    SELECT m.person_id, min(m.joined_on) AS joined_on
+    FROM memberships m
+    JOIN people p ON p.person_id = m.person_id
+    WHERE (len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], m.cohort_id))
+      AND m.joined_on <= $date_to
+      AND (m.left_on IS NULL OR m.left_on >= $date_from)
+      AND (len($teams::VARCHAR[]) = 0 OR list_contains($teams::VARCHAR[], p.team))
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], p.region))
+      AND (len($roles::VARCHAR[]) = 0 OR list_contains($roles::VARCHAR[], p.role))
+    GROUP BY m.person_id
+)
+"""
+
+# Lessons and plans in scope: all of them with no cohort/team/region/role filter;
+# otherwise those tagged with a selected cohort or written/owned by a member.
+NARROWED = "(len($cohorts::VARCHAR[]) + len($teams::VARCHAR[]) + len($regions::VARCHAR[]) + len($roles::VARCHAR[]) > 0)"
+
+
+def in_scope(cohort_col: str, person_col: str) -> str:
+    """SQL predicate: a lesson/plan row counts under the filter (columns are our own names)."""
+    return (
+        f"(NOT {NARROWED} OR list_contains($cohorts::VARCHAR[], {cohort_col})"
+        f" OR {person_col} IN (SELECT person_id FROM members))"
+    )

@@ -1,0 +1,210 @@
+"""Ordered, named schema migrations, recorded in `schema_migrations`.
+
+Opening a database applies only the migrations it has not recorded, each in its own
+transaction, so a failure leaves the database at the last good version. Never edit a
+migration that has shipped: add a new one.
+
+No foreign keys: DuckDB implements UPDATE as delete + insert, which trips FK checks
+on upserts; referential integrity is checked by the importer and the write functions.
+No primary key on `events`: a 10-million-row ART index costs memory and slows bulk
+loads; event ids are de-duplicated by the importer instead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from data_layer.errors import MigrationError
+from data_layer.vocabulary import BARRIERS, DEFAULT_SECTIONS, DIMENSIONS
+
+if TYPE_CHECKING:
+    from data_layer.store import Store
+
+
+def _seed_reference_rows() -> str:
+    # Literals built from our own constants (not user input), escaped anyway.
+    def q(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    barriers = ",\n".join(f"({q(code)}, {q(label)})" for code, label in BARRIERS.items())
+    dims = ",\n".join(f"({q(code)}, {q(label)})" for code, label in DIMENSIONS.items())
+    sections = ",\n".join(f"({q(sid)}, {q(label)}, NULL)" for sid, label in DEFAULT_SECTIONS.items())
+    return f"""
+    INSERT INTO barrier_codes (code, label) VALUES {barriers};
+    INSERT INTO dimensions (dimension, label) VALUES {dims};
+    INSERT INTO sections (section_id, label, owner_id) VALUES {sections};
+    """
+
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_core_entities",
+        """
+        CREATE TABLE people (
+            person_id  VARCHAR PRIMARY KEY,
+            name       VARCHAR NOT NULL,
+            email      VARCHAR NOT NULL,
+            role       VARCHAR NOT NULL,
+            team       VARCHAR,
+            region     VARCHAR,
+            manager_id VARCHAR
+        );
+        CREATE TABLE cohorts (
+            cohort_id      VARCHAR PRIMARY KEY,
+            name           VARCHAR NOT NULL,
+            program        VARCHAR NOT NULL,
+            start_date     DATE NOT NULL,
+            end_date       DATE,
+            facilitator_id VARCHAR,
+            channel        VARCHAR
+        );
+        CREATE TABLE memberships (
+            cohort_id VARCHAR NOT NULL,
+            person_id VARCHAR NOT NULL,
+            joined_on DATE NOT NULL,
+            left_on   DATE,
+            PRIMARY KEY (cohort_id, person_id)
+        );
+        CREATE TABLE events (
+            event_id    VARCHAR NOT NULL,
+            occurred_at TIMESTAMP NOT NULL,  -- UTC
+            person_id   VARCHAR NOT NULL,
+            verb        VARCHAR NOT NULL,
+            object      VARCHAR,
+            cohort_id   VARCHAR,
+            source      VARCHAR NOT NULL
+        );
+        CREATE TABLE barrier_codes (code VARCHAR PRIMARY KEY, label VARCHAR NOT NULL);
+        CREATE TABLE dimensions (dimension VARCHAR PRIMARY KEY, label VARCHAR NOT NULL);
+        CREATE TABLE assessments (
+            assessment_id VARCHAR PRIMARY KEY,
+            person_id     VARCHAR NOT NULL,
+            taken_at      TIMESTAMP NOT NULL,  -- UTC
+            instrument    VARCHAR NOT NULL,
+            kind          VARCHAR NOT NULL,    -- baseline | follow_up
+            barriers      VARCHAR[] NOT NULL,  -- barrier codes cited
+            barrier_notes VARCHAR
+        );
+        -- One row per dimension so new dimensions need no schema change.
+        CREATE TABLE assessment_scores (
+            assessment_id VARCHAR NOT NULL,
+            dimension     VARCHAR NOT NULL,
+            score         DOUBLE NOT NULL,
+            PRIMARY KEY (assessment_id, dimension)
+        );
+        CREATE TABLE deals (
+            deal_id             VARCHAR PRIMARY KEY,
+            owner_id            VARCHAR NOT NULL,
+            created_on          DATE NOT NULL,
+            closed_on           DATE,
+            status              VARCHAR NOT NULL,  -- open | won | lost
+            amount              DECIMAL(18, 2) NOT NULL,
+            currency            VARCHAR NOT NULL,
+            partner_involvement VARCHAR NOT NULL,  -- none | sourced | influenced
+            partner_name        VARCHAR,
+            segment             VARCHAR
+        );
+        """,
+    ),
+    (
+        "0002_book_of_learning",
+        """
+        CREATE TABLE sections (
+            section_id VARCHAR PRIMARY KEY,
+            label      VARCHAR NOT NULL,
+            owner_id   VARCHAR
+        );
+        CREATE TABLE plans (
+            plan_id       VARCHAR PRIMARY KEY,
+            name          VARCHAR NOT NULL,
+            section       VARCHAR NOT NULL,
+            owner_id      VARCHAR NOT NULL,
+            starts_on     DATE NOT NULL,
+            ends_on       DATE NOT NULL,
+            learning_goal VARCHAR NOT NULL,
+            cohort_id     VARCHAR
+        );
+        CREATE TABLE lessons (
+            lesson_id       VARCHAR PRIMARY KEY,
+            title           VARCHAR NOT NULL,
+            plan_id         VARCHAR,
+            section         VARCHAR NOT NULL,
+            occurred_on     DATE NOT NULL,
+            learning_goal   VARCHAR,
+            what_happened   VARCHAR,
+            outcome         VARCHAR,           -- worked | flopped | mixed | inconclusive
+            lessons         VARCHAR,
+            recommendations VARCHAR,
+            tags            VARCHAR[] NOT NULL,
+            author_id       VARCHAR NOT NULL,
+            cohort_id       VARCHAR,
+            status          VARCHAR NOT NULL,  -- draft | in_review | published
+            created_at      TIMESTAMP NOT NULL,
+            updated_at      TIMESTAMP NOT NULL,
+            published_at    TIMESTAMP
+        );
+        CREATE TABLE actions (
+            action_id   VARCHAR PRIMARY KEY,
+            lesson_id   VARCHAR NOT NULL,
+            description VARCHAR NOT NULL,
+            owner_id    VARCHAR NOT NULL,
+            due_on      DATE NOT NULL,
+            done_on     DATE
+        );
+        """,
+    ),
+    (
+        "0003_users_and_audit",
+        """
+        CREATE TABLE users (
+            email         VARCHAR PRIMARY KEY,
+            name          VARCHAR NOT NULL,
+            role          VARCHAR NOT NULL,   -- viewer | editor | admin
+            password_hash VARCHAR,            -- NULL for single-sign-on accounts
+            disabled      BOOLEAN NOT NULL DEFAULT FALSE,
+            person_id     VARCHAR,
+            created_at    TIMESTAMP NOT NULL
+        );
+        CREATE SEQUENCE audit_seq;
+        CREATE TABLE audit_log (
+            audit_id  BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+            occurred_at TIMESTAMP NOT NULL,
+            actor     VARCHAR NOT NULL,
+            entity    VARCHAR NOT NULL,
+            entity_id VARCHAR,
+            action    VARCHAR NOT NULL,
+            summary   VARCHAR
+        );
+        CREATE TABLE app_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+        """,
+    ),
+    ("0004_reference_rows", _seed_reference_rows()),
+]
+
+
+def apply_migrations(store: Store) -> list[str]:
+    """Apply the migrations the database lacks, in order; return the names applied."""
+    store.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    done = {row[0] for row in store.query("SELECT name FROM schema_migrations")}
+    applied: list[str] = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        try:
+            with store.transaction() as tx:
+                for statement in _split(sql):
+                    tx.execute(statement)
+                tx.execute("INSERT INTO schema_migrations (name) VALUES (?)", [name])
+        except Exception as exc:
+            raise MigrationError(f"Could not upgrade the database (migration {name}).") from exc
+        applied.append(name)
+    return applied
+
+
+def _split(sql: str) -> list[str]:
+    # Our migrations contain no semicolons inside literals except via labels, which
+    # never contain ';' (checked in tests); so a plain split is safe.
+    return [s.strip() for s in sql.split(";") if s.strip()]

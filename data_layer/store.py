@@ -1,0 +1,191 @@
+"""The one owner of the DuckDB connection.
+
+Reads run on a fresh cursor of the shared connection (a DuckDB connection is not
+thread-safe, but each cursor is its own connection to the same database). Writes go
+through `transaction()`, which serialises writers with a lock and commits or rolls
+back as one unit. Driver errors leave this module as our own error types.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from data_layer.errors import DatabaseLocked, QueryError, StoreError
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+_NAMED = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _bind(sql: str, params: Params) -> Params:
+    # DuckDB refuses named parameters a statement does not use; metric queries share
+    # one parameter dict (the filter), so pass each statement only the names it uses.
+    if isinstance(params, Mapping):
+        used = set(_NAMED.findall(sql))
+        return {k: v for k, v in params.items() if k in used}
+    return params
+
+
+def _translate(exc: duckdb.Error, doing: str) -> StoreError:
+    text = str(exc)
+    if "Could not set lock on file" in text or "Conflicting lock" in text:
+        return DatabaseLocked(
+            "The database file is open in another program (is a second dashboard or an "
+            "import running?). Close it and try again."
+        )
+    err = QueryError(f"The database could not {doing}.")
+    err.detail = text  # type: ignore[attr-defined]  # kept for logs, never shown raw
+    return err
+
+
+class Transaction:
+    """What a write function gets: execute statements inside one open transaction."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        self._cur = cursor
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        """Run one statement with bound parameters."""
+        try:
+            self._cur.execute(sql, _bind(sql, params))
+        except duckdb.Error as exc:
+            raise _translate(exc, "save the change") from exc
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each row of parameters."""
+        if not rows:
+            return
+        try:
+            self._cur.executemany(sql, rows)
+        except duckdb.Error as exc:
+            raise _translate(exc, "save the change") from exc
+
+    def query(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """Read inside the transaction (sees its own uncommitted writes)."""
+        try:
+            return self._cur.execute(sql, _bind(sql, params)).fetchall()
+        except duckdb.Error as exc:
+            raise _translate(exc, "read the data") from exc
+
+    def register(self, name: str, frame: Any) -> None:
+        """Expose a DataFrame or Arrow table as a view for bulk INSERT ... SELECT."""
+        self._cur.register(name, frame)
+
+    def unregister(self, name: str) -> None:
+        """Drop a view made by `register`."""
+        self._cur.unregister(name)
+
+
+class Store:
+    """A DuckDB database: `query*` methods read, `transaction()` writes."""
+
+    def __init__(self, path: str | Path = ":memory:", *, migrate: bool = True) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(self.path)
+        except duckdb.Error as exc:
+            raise _translate(exc, f"open {self.path}") from exc
+        self._write_lock = threading.RLock()
+        self._closed = False
+        if migrate:
+            from data_layer.migrations import apply_migrations
+
+            apply_migrations(self)
+
+    # -- reads ---------------------------------------------------------------
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        if self._closed:
+            raise StoreError("The database has been closed.")
+        return self._con.cursor()
+
+    def query(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """All rows of a read, as tuples."""
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, _bind(sql, params)).fetchall()
+        except duckdb.Error as exc:
+            raise _translate(exc, "read the data") from exc
+        finally:
+            cur.close()
+
+    def query_one(self, sql: str, params: Params = None) -> tuple[Any, ...] | None:
+        """The first row of a read, or None."""
+        cur = self._cursor()
+        try:
+            row: tuple[Any, ...] | None = cur.execute(sql, _bind(sql, params)).fetchone()
+            return row
+        except duckdb.Error as exc:
+            raise _translate(exc, "read the data") from exc
+        finally:
+            cur.close()
+
+    def query_value(self, sql: str, params: Params = None) -> Any:
+        """The first column of the first row, or None."""
+        row = self.query_one(sql, params)
+        return None if row is None else row[0]
+
+    def query_df(self, sql: str, params: Params = None) -> pd.DataFrame:
+        """A read as a pandas DataFrame."""
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, _bind(sql, params)).df()
+        except duckdb.Error as exc:
+            raise _translate(exc, "read the data") from exc
+        finally:
+            cur.close()
+
+    # -- writes --------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One writer at a time; everything inside commits together or not at all."""
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield Transaction(cur)
+                    cur.execute("COMMIT")
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+            except duckdb.Error as exc:
+                raise _translate(exc, "save the change") from exc
+            finally:
+                cur.close()
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        """One write statement in its own transaction."""
+        with self.transaction() as tx:
+            tx.execute(sql, params)
+
+    def checkpoint(self) -> None:
+        """Flush the write-ahead log into the database file."""
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                cur.execute("CHECKPOINT")
+            finally:
+                cur.close()
+
+    def close(self) -> None:
+        """Close the connection; later calls raise StoreError."""
+        if not self._closed:
+            self._closed = True
+            self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
