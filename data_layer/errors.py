@@ -41,8 +41,10 @@ class Problem:
             where.append(self.file)
         if self.line is not None:
             where.append(f"line {self.line}")
-        where.append(f"column {self.field}" if self.file else self.field)
-        return f"{', '.join(where)}: {self.message}"
+        if self.field not in ("(file)", "(row)"):
+            where.append(f"column {self.field}" if self.file else self.field)
+        shown = f" (value {self.value!r})" if self.value not in (None, "") and self.file else ""
+        return f"{', '.join(where)}: {self.message}{shown}"
 
 
 class InvalidData(LearningCultureError):

@@ -101,7 +101,11 @@ class Store:
         if migrate:
             from data_layer.migrations import apply_migrations
 
-            apply_migrations(self)
+            try:
+                apply_migrations(self)
+            except BaseException:
+                self.close()  # release the file so it can be reopened
+                raise
 
     # -- reads ---------------------------------------------------------------
     def _cursor(self) -> duckdb.DuckDBPyConnection:

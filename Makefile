@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine with python3 and make:
+#   make run   - install, create the demo database if there is none, start the dashboard
+#   make test  - install with test extras, run ruff, mypy and the whole pytest suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+DB     ?= $(or $(LEARNING_CULTURE_DB),data/learning_culture.duckdb)
+
+.PHONY: run test lint typecheck pytest demo-enterprise clean
+
+$(BIN)/python:
+	$(PYTHON) scripts/make_venv.py $(VENV)
+
+$(VENV)/.installed-run: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/learning-culture demo --if-missing --db "$(DB)"
+	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.address localhost -- --db "$(DB)"
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy data_layer dashboard
+
+pytest: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+demo-enterprise: $(VENV)/.installed-run
+	$(BIN)/learning-culture demo --scale enterprise --db data/enterprise.duckdb --replace
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/artifacts

@@ -1,0 +1,1 @@
+"""Everything Streamlit-specific: the store resource, cached loaders, formatting, widgets."""

@@ -1,0 +1,61 @@
+"""Shared fixtures: fresh stores, the hand-made dataset, a demo database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from data_layer.demo import generate_demo
+from data_layer.importer import import_folder
+from data_layer.store import Store
+
+DATA = Path(__file__).parent / "data"
+SMALL = DATA / "small"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+# The day the demo database used by the app tests ends; the app gets it as its "today".
+DEMO_TODAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    """A fresh, migrated in-memory database."""
+    s = Store(":memory:")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def small_store(store: Store) -> Store:
+    """The hand-made dataset of tests/data/small imported into a fresh database."""
+    import_folder(store, SMALL)
+    return store
+
+
+@pytest.fixture
+def small_folder(tmp_path: Path) -> Path:
+    """A writable copy of the hand-made CSV folder (for tests that break a file)."""
+    target = tmp_path / "small"
+    shutil.copytree(SMALL, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo-scale database file on disk, made once per test session."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    with Store(path) as s:
+        generate_demo(s, scale="demo", seed=7, today=DEMO_TODAY)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-made dataset as a database file on disk."""
+    path = tmp_path_factory.mktemp("small") / "small.duckdb"
+    with Store(path) as s:
+        import_folder(s, SMALL)
+    return path

@@ -1,0 +1,82 @@
+"""The `learning-culture` command: init, demo and import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from data_layer.cli import main
+from data_layer.store import Store
+
+SMALL = Path(__file__).parent / "data" / "small"
+
+
+def test_init_creates_a_migrated_database_at_the_env_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "env.duckdb"
+    monkeypatch.setenv("LEARNING_CULTURE_DB", str(target))
+    assert main(["init"]) == 0
+    assert f"Database ready at {target}" in capsys.readouterr().out
+    with Store(target) as s:
+        assert s.query_value("SELECT count(*) FROM schema_migrations") >= 4
+
+
+def test_db_flag_wins_over_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEARNING_CULTURE_DB", str(tmp_path / "env.duckdb"))
+    assert main(["init", "--db", str(tmp_path / "flag.duckdb")]) == 0
+    assert (tmp_path / "flag.duckdb").exists() and not (tmp_path / "env.duckdb").exists()
+
+
+def test_demo_writes_once_then_refuses_or_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "d.duckdb")
+    assert main(["demo", "--db", db, "--today", "2026-11-22"]) == 0
+    assert "people" in capsys.readouterr().out
+    assert main(["demo", "--db", db]) == 1
+    assert "--replace" in capsys.readouterr().err
+    assert main(["demo", "--db", db, "--if-missing"]) == 0
+    assert "leaving it as it is" in capsys.readouterr().out
+
+
+def test_import_prints_counts_and_a_second_import_changes_nothing(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "i.duckdb")
+    assert main(["import", str(SMALL), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "deals" in out and "9 rows" in out
+    assert main(["import", str(SMALL), "--db", db]) == 0
+    with Store(db) as s:
+        assert s.query_value("SELECT count(*) FROM deals") == 9
+
+
+def test_import_of_bad_rows_prints_each_and_exits_non_zero(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "deals.csv").write_text(
+        "deal_id,owner_id,created_on,closed_on,status,amount\n"
+        "d1,p1,2026-01-01,2026-02-01,won,-3\n"
+        "d2,p1,2026-01-01,,lost,10\n")
+    db = str(tmp_path / "b.duckdb")
+    assert main(["import", str(folder), "--db", db]) == 1
+    err = capsys.readouterr().err
+    assert "deals.csv, line 2, column amount: must not be negative" in err
+    assert "deals.csv, line 3, column closed_on: a lost deal needs the date it closed" in err
+    with Store(db) as s:
+        assert s.query_value("SELECT count(*) FROM deals") == 0
+
+
+def test_the_console_script_runs_without_streamlit_loaded(tmp_path: Path) -> None:
+    code = ("import sys; from data_layer.cli import main; rc = main(['init', '--db', sys.argv[1]]); "
+            "assert 'streamlit' not in sys.modules; raise SystemExit(rc)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "x.duckdb")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def test_bad_dates_on_the_command_line_get_a_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["demo", "--today", "22/11/2026"])
+    assert caught.value.code == 2
+    assert "'22/11/2026' is not an ISO date such as 2026-03-01" in capsys.readouterr().err

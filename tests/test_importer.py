@@ -1,0 +1,111 @@
+"""Importing a folder of DOMAIN.md CSVs: validated row by row, written all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from data_layer.errors import InvalidData
+from data_layer.importer import SPECS, import_folder
+from data_layer.store import Store
+
+TABLES = [spec.table for spec in SPECS] + ["assessment_scores"]
+
+
+def _dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    return {t: store.query(f"SELECT * FROM {t} ORDER BY ALL") for t in TABLES}  # noqa: S608 - our table names
+
+
+def test_the_small_folder_imports_every_file(store: Store) -> None:
+    result = import_folder(store, Path(__file__).parent / "data" / "small")
+    assert result.rows == {"people": 6, "cohorts": 2, "memberships": 6, "events": 6, "assessments": 4,
+                           "deals": 9, "plans": 2, "lessons": 5, "actions": 3}
+    assert store.query_value("SELECT count(*) FROM assessment_scores") == 16
+    assert store.query("SELECT barriers FROM assessments WHERE assessment_id = 'a1'") == [
+        (["no_time", "dont_know_partners"],)]
+    # +02:00 offset converted to UTC.
+    assert str(store.query_value("SELECT occurred_at FROM events WHERE event_id = 'e6'")) == "2026-04-01 06:30:00"
+    assert store.query_value("SELECT tags FROM lessons WHERE lesson_id = 'l1'") == ["email", "co-branding"]
+
+
+def test_reimporting_the_same_files_changes_nothing(store: Store, small_folder: Path) -> None:
+    import_folder(store, small_folder)
+    before = _dump(store)
+    import_folder(store, small_folder)
+    assert _dump(store) == before
+
+
+def test_a_changed_row_is_updated_in_place(store: Store, small_folder: Path) -> None:
+    import_folder(store, small_folder)
+    deals = small_folder / "deals.csv"
+    deals.write_text(deals.read_text().replace("d6,p4,2026-04-01,,open,8000", "d6,p4,2026-04-01,2026-05-02,won,8500"))
+    import_folder(store, small_folder)
+    assert store.query("SELECT status, amount FROM deals WHERE deal_id = 'd6'") == [("won", 8500)]
+    assert store.query_value("SELECT count(*) FROM deals") == 9
+
+
+def test_bad_rows_are_each_reported_with_file_line_and_column_and_nothing_is_written(
+    store: Store, small_folder: Path
+) -> None:
+    deals = small_folder / "deals.csv"
+    lines = deals.read_text().splitlines()
+    lines[2] = lines[2].replace("lost", "maybe")          # line 3: bad status
+    lines[4] = lines[4].replace("2026-02-28", "28/02/2026")  # line 5: bad date
+    deals.write_text("\n".join(lines) + "\n")
+    activity = small_folder / "activity.csv"
+    activity.write_text(activity.read_text() + "e7,2026-04-02T10:00:00Z,p4,liked,,c2,slack\n")
+    with pytest.raises(InvalidData) as caught:
+        import_folder(store, small_folder)
+    found = {(p.file, p.line, p.field) for p in caught.value.problems}
+    assert found == {("deals.csv", 3, "status"), ("deals.csv", 5, "closed_on"), ("activity.csv", 8, "verb")}
+    assert "nothing was imported" in str(caught.value)
+    assert all(count == [] for count in _dump(store).values())
+
+
+def test_one_bad_row_in_the_last_file_leaves_an_existing_database_unchanged(store: Store, small_folder: Path) -> None:
+    import_folder(store, small_folder)
+    before = _dump(store)
+    (small_folder / "people.csv").write_text(
+        (small_folder / "people.csv").read_text().replace("Ana Silva", "Ana Souza"))
+    actions = small_folder / "actions.csv"
+    actions.write_text(actions.read_text() + "ac4,l1,,p5,2026-04-15,\n")  # empty description
+    with pytest.raises(InvalidData) as caught:
+        import_folder(store, small_folder)
+    assert [(p.file, p.line, p.field, p.message) for p in caught.value.problems] == [
+        ("actions.csv", 5, "description", "is required")]
+    assert _dump(store) == before
+
+
+def test_file_level_problems_are_clear_sentences(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text("person_id,name,role\np1,Ana,AE\n")
+    (tmp_path / "cohorts.csv").write_bytes(b"cohort_id,name\n\xff\xfe bad bytes\n")
+    (tmp_path / "deals.csv").write_text("")
+    with pytest.raises(InvalidData) as caught:
+        import_folder(store, tmp_path)
+    text = [str(p) for p in caught.value.problems]
+    assert "people.csv, line 1, column email: required column is missing" in text
+    assert any(t.startswith("cohorts.csv: is not UTF-8 text") for t in text)
+    assert "deals.csv: is empty; it needs a header row" in text
+
+
+def test_duplicate_ids_in_a_file_are_rejected(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text(
+        "person_id,name,email,role\np1,Ana,ana@example.com,AE\np1,Ann,ann@example.com,AE\n")
+    with pytest.raises(InvalidData) as caught:
+        import_folder(store, tmp_path)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field, problem.message) == (3, "person_id", "duplicate id; already on line 2")
+
+
+def test_unknown_columns_are_ignored_with_a_warning(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text("person_id,name,email,role,shoe_size\np1,Ana,ana@example.com,AE,38\n")
+    result = import_folder(store, tmp_path)
+    assert result.warnings == ["people.csv: ignored unknown column(s) shoe_size"]
+    assert store.query_value("SELECT name FROM people") == "Ana"
+
+
+def test_a_folder_without_known_files_is_refused(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(InvalidData, match="No files to import"):
+        import_folder(store, tmp_path)
