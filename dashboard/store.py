@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
-import sys
-
 import streamlit as st
 
-from data_layer.config import resolve_db_path
+from dashboard.settings import db_path
 from data_layer.store import Store
-
-
-def _db_argument() -> str | None:
-    # `streamlit run streamlit_app.py -- --db PATH` passes --db through to the script.
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--db")
-    known, _ = parser.parse_known_args(sys.argv[1:])
-    return known.db
 
 
 @st.cache_resource(show_spinner=False)
@@ -26,4 +15,4 @@ def _open(path: str) -> Store:
 
 def get_store() -> Store:
     """The shared Store for the configured database path (opened and migrated once)."""
-    return _open(str(resolve_db_path(_db_argument())))
+    return _open(str(db_path()))

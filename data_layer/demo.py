@@ -25,7 +25,7 @@ import pandas as pd
 from data_layer import demo_text as txt
 from data_layer.errors import StoreError
 from data_layer.store import Store, Transaction
-from data_layer.vocabulary import BARRIERS, DEFAULT_SECTIONS, DIMENSIONS, VERBS
+from data_layer.vocabulary import BARRIERS, DEFAULT_SECTIONS, DIMENSIONS, OUTCOMES, VERBS
 
 DAY = 86_400
 SPAN_DAYS = 548  # 18 months of history up to `today`
@@ -62,6 +62,18 @@ DATA_TABLES = (
 Progress = Callable[[str], None]
 
 
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _list(values: list[str]) -> str:
+    return "[" + ", ".join(_lit(v) for v in values) + "]"
+
+
+def _map(entries: dict[str, str]) -> str:
+    return "MAP {" + ", ".join(f"{_lit(k)}: {v}" for k, v in entries.items()) + "}"
+
+
 def _epoch(day: dt.date) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
@@ -92,7 +104,7 @@ def generate_demo(
     started = time.perf_counter()
     with store.transaction() as tx:
         for table in DATA_TABLES:
-            tx.execute(f"DELETE FROM {table}")  # table names from our constant list
+            tx.execute(f"DELETE FROM {table}")  # noqa: S608 - table names from DATA_TABLES
         gen.write_all(tx)
         tx.execute("UPDATE sections SET owner_id = NULL")
         gen.write_section_owners(tx)
@@ -101,7 +113,7 @@ def generate_demo(
             tx.execute("INSERT OR REPLACE INTO app_meta (key, value) VALUES (?, ?)", [key, value])
     store.checkpoint()
     say(f"done in {time.perf_counter() - started:.1f} s")
-    counts = {t: int(store.query_value(f"SELECT count(*) FROM {t}")) for t in DATA_TABLES}
+    counts = {t: int(store.query_value(f"SELECT count(*) FROM {t}")) for t in DATA_TABLES}  # noqa: S608
     return counts
 
 
@@ -449,8 +461,8 @@ class _Generator:
         assessments, scores, barriers, events = self.assessments_and_events(mem)
         deals = self.deals(mem)
         plans, lessons, actions = self.plans_lessons_actions()
-        lists = {
-            "first_names": None, "roles": list(txt.ROLES), "teams": list(txt.TEAMS),
+        lists: dict[str, list[str]] = {
+            "roles": list(txt.ROLES), "teams": list(txt.TEAMS),
             "regions": list(txt.REGIONS), "programs": list(txt.PROGRAMS),
             "cohort_names": list(txt.COHORT_NAMES), "verbs": list(VERBS),
             "sources": ["app", "lms", "crm", "slack", "slack", "app"],
@@ -459,20 +471,18 @@ class _Generator:
             "tools": list(txt.TOOLS), "tutorials": list(txt.TUTORIALS), "resources": list(txt.RESOURCES),
             "partners": list(txt.PARTNERS), "segments": list(txt.SEGMENTS),
             "statuses": ["open", "won", "lost"], "involvements": ["none", "sourced", "influenced"],
-            "outcomes": ["worked", "flopped", "mixed", "inconclusive"],
-            "lesson_statuses": ["draft", "in_review", "published"],
+            "outcomes": list(OUTCOMES), "lesson_statuses": ["draft", "in_review", "published"],
             "plan_kinds": list(txt.PLAN_KINDS), "actions_text": list(txt.ACTION_TEXT),
-            "what": [txt.WHAT_HAPPENED[o] for o in ("worked", "flopped", "mixed", "inconclusive")],
-            "lessons_text": [txt.LESSONS_TEXT[o] for o in ("worked", "flopped", "mixed", "inconclusive")],
-            "recs": [txt.RECOMMENDATIONS[o] for o in ("worked", "flopped", "mixed", "inconclusive")],
+            "what": [txt.WHAT_HAPPENED[o] for o in OUTCOMES],
+            "lessons_text": [txt.LESSONS_TEXT[o] for o in OUTCOMES],
+            "recs": [txt.RECOMMENDATIONS[o] for o in OUTCOMES],
         }
-        del lists["first_names"]
+        # Lookup macros built from our own word lists (no user input), quoted by _lit.
         for name, values in lists.items():
-            tx.execute(f"CREATE OR REPLACE TEMP MACRO {name}(i) AS list_extract($values, i + 1)".replace(
-                "$values", "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"))
-        goal_map = "MAP {" + ", ".join(f"'{k}': '{v.replace(chr(39), chr(39) * 2)}'" for k, v in txt.SECTION_GOALS.items()) + "}"
-        tags_map = "MAP {" + ", ".join(f"'{k}': {list(v)}" for k, v in txt.SECTION_TAGS.items()) + "}"
-        label_map = "MAP {" + ", ".join(f"'{k}': '{v.replace(chr(39), chr(39) * 2)}'" for k, v in DEFAULT_SECTIONS.items()) + "}"
+            tx.execute(f"CREATE OR REPLACE TEMP MACRO {name}(i) AS list_extract({_list(values)}, i + 1)")
+        goal_map = _map({k: _lit(v) for k, v in txt.SECTION_GOALS.items()})
+        tags_map = _map({k: _list(list(v)) for k, v in txt.SECTION_TAGS.items()})
+        label_map = _map({k: _lit(v) for k, v in DEFAULT_SECTIONS.items()})
         tx.execute(f"CREATE OR REPLACE TEMP MACRO section_goal(s) AS {goal_map}[s]")
         tx.execute(f"CREATE OR REPLACE TEMP MACRO section_tags(s) AS {tags_map}[s]")
         tx.execute(f"CREATE OR REPLACE TEMP MACRO section_label(s) AS {label_map}[s]")

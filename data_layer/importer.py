@@ -198,9 +198,9 @@ def _upsert(tx: Transaction, spec: FileSpec, models: list[BaseModel]) -> None:
     tx.register("incoming", frame)
     try:
         # Identifiers come from SPECS (our constants), values only through the view.
-        tx.execute(f"DELETE FROM {spec.table} t USING incoming i WHERE {match}")
+        tx.execute(f"DELETE FROM {spec.table} t USING incoming i WHERE {match}")  # noqa: S608 - composes our own SQL constants; values are bound
         cols = ", ".join(spec.columns)
-        tx.execute(f"INSERT INTO {spec.table} ({cols}) SELECT {cols} FROM incoming")
+        tx.execute(f"INSERT INTO {spec.table} ({cols}) SELECT {cols} FROM incoming")  # noqa: S608 - composes our own SQL constants; values are bound
         if spec.model is Assessment:
             scores = pd.DataFrame(
                 [(m.assessment_id, dim, score) for m in models  # type: ignore[attr-defined]

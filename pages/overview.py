@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from dashboard.formatting import deal_rate_caption, percent, rate_text
 from dashboard.loaders import has_any_data, overview_numbers
+from dashboard.settings import app_today
 from data_layer.filters import Filter
 
 st.title("Overview")
@@ -19,7 +18,7 @@ if not has_any_data():
     )
     st.stop()
 
-filt = Filter.last_days(90, today=dt.date.today())
+filt = Filter.last_days(90, today=app_today())
 st.caption(f"All cohorts · last 90 days ({filt.date_from:%d %b %Y} – {filt.date_to:%d %b %Y})")
 
 kpi = overview_numbers(filt)

@@ -59,3 +59,14 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store(path) as s:
         import_folder(s, SMALL)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches() -> Iterator[None]:
+    """Streamlit caches live across AppTest runs in one process: start each test clean."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()  # closes nothing by itself, but drops our Store handles
