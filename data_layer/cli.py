@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -14,7 +15,9 @@ from collections.abc import Sequence
 from data_layer.config import ENV_VAR, resolve_db_path
 from data_layer.demo import SCALES, generate_demo
 from data_layer.errors import InvalidData, LearningCultureError
+from data_layer.filters import Filter
 from data_layer.importer import import_folder
+from data_layer.report import build_report, render_markdown
 from data_layer.store import Store
 
 
@@ -42,7 +45,29 @@ def _parser() -> argparse.ArgumentParser:
                       help="do nothing when the database already has data (used by `make run`)")
     imp = sub.add_parser("import", parents=[common], help="import the CSV files of a folder (all or nothing)")
     imp.add_argument("folder")
+    rep = sub.add_parser("report", parents=[common], help="every metric for one filter")
+    fmt = rep.add_mutually_exclusive_group()
+    fmt.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (default)")
+    fmt.add_argument("--markdown", dest="format", action="store_const", const="markdown",
+                     help="a digest to paste into a chat channel")
+    rep.add_argument("--from", dest="date_from", type=_iso_date, help="window start (default: 90 days before --to)")
+    rep.add_argument("--to", dest="date_to", type=_iso_date, help="window end, inclusive (default: --today)")
+    rep.add_argument("--today", type=_iso_date, help="the day treated as today (default: the real date)")
+    rep.add_argument("--cohort", action="append", default=[], help="a cohort id; repeat for several")
+    rep.add_argument("--team", action="append", default=[])
+    rep.add_argument("--region", action="append", default=[])
+    rep.add_argument("--role", action="append", default=[])
     return parser
+
+
+def _report_filter(args: argparse.Namespace) -> Filter:
+    today = args.today or dt.date.today()
+    date_to = args.date_to or today
+    date_from = args.date_from or (date_to - dt.timedelta(days=89))
+    if date_from > date_to:
+        raise InvalidData([], "--from must be on or before --to.")
+    return Filter(date_from=date_from, date_to=date_to, today=today, cohorts=tuple(args.cohort),
+                  teams=tuple(args.team), regions=tuple(args.region), roles=tuple(args.role))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,6 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"in {time.perf_counter() - started:.1f} s:")
                 for table, n in counts.items():
                     print(f"  {table:<18} {n:>12,}")
+            elif args.command == "report":
+                filt = _report_filter(args)
+                report = build_report(store, filt)
+                if args.format == "markdown":
+                    sys.stdout.write(render_markdown(report, filt))
+                else:
+                    print(json.dumps(report, indent=2, default=str))
             elif args.command == "import":
                 result = import_folder(store, args.folder, progress=lambda m: print(f"  {m}", flush=True))
                 for warning in result.warnings:

@@ -267,19 +267,19 @@ class _Generator:
         intro = rng.random(m) < 0.85
         intro_ts = joined + rng.integers(3600, 7 * DAY, m)
         intro &= intro_ts <= np.minimum(stop, self.t_end)
-        # Outreach after every baseline: most within a day, some wait days, a few never.
+        # Outreach after every assessment: most within a day, some wait days, a few never.
         b_ts = base_ts[base_members]
-        u = rng.random(len(base_members))
+        u = rng.random(na)
         delay_h = np.where(u < 0.72, rng.uniform(0.5, 23.5, len(u)),
                    np.where(u < 0.84, rng.uniform(24.5, 72, len(u)),
                    np.where(u < 0.96, rng.uniform(72, 24 * 9, len(u)), np.inf)))
         reached = np.isfinite(delay_h)
-        out_ts = b_ts + np.where(reached, delay_h, 0) * 3600
+        out_ts = a_ts + np.where(reached, delay_h, 0) * 3600
         reached &= out_ts <= self.t_end
         fixed = [
             (np.arange(m), invited_ts, VERBS.index("invited"), 0),
             (base_members, b_ts, VERBS.index("assessed"), 1),
-            (base_members[reached], out_ts[reached].astype(np.int64), VERBS.index("outreach_received"), 2),
+            (a_member[reached], out_ts[reached].astype(np.int64), VERBS.index("outreach_received"), 2),
             (np.flatnonzero(intro), intro_ts[intro], VERBS.index("introduced"), 3),
         ]
         f_member = np.concatenate([f[0] for f in fixed])
@@ -365,7 +365,7 @@ class _Generator:
         involved = rng.random(nd) < p_partner
         sourced = rng.random(nd) < 0.4
         involvement = np.where(involved, np.where(sourced, 1, 2), 0)  # 0 none, 1 sourced, 2 influenced
-        p_win = np.choose(involvement, [0.22, 0.40, 0.33]) + np.where(after, 0.04, 0.0)
+        p_win = np.choose(involvement, [0.22, 0.40, 0.33]) + np.where(after, 0.06, 0.0)
         won = rng.random(nd) < p_win
         cycle = np.where(involved, rng.gamma(4.0, 12.0, nd), rng.gamma(4.0, 18.0, nd)).astype(np.int64) + 7
         closed = created + cycle * DAY

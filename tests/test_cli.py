@@ -45,10 +45,10 @@ def test_import_prints_counts_and_a_second_import_changes_nothing(tmp_path: Path
     db = str(tmp_path / "i.duckdb")
     assert main(["import", str(SMALL), "--db", db]) == 0
     out = capsys.readouterr().out
-    assert "deals" in out and "9 rows" in out
+    assert "deals" in out and "12 rows" in out
     assert main(["import", str(SMALL), "--db", db]) == 0
     with Store(db) as s:
-        assert s.query_value("SELECT count(*) FROM deals") == 9
+        assert s.query_value("SELECT count(*) FROM deals") == 12
 
 
 def test_import_of_bad_rows_prints_each_and_exits_non_zero(tmp_path: Path,

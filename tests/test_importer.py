@@ -19,9 +19,9 @@ def _dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
 
 def test_the_small_folder_imports_every_file(store: Store) -> None:
     result = import_folder(store, Path(__file__).parent / "data" / "small")
-    assert result.rows == {"people": 6, "cohorts": 2, "memberships": 6, "events": 6, "assessments": 4,
-                           "deals": 9, "plans": 2, "lessons": 5, "actions": 3}
-    assert store.query_value("SELECT count(*) FROM assessment_scores") == 16
+    assert result.rows == {"people": 6, "cohorts": 2, "memberships": 6, "events": 18, "assessments": 6,
+                           "deals": 12, "plans": 5, "lessons": 5, "actions": 5}
+    assert store.query_value("SELECT count(*) FROM assessment_scores") == 24
     assert store.query("SELECT barriers FROM assessments WHERE assessment_id = 'a1'") == [
         (["no_time", "dont_know_partners"],)]
     # +02:00 offset converted to UTC.
@@ -42,7 +42,7 @@ def test_a_changed_row_is_updated_in_place(store: Store, small_folder: Path) -> 
     deals.write_text(deals.read_text().replace("d6,p4,2026-04-01,,open,8000", "d6,p4,2026-04-01,2026-05-02,won,8500"))
     import_folder(store, small_folder)
     assert store.query("SELECT status, amount FROM deals WHERE deal_id = 'd6'") == [("won", 8500)]
-    assert store.query_value("SELECT count(*) FROM deals") == 9
+    assert store.query_value("SELECT count(*) FROM deals") == 12
 
 
 def test_bad_rows_are_each_reported_with_file_line_and_column_and_nothing_is_written(
@@ -54,11 +54,11 @@ def test_bad_rows_are_each_reported_with_file_line_and_column_and_nothing_is_wri
     lines[4] = lines[4].replace("2026-02-28", "28/02/2026")  # line 5: bad date
     deals.write_text("\n".join(lines) + "\n")
     activity = small_folder / "activity.csv"
-    activity.write_text(activity.read_text() + "e7,2026-04-02T10:00:00Z,p4,liked,,c2,slack\n")
+    activity.write_text(activity.read_text() + "e99,2026-04-02T10:00:00Z,p4,liked,,c2,slack\n")
     with pytest.raises(InvalidData) as caught:
         import_folder(store, small_folder)
     found = {(p.file, p.line, p.field) for p in caught.value.problems}
-    assert found == {("deals.csv", 3, "status"), ("deals.csv", 5, "closed_on"), ("activity.csv", 8, "verb")}
+    assert found == {("deals.csv", 3, "status"), ("deals.csv", 5, "closed_on"), ("activity.csv", 20, "verb")}
     assert "nothing was imported" in str(caught.value)
     assert all(count == [] for count in _dump(store).values())
 
@@ -69,11 +69,11 @@ def test_one_bad_row_in_the_last_file_leaves_an_existing_database_unchanged(stor
     (small_folder / "people.csv").write_text(
         (small_folder / "people.csv").read_text().replace("Ana Silva", "Ana Souza"))
     actions = small_folder / "actions.csv"
-    actions.write_text(actions.read_text() + "ac4,l1,,p5,2026-04-15,\n")  # empty description
+    actions.write_text(actions.read_text() + "ac9,l1,,p5,2026-04-15,\n")  # empty description
     with pytest.raises(InvalidData) as caught:
         import_folder(store, small_folder)
     assert [(p.file, p.line, p.field, p.message) for p in caught.value.problems] == [
-        ("actions.csv", 5, "description", "is required")]
+        ("actions.csv", 7, "description", "is required")]
     assert _dump(store) == before
 
 
