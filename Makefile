@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 DB     ?= $(or $(LEARNING_CULTURE_DB),data/learning_culture.duckdb)
 
-.PHONY: run test lint typecheck pytest demo-enterprise clean
+.PHONY: run test lint typecheck pytest screenshots demo-enterprise clean
 
 $(BIN)/python:
 	$(PYTHON) scripts/make_venv.py $(VENV)
@@ -34,6 +34,10 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q tests/test_browser_filter.py -k every_page
+	mkdir -p docs/screenshots && cp tests/artifacts/screenshots/*.png docs/screenshots/
 
 demo-enterprise: $(VENV)/.installed-run
 	$(BIN)/learning-culture demo --scale enterprise --db data/enterprise.duckdb --replace

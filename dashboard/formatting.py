@@ -1,6 +1,9 @@
-"""How numbers read on a page: rates as %, zero denominators as 'no data'."""
+"""How numbers read on a page: rates as %, zero denominators as 'no data', changes with units."""
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 from data_layer.stats import DealRate, Rate
 
@@ -9,7 +12,7 @@ NO_DATA = "no data"
 
 def percent(value: float | None, digits: int = 0) -> str:
     """0.4567 -> '46%'; None -> 'no data' (never a misleading 0)."""
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return NO_DATA
     return f"{value * 100:.{digits}f}%"
 
@@ -17,6 +20,18 @@ def percent(value: float | None, digits: int = 0) -> str:
 def rate_text(rate: Rate) -> str:
     """A rate as a percentage, or 'no data' when its denominator is zero."""
     return percent(rate.value)
+
+
+def number(value: float | None, digits: int = 0, unit: str = "") -> str:
+    """A plain number with thousands separators, or 'no data'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NO_DATA
+    return f"{value:,.{digits}f}{unit}"
+
+
+def money(value: float | None) -> str:
+    """An amount in the deals' currency (the demo uses USD)."""
+    return NO_DATA if value is None else f"${value:,.0f}"
 
 
 def deal_rate_caption(rate: DealRate) -> str:
@@ -27,3 +42,37 @@ def deal_rate_caption(rate: DealRate) -> str:
         return f"too few deals (n = {rate.n})"
     low, high = rate.ci or (0.0, 0.0)
     return f"n = {rate.n:,}; 95% interval {percent(low)}–{percent(high)}"
+
+
+def value_of(result: Any) -> float | None:
+    """The plain number behind a metric result (a Rate's value, an int, a float or None)."""
+    if isinstance(result, Rate):
+        return result.value
+    if result is None:
+        return None
+    return float(result)
+
+
+def display(result: Any, kind: str) -> str:
+    """A metric result as its tile reads."""
+    value = value_of(result)
+    if kind in ("rate", "deal_rate"):
+        return percent(value)
+    if kind == "points":
+        return number(value, 1, " pts")
+    return number(value)
+
+
+def change(current: Any, previous: Any, kind: str) -> str | None:
+    """The change against the previous window, in points for rates; None when either is missing."""
+    now, before = value_of(current), value_of(previous)
+    if now is None or before is None:
+        return None
+    diff = now - before
+    if abs(diff) < 1e-12:
+        diff = 0.0  # avoid "-0.0"
+    if kind in ("rate", "deal_rate"):
+        return f"{diff * 100:+.1f} pp"
+    if kind == "points":
+        return f"{diff:+.1f} pts"
+    return f"{diff:+,.0f}"

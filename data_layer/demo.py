@@ -48,7 +48,7 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "demo": Scale(people=300, cohorts=12, events=24_000, assessments=420, deals=2_600,
-                  plans=48, lessons=40, actions=70),
+                  plans=110, lessons=95, actions=170),
     "enterprise": Scale(people=20_000, cohorts=1_000, events=10_000_000, assessments=200_000,
                         deals=1_000_000, plans=20_000, lessons=50_000, actions=100_000),
 }

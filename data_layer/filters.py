@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -73,3 +73,43 @@ def in_scope(cohort_col: str, person_col: str) -> str:
     """SQL predicate: a lesson/plan row counts under the filter (columns are our own names)."""
     narrowed_and_tagged = f"(NOT {NARROWED} OR list_contains($cohorts::VARCHAR[], {cohort_col})"
     return narrowed_and_tagged + f" OR {person_col} IN (SELECT person_id FROM members))"  # noqa: S608
+
+
+PRESETS: dict[str, str] = {
+    "last_30": "Last 30 days",
+    "last_90": "Last 90 days",
+    "qtd": "Quarter to date",
+    "ytd": "Year to date",
+    "program": "Program to date",
+    "custom": "Custom",
+}
+DEFAULT_PRESET = "last_90"
+
+
+def preset_window(
+    preset: str,
+    today: dt.date,
+    program_start: dt.date | None = None,
+    custom: tuple[dt.date, dt.date] | None = None,
+) -> tuple[dt.date, dt.date]:
+    """The inclusive [from, to] of a date preset; unknown presets fall back to the last 90 days."""
+    if preset == "last_30":
+        return today - dt.timedelta(days=29), today
+    if preset == "qtd":
+        return dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+    if preset == "ytd":
+        return dt.date(today.year, 1, 1), today
+    if preset == "program":
+        start = program_start if program_start is not None and program_start <= today else today
+        return start, today
+    if preset == "custom" and custom is not None:
+        low, high = custom
+        return (low, high) if low <= high else (high, low)
+    return today - dt.timedelta(days=89), today
+
+
+def previous_window(filt: Filter) -> Filter:
+    """The window of equal length just before `filt`'s (for KPI changes and trends)."""
+    length = (filt.date_to - filt.date_from).days + 1
+    return replace(filt, date_from=filt.date_from - dt.timedelta(days=length),
+                   date_to=filt.date_from - dt.timedelta(days=1))

@@ -1,37 +1,29 @@
-"""Overview: the headline numbers of the learning programs."""
+"""Overview: the headline numbers of the learning programs, each against the previous window."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.formatting import deal_rate_caption, percent, rate_text
-from dashboard.loaders import has_any_data, overview_numbers
-from dashboard.settings import app_today
-from data_layer.filters import Filter
+from dashboard.components import kpi_tile, no_data_guard
+from dashboard.definitions import OVERVIEW_KPIS
+from dashboard.filter_bar import describe, filter_bar
+from dashboard.loaders import cohort_choices, has_any_data, history
 
 st.title("Overview")
+no_data_guard(has_any_data())
+filt = filter_bar("overview")
+names = dict(zip(cohort_choices()["cohort_id"], cohort_choices()["name"], strict=True))
+st.caption(describe(filt, names))
 
-if not has_any_data():
-    st.info(
-        "No cohort data yet. Load the demo with `learning-culture demo`, "
-        "or import your files with `learning-culture import FOLDER`."
-    )
-    st.stop()
-
-filt = Filter.last_days(90, today=app_today())
-st.caption(f"All cohorts · last 90 days ({filt.date_from:%d %b %Y} – {filt.date_to:%d %b %Y})")
-
-kpi = overview_numbers(filt)
-cols = st.columns(5)
-cols[0].metric("Members", f"{kpi.members:,}", border=True,
-               help="People with a membership in a cohort overlapping the window.")
-cols[1].metric("Assessed", rate_text(kpi.assessed_rate), border=True,
-               help="Members with a readiness assessment taken on or before the end of the window.")
-cols[2].metric("Win rate with partner", percent(kpi.win_rate_partner.value), border=True,
-               help="Won / closed deals with a partner sourcing or influencing them, closed in the window.")
-cols[2].caption(deal_rate_caption(kpi.win_rate_partner))
-cols[3].metric("Win rate without partner", percent(kpi.win_rate_no_partner.value), border=True,
-               help="Won / closed deals with no partner involvement, closed in the window.")
-cols[3].caption(deal_rate_caption(kpi.win_rate_no_partner))
-cols[4].metric("Lessons published", f"{kpi.lessons_published:,}", border=True,
-               help="Post-mortems published in the window.")
+# Three rows of three: adoption, readiness and learning, then the deals.
+by_key = {k.key: k for k in OVERVIEW_KPIS}
+rows = [("members", "assessed_rate", "active_rate_28d"),
+        ("outreach_within_24h_rate", "readiness_lift", "postmortem_coverage"),
+        ("win_rate_partner", "win_rate_no_partner", "lessons_published")]
+for keys in rows:
+    row = [by_key[k] for k in keys]
+    cols = st.columns(3)
+    for col, kpi in zip(cols, row, strict=False):
+        values = history(kpi.key, filt)
+        with col:
+            kpi_tile(kpi, values[-1], values[-2], values)

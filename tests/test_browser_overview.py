@@ -30,7 +30,7 @@ def test_overview_opens_in_chromium_with_its_kpis(demo_db: Path) -> None:
             expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
             members_tile = page.get_by_test_id("stMetric").filter(has_text="Members")
             expect(members_tile.get_by_test_id("stMetricValue")).to_have_text(f"{members:,}", timeout=30_000)
-            expect(page.get_by_test_id("stMetric")).to_have_count(5)
+            expect(page.get_by_test_id("stMetric")).to_have_count(9)
             expect(page.get_by_text("Traceback")).to_have_count(0)
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)

@@ -1,0 +1,124 @@
+"""Altair charts: pure functions of a DataFrame, one theme. Tested through `to_dict()`."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+PALETTE = ["#2563eb", "#f59e0b", "#10b981", "#8b5cf6", "#ef4444", "#0ea5e9", "#64748b"]
+PARTNER_COLORS = alt.Scale(domain=["with partner", "without partner"], range=["#2563eb", "#94a3b8"])
+# Flops get the warm accent: a healthy culture shows them, so they should stand out.
+OUTCOME_COLORS = alt.Scale(domain=["worked", "flopped", "mixed", "inconclusive"],
+                           range=["#10b981", "#f59e0b", "#8b5cf6", "#94a3b8"])
+
+
+@alt.theme.register("learning_culture", enable=True)
+def _theme() -> alt.theme.ThemeConfig:
+    return alt.theme.ThemeConfig({
+        "config": {
+            "font": "Source Sans Pro, DejaVu Sans, sans-serif",
+            "range": {"category": PALETTE},
+            "axis": {"labelColor": "#374151", "titleColor": "#111827", "gridColor": "#e5e7eb",
+                     "labelFontSize": 12, "titleFontSize": 12},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
+            "view": {"stroke": None},
+            "bar": {"cornerRadiusEnd": 3},
+        }
+    })
+
+
+def funnel_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Members per funnel stage (columns: stage, members), in stage order."""
+    order = list(frame["stage"])
+    return alt.Chart(frame).mark_bar(color=PALETTE[0]).encode(
+        y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=200)),
+        x=alt.X("members:Q", title="Members"),
+        tooltip=["stage", "members"],
+    ).properties(height=260)
+
+
+def weekly_active_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Share of members active per ISO week (columns: week_start, week, rate, active)."""
+    return alt.Chart(frame).mark_line(point=True, color=PALETTE[0]).encode(
+        x=alt.X("week_start:T", title="Week"),
+        y=alt.Y("rate:Q", title="Members active", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        tooltip=["week", alt.Tooltip("rate:Q", format=".0%"), "active"],
+    ).properties(height=260)
+
+
+def barrier_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Prevalence per barrier (columns: barrier, share, citing), most common first."""
+    return alt.Chart(frame).mark_bar(color=PALETTE[1]).encode(
+        y=alt.Y("barrier:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("share:Q", title="Members citing it", axis=alt.Axis(format="%")),
+        tooltip=["barrier", alt.Tooltip("share:Q", format=".0%"), "citing"],
+    ).properties(height=280)
+
+
+def barrier_heatmap(frame: pd.DataFrame) -> alt.Chart:
+    """Barrier prevalence by cohort (columns: cohort, barrier, share, citing, assessed)."""
+    return alt.Chart(frame).mark_rect().encode(
+        x=alt.X("cohort:N", title=None, sort=None),
+        y=alt.Y("barrier:N", title=None, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("share:Q", title="Share", scale=alt.Scale(scheme="oranges", domain=[0, 1]),
+                        legend=alt.Legend(format="%")),
+        tooltip=["cohort", "barrier", alt.Tooltip("share:Q", format=".0%"), "citing", "assessed"],
+    ).properties(height=300)
+
+
+def baseline_follow_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Members citing each barrier at baseline vs latest follow-up (columns: barrier, when, members)."""
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("barrier:N", title=None, axis=alt.Axis(labelLimit=260)),
+        yOffset=alt.YOffset("when:N", sort=["baseline", "follow-up"]),
+        x=alt.X("members:Q", title="Members citing it"),
+        color=alt.Color("when:N", title=None, sort=["baseline", "follow-up"],
+                        scale=alt.Scale(range=[PALETTE[1], PALETTE[2]])),
+        tooltip=["barrier", "when", "members"],
+    ).properties(height=320)
+
+
+def readiness_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Mean latest score per dimension (columns: label, readiness)."""
+    return alt.Chart(frame).mark_bar(color=PALETTE[2]).encode(
+        y=alt.Y("label:N", title=None),
+        x=alt.X("readiness:Q", title="Readiness (0-100)", scale=alt.Scale(domain=[0, 100])),
+        tooltip=["label", alt.Tooltip("readiness:Q", format=".1f"), alt.Tooltip("lift:Q", format="+.1f")],
+    ).properties(height=200)
+
+
+def win_rate_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Win rate per group with its 95 % interval as error bars (columns: group, win_rate, low, high, n)."""
+    base = alt.Chart(frame).encode(x=alt.X("group:N", title=None, sort=None, axis=alt.Axis(labelAngle=0)))
+    bars = base.mark_bar(size=48).encode(
+        y=alt.Y("win_rate:Q", title="Win rate", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("group:N", legend=None, scale=alt.Scale(
+            domain=["with partner", "without partner", "sourced", "influenced"],
+            range=["#2563eb", "#94a3b8", "#1d4ed8", "#60a5fa"])),
+        tooltip=["group", alt.Tooltip("win_rate:Q", format=".0%"), alt.Tooltip("low:Q", format=".0%"),
+                 alt.Tooltip("high:Q", format=".0%"), "n"],
+    )
+    bars_err = base.mark_errorbar(ticks=True, color="#111827").encode(
+        y=alt.Y("low:Q", title="Win rate"), y2="high:Q")
+    return (bars + bars_err).properties(height=280)
+
+
+def monthly_win_rate_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Win rate per month with vs without partner (columns: month, grp, win_rate, closed)."""
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("month:T", title="Month closed", timeUnit="yearmonth"),
+        y=alt.Y("win_rate:Q", title="Win rate", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("grp:N", title=None, scale=PARTNER_COLORS),
+        tooltip=[alt.Tooltip("month:T", timeUnit="yearmonth", title="month"), "grp",
+                 alt.Tooltip("win_rate:Q", format=".0%"), "closed"],
+    ).properties(height=280)
+
+
+def lessons_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Lessons published per month, stacked by outcome (columns: month, outcome, lessons)."""
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("month:T", title="Month published", timeUnit="yearmonth"),
+        y=alt.Y("lessons:Q", title="Lessons published"),
+        color=alt.Color("outcome:N", title="Outcome", scale=OUTCOME_COLORS),
+        tooltip=[alt.Tooltip("month:T", timeUnit="yearmonth", title="month"), "outcome", "lessons"],
+    ).properties(height=280)

@@ -1,0 +1,52 @@
+"""Small building blocks shared by pages: KPI tiles, downloadable tables, empty states."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.definitions import Kpi
+from dashboard.formatting import change, deal_rate_caption, display, value_of
+from data_layer.csv_safety import safe_csv
+from data_layer.stats import DealRate
+
+
+def kpi_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], *, link: bool = True) -> None:
+    """A bordered metric with its change against the previous window, a small trend and its definition."""
+    points = [v for v in (value_of(x) for x in trend) if v is not None]
+    delta = change(current, previous, kpi.kind)
+    unchanged = delta is not None and float(delta.split()[0].replace(",", "")) == 0
+    st.metric(
+        kpi.label, display(current, kpi.kind), delta, delta_color="off" if unchanged else "normal",
+        delta_arrow="off" if unchanged else "auto", height=190,
+        help=kpi.help + " Change: against the previous window of equal length.", border=True,
+        chart_data=points if len(points) >= 2 else None, chart_type="line",
+    )
+    if isinstance(current, DealRate):
+        st.caption(deal_rate_caption(current))
+    if link:
+        st.page_link(kpi.page, label=f"{kpi.page_label} →")
+
+
+def download_table(frame: pd.DataFrame, name: str, *, key: str, **dataframe_kwargs: Any) -> None:
+    """Show a sortable table with a CSV download (formula-injection safe)."""
+    st.dataframe(frame, hide_index=True, width="stretch", **dataframe_kwargs)
+    safe_name = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "table"
+    st.download_button("Download CSV", safe_csv(frame), file_name=f"{safe_name}.csv", mime="text/csv",
+                       key=f"dl_{key}", icon=":material/download:")
+
+
+def empty(message: str) -> None:
+    """An empty state in words: never an error, never a misleading 0."""
+    st.info(message, icon=":material/info:")
+
+
+def no_data_guard(has_data: bool) -> None:
+    """Stop the page with a sentence when the database holds nothing yet."""
+    if not has_data:
+        empty("No cohort data yet. Load the demo with `learning-culture demo`, "
+              "or import your files with `learning-culture import FOLDER`.")
+        st.stop()

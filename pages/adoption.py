@@ -1,0 +1,86 @@
+"""Adoption: who got through the funnel, who stays active, who the partnership team reached in time."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.components import download_table, empty, no_data_guard
+from dashboard.filter_bar import describe, filter_bar
+from dashboard.formatting import number, percent, rate_text
+from dashboard.loaders import breakdown, cohort_choices, has_any_data, metric
+from data_layer.metrics import FUNNEL_STAGES
+
+st.title("Adoption")
+no_data_guard(has_any_data())
+filt = filter_bar("adoption")
+names = dict(zip(cohort_choices()["cohort_id"], cohort_choices()["name"], strict=True))
+st.caption(describe(filt, names))
+
+members = metric("members", filt)
+if members == 0:
+    empty("No members in this selection: no cohort membership overlaps the window for these filters.")
+    st.stop()
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Members", f"{members:,}", border=True)
+c2.metric("Active in 28 days", rate_text(metric("active_rate_28d", filt)), border=True,
+          help="Members with an event of their own in the 28 days ending the window.")
+outreach = metric("outreach_within_24h_rate", filt)
+c3.metric("Outreach within 24 h", rate_text(outreach), border=True,
+          help="Share of assessments in the window whose first outreach came within 24 hours.")
+c3.caption(f"{outreach.numerator:,} of {outreach.denominator:,} assessments" if outreach.denominator
+           else "no assessments in this window")
+c4.metric("Median hours to outreach", number(metric("median_hours_to_outreach", filt), 1, " h"), border=True,
+          help="Median delay from assessment to first outreach, over outreaches within 14 days.")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Funnel")
+    funnel = metric("funnel", filt)
+    labels = {"enrolled": "Enrolled", "assessed": "Assessed", "introduced": "Introduced", "engaged": "Engaged",
+              "tool_adopted": "Adopted a tool", "win_shared": "Shared a win", "partner_win": "Won with a partner"}
+    frame = pd.DataFrame({"stage": [labels[s] for s in FUNNEL_STAGES], "members": [funnel[s] for s in FUNNEL_STAGES]})
+    st.altair_chart(charts.funnel_chart(frame), width="stretch")
+    st.caption("Each stage counts members who reached it on or before the end of the window; "
+               "earlier stages are not required.")
+with right:
+    st.subheader("Weekly active members")
+    weeks = metric("weekly_active", filt)
+    if weeks:
+        wframe = pd.DataFrame([{"week": w.week, "week_start": w.week_start, "active": w.active, "rate": w.rate}
+                               for w in weeks])
+        st.altair_chart(charts.weekly_active_chart(wframe), width="stretch")
+    else:
+        empty("No weeks in this window.")
+
+st.subheader("By cohort")
+table = breakdown("cohort_table", filt)
+if table.empty:
+    empty("No cohort has members in this selection.")
+else:
+    shown = table[["cohort", "program", "start_date", "members", "assessed_rate", "active_rate_28d", "shared_win",
+                   "closed_deals", "win_rate"]].rename(columns={
+        "cohort": "Cohort", "program": "Program", "start_date": "Started", "members": "Members",
+        "assessed_rate": "Assessed", "active_rate_28d": "Active (28 d)", "shared_win": "Shared a win",
+        "closed_deals": "Closed deals", "win_rate": "Win rate"})
+    download_table(shown, "adoption-by-cohort", key="cohorts", column_config={
+        "Started": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        "Assessed": st.column_config.NumberColumn(format="percent"),
+        "Active (28 d)": st.column_config.NumberColumn(format="percent"),
+        "Win rate": st.column_config.NumberColumn(format="percent"),
+    })
+
+st.subheader("At risk: quiet for 21 days")
+risk = breakdown("at_risk_members", filt)
+if risk.empty:
+    st.success("Every member has done something in the last 21 days of the window.")
+else:
+    st.caption(f"{len(risk):,} of {members:,} members ({percent(len(risk) / members)}) have no event of their "
+               "own in the 21 days ending the window. A nudge from their cohort or manager helps.")
+    shown = risk[["name", "cohorts", "team", "region", "role", "last_active", "days_quiet"]].rename(columns={
+        "name": "Member", "cohorts": "Cohorts", "team": "Team", "region": "Region", "role": "Role",
+        "last_active": "Last active", "days_quiet": "Days quiet"})
+    download_table(shown, "at-risk-members", key="risk", column_config={
+        "Last active": st.column_config.DateColumn(format="YYYY-MM-DD", help="Blank: never active")})

@@ -1,0 +1,81 @@
+"""Barriers and readiness: what holds members back, and whether it shrinks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.components import download_table, empty, no_data_guard
+from dashboard.filter_bar import describe, filter_bar
+from dashboard.formatting import number, percent, rate_text
+from dashboard.loaders import breakdown, cohort_choices, has_any_data, metric
+from data_layer.vocabulary import BARRIERS
+
+st.title("Barriers")
+no_data_guard(has_any_data())
+filt = filter_bar("barriers")
+names = dict(zip(cohort_choices()["cohort_id"], cohort_choices()["name"], strict=True))
+st.caption(describe(filt, names))
+
+prevalence = metric("barrier_prevalence", filt)
+assessed = next(iter(prevalence.values())).denominator if prevalence else 0
+if assessed == 0:
+    empty("No member in this selection has an assessment on or before the end of the window.")
+    st.stop()
+
+c1, c2, c3 = st.columns(3)
+c1.metric("Readiness", number(metric("readiness", filt), 1, " / 100"), border=True,
+          help="Mean over members of the mean dimension score of their latest assessment.")
+c2.metric("Readiness lift", number(metric("readiness_lift", filt), 1, " pts"), border=True,
+          help="Mean change from a member's earliest baseline to their latest later follow-up.")
+resolved = metric("barriers_resolved_rate", filt)
+c3.metric("Barriers resolved", rate_text(resolved), border=True,
+          help="Of the barriers cited in baselines, the share no longer cited in the latest follow-up.")
+c3.caption(f"{resolved.numerator:,} of {resolved.denominator:,} baseline barriers" if resolved.denominator
+           else "no member has a baseline and a later follow-up yet")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Prevalence")
+    frame = pd.DataFrame([{"barrier": BARRIERS.get(code, code), "share": rate.value, "citing": rate.numerator}
+                          for code, rate in prevalence.items()])
+    st.altair_chart(charts.barrier_chart(frame), width="stretch")
+    st.caption(f"Share of the {assessed:,} members with an assessment whose latest one cites the barrier.")
+with right:
+    st.subheader("Baseline vs follow-up")
+    pairs = metric("barrier_baseline_vs_follow_up", filt)
+    if resolved.denominator == 0:
+        empty("No member has a baseline and a later follow-up in this selection.")
+    else:
+        rows = []
+        for code, before, after in pairs:
+            rows.append({"barrier": BARRIERS.get(code, code), "when": "baseline", "members": before})
+            rows.append({"barrier": BARRIERS.get(code, code), "when": "follow-up", "members": after})
+        st.altair_chart(charts.baseline_follow_chart(pd.DataFrame(rows)), width="stretch")
+        st.caption(f"Members with both: resolved rate {percent(resolved.value)}.")
+
+st.subheader("By cohort")
+heat = breakdown("barrier_prevalence_by_cohort", filt)
+if heat.empty:
+    empty("No cohort has assessed members in this selection.")
+else:
+    st.altair_chart(charts.barrier_heatmap(heat), width="stretch")
+
+st.subheader("Readiness by dimension")
+dims = breakdown("readiness_by_dimension", filt)
+left, right = st.columns([3, 2])
+left.altair_chart(charts.readiness_chart(dims), width="stretch")
+with right:
+    download_table(dims[["label", "readiness", "lift"]].rename(
+        columns={"label": "Dimension", "readiness": "Readiness", "lift": "Lift"}), "readiness-by-dimension",
+        key="dims", column_config={"Readiness": st.column_config.NumberColumn(format="%.1f"),
+                                   "Lift": st.column_config.NumberColumn(format="%+.1f")})
+
+st.subheader("In their words")
+notes = breakdown("barrier_notes", filt)
+if notes.empty:
+    empty("No free-text notes on the latest assessments in this selection.")
+else:
+    download_table(notes.rename(columns={"taken_at": "Taken", "name": "Member", "team": "Team", "kind": "Kind",
+                                         "barriers": "Barriers", "note": "Note"}), "barrier-notes", key="notes")

@@ -1,0 +1,78 @@
+"""Learning health: do we write things down, publish our flops, and follow through?"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.components import download_table, empty, no_data_guard
+from dashboard.filter_bar import describe, filter_bar
+from dashboard.formatting import number, percent, rate_text
+from dashboard.loaders import breakdown, cohort_choices, has_any_data, metric
+
+st.title("Learning health")
+no_data_guard(has_any_data())
+filt = filter_bar("learning_health")
+names = dict(zip(cohort_choices()["cohort_id"], cohort_choices()["name"], strict=True))
+st.caption(describe(filt, names))
+
+published = metric("lessons_published", filt)
+flops = metric("flop_share", filt)
+coverage = metric("postmortem_coverage", filt)
+follow = metric("action_followthrough", filt)
+c1, c2, c4 = st.columns(3)
+c3, c5 = st.columns(2)
+c1.metric("Lessons published", number(published), border=True, help="Post-mortems published in the window.")
+c2.metric("Flops published", rate_text(flops), border=True,
+          help="Share of the lessons published in the window whose outcome was 'flopped'. "
+               "A healthy culture publishes its flops.")
+c3.metric("Post-mortem coverage", rate_text(coverage), border=True,
+          help="Plans that ended in the window (up to today) with a published post-mortem, / those plans.")
+c3.caption(f"{coverage.numerator:,} of {coverage.denominator:,} plans" if coverage.denominator
+           else "no plan ended in this window")
+c4.metric("Contributors", number(metric("contributors", filt)), border=True,
+          help="Distinct authors of lessons created in the window.")
+c5.metric("Action follow-through", rate_text(follow), border=True,
+          help="Follow-up actions due in the window (up to today) done by their due date, / those actions.")
+c5.caption(f"{follow.numerator:,} of {follow.denominator:,} actions" if follow.denominator
+           else "no action was due in this window")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Lessons published per month")
+    by_month = breakdown("lessons_by_month", filt)
+    if by_month.empty:
+        empty("No lessons were published in this window.")
+    else:
+        st.altair_chart(charts.lessons_chart(by_month), width="stretch")
+with right:
+    st.subheader("Flops worth celebrating")
+    recent = breakdown("recent_flops", filt)
+    if recent.empty:
+        empty("No flop was published in this window. Did everything really work?")
+    else:
+        for row in recent.itertuples():
+            with st.container(border=True):
+                # st.text never interprets Markdown or HTML: titles are people's words.
+                st.text(f"{row.title}\n{row.author or 'unknown author'} · {row.published_on:%d %b %Y}")
+                if row.lessons:
+                    st.text(f"Lesson: {row.lessons}")
+
+st.subheader("Overdue post-mortems")
+overdue = metric("overdue_postmortems", filt)
+if not overdue:
+    st.success("Every plan that ended more than 14 days ago has a post-mortem.")
+else:
+    st.caption(f"{len(overdue):,} plans ended more than 14 days ago with no post-mortem at all (any window).")
+    frame = pd.DataFrame([{"Plan": p.name, "Section": p.section, "Ended": p.ends_on,
+                           "Owner": p.owner_name or p.owner_id, "Plan id": p.plan_id} for p in overdue])
+    download_table(frame, "overdue-postmortems", key="overdue")
+
+st.subheader("Section freshness")
+fresh = metric("section_freshness", filt)
+frame = pd.DataFrame([{"Section": s.label, "Days since last lesson": s.days,
+                       "Learner (owner)": s.owner_name or "no owner yet"} for s in fresh])
+download_table(frame, "section-freshness", key="fresh", column_config={
+    "Days since last lesson": st.column_config.NumberColumn(help="Blank: nothing published yet.")})
+st.caption(f"Lessons published in this window with a flop outcome: {percent(flops.value)}.")

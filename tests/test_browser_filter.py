@@ -1,0 +1,92 @@
+"""In a real browser: every page renders; a cohort picked in the sidebar changes the URL and a
+KPI, and that URL opened in a fresh browser context shows the same view. Saves screenshots
+of every page at 1440x900 (`make screenshots` copies them to docs/screenshots for the README)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from data_layer import metrics
+from data_layer.filters import Filter
+from data_layer.store import Store
+
+from .browser import CHROMIUM_FLAGS, chromium_path, streamlit_server
+from .conftest import ARTIFACTS, DEMO_TODAY
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = ARTIFACTS / "screenshots"  # `make screenshots` copies them to docs/screenshots
+PAGES = {"overview": "", "adoption": "adoption", "barriers": "barriers", "win_rates": "win_rates",
+         "learning_health": "learning_health"}
+
+
+def kpi(page: Page, label: str) -> str:
+    tile = page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True)).first
+    return tile.get_by_test_id("stMetricValue").inner_text(timeout=30_000)
+
+
+def test_filter_by_cohort_is_in_the_url_and_a_shared_link_shows_the_same(demo_db: Path) -> None:
+    executable = chromium_path()
+    with Store(demo_db) as s:
+        everyone = metrics.members(s, Filter.last_days(90, today=DEMO_TODAY))
+        one = metrics.members(s, Filter.last_days(90, today=DEMO_TODAY, cohorts=("C0011",)))
+        name = s.query_value("SELECT name FROM cohorts WHERE cohort_id = 'C0011'")
+    assert everyone != one
+    with streamlit_server(demo_db, DEMO_TODAY.isoformat(), ARTIFACTS / "filter-server.log") as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(url)
+            expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+            assert kpi(page, "Members") == f"{everyone:,}"
+            cohorts = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").first
+            cohorts.click()
+            page.keyboard.type(name)
+            page.keyboard.press("Enter")
+            page.keyboard.press("Escape")
+            expect(page).to_have_url(re.compile(r"cohort=C0011"), timeout=30_000)
+            expect(page.get_by_test_id("stMetric").filter(has=page.get_by_text("Members", exact=True))
+                   .first.get_by_test_id("stMetricValue")).to_have_text(f"{one:,}", timeout=30_000)
+            shared = page.url
+            page.screenshot(path=str(ARTIFACTS / "overview-one-cohort.png"), full_page=True)
+
+            fresh = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+            fresh.goto(shared)
+            expect(fresh.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+            expect(fresh.get_by_test_id("stMetric").filter(has=fresh.get_by_text("Members", exact=True))
+                   .first.get_by_test_id("stMetricValue")).to_have_text(f"{one:,}", timeout=30_000)
+            expect(fresh.get_by_test_id("stSidebar")).to_contain_text(name)
+
+            # Moving to another page keeps the filter (and the URL keeps it too).
+            fresh.get_by_test_id("stSidebarNav").get_by_text("Adoption", exact=True).click()
+            expect(fresh.get_by_role("heading", name="Adoption")).to_be_visible(timeout=30_000)
+            expect(fresh).to_have_url(re.compile(r"adoption\?.*cohort=C0011"), timeout=30_000)
+            assert kpi(fresh, "Members") == f"{one:,}"
+        finally:
+            browser.close()
+
+
+def test_every_page_renders_without_errors_and_is_screenshotted(demo_db: Path) -> None:
+    executable = chromium_path()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(demo_db, DEMO_TODAY.isoformat(), ARTIFACTS / "pages-server.log") as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            for name, path in PAGES.items():
+                page.goto(f"{url}/{path}")
+                title = name.replace("_", " ").capitalize()
+                expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=30_000)
+                expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=30_000)
+                page.wait_for_load_state("networkidle")
+                page.wait_for_timeout(1500)  # let Vega finish drawing the charts
+                expect(page.get_by_test_id("stException")).to_have_count(0)
+                expect(page.get_by_text("Traceback")).to_have_count(0)
+                page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        finally:
+            browser.close()
