@@ -22,7 +22,7 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 
 run: $(VENV)/.installed-run
 	$(BIN)/learning-culture demo --if-missing --db "$(DB)"
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.address localhost -- --db "$(DB)"
+	$(BIN)/python -m dashboard.serve --server.port $(PORT) --server.address localhost -- --db "$(DB)"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

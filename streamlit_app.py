@@ -1,27 +1,67 @@
-"""Entrypoint: builds the page list and runs the selected page."""
+"""Entrypoint: signs people in, then builds the page list for their role and runs the page.
+
+Nothing of the app is visible before sign-in: without an account only the sign-in (or, on
+a database with no accounts, the first-run setup) page exists. Each page guards itself too.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 import dashboard.charts  # noqa: F401  (registers the Altair theme once per process)
+from dashboard.auth import current_actor, end_session
+from dashboard.sign_in_view import render as render_sign_in
+from dashboard.store import get_store
+from data_layer import auth
 from data_layer.errors import LearningCultureError
 
 st.set_page_config(page_title="Learning Culture Dashboard", page_icon=":material/school:", layout="wide")
 
-# Sections appear as their issues deliver real pages (Book of Learning, Admin).
-SECTIONS: dict[str, list[st.Page]] = {
-    "Dashboards": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/adoption.py", title="Adoption", icon=":material/group_add:"),
-        st.Page("pages/barriers.py", title="Barriers", icon=":material/block:"),
-        st.Page("pages/win_rates.py", title="Win rates", icon=":material/trophy:"),
-        st.Page("pages/learning_health.py", title="Learning health", icon=":material/psychiatry:"),
-    ],
-}
+
+# URL paths of every page (st.Page derives them from the file names).
+PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "admin_users", "admin_audit")
+
+
+def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
+    """The navigation a role may see (pages check the role again themselves)."""
+    sections: dict[str, list[st.Page]] = {
+        "Dashboards": [
+            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+            st.Page("pages/adoption.py", title="Adoption", icon=":material/group_add:"),
+            st.Page("pages/barriers.py", title="Barriers", icon=":material/block:"),
+            st.Page("pages/win_rates.py", title="Win rates", icon=":material/trophy:"),
+            st.Page("pages/learning_health.py", title="Learning health", icon=":material/psychiatry:"),
+        ],
+    }
+    if actor.can("admin"):
+        sections["Admin"] = [
+            st.Page("pages/admin_users.py", title="Users", icon=":material/manage_accounts:"),
+            st.Page("pages/admin_audit.py", title="Audit trail", icon=":material/history:"),
+        ]
+    return sections
+
 
 try:
-    st.navigation({name: pages for name, pages in SECTIONS.items() if pages}).run()
+    store = get_store()
+    if auth.needs_setup(store):
+        st.navigation([st.Page("pages/setup.py", title="Setup", icon=":material/rocket_launch:")]).run()
+    else:
+        actor = current_actor()
+        if actor is None:
+            # Every page address shows the sign-in form while signed out, so a shared deep link
+            # opens on its page right after signing in (and reveals nothing before).
+            aliases = [st.Page(render_sign_in, title="Sign in", url_path=path) for path in PAGE_PATHS]
+            st.navigation([st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True),
+                           *aliases], position="hidden").run()
+        else:
+            with st.sidebar:
+                st.caption(f"Signed in as **{actor.name or actor.email}** · {actor.role}")
+                if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+                    end_session()
+                    if getattr(st.user, "is_logged_in", False):
+                        st.logout()
+                    st.rerun()
+            st.navigation(pages_for(actor)).run()
 except LearningCultureError as exc:
     # Our errors carry a sentence for people; never show a driver traceback.
     st.error(str(exc))

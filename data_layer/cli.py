@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import sys
 import time
 from collections.abc import Sequence
 
+from data_layer import auth
 from data_layer.config import ENV_VAR, resolve_db_path
 from data_layer.demo import SCALES, generate_demo
 from data_layer.errors import InvalidData, LearningCultureError
@@ -45,6 +47,22 @@ def _parser() -> argparse.ArgumentParser:
                       help="do nothing when the database already has data (used by `make run`)")
     imp = sub.add_parser("import", parents=[common], help="import the CSV files of a folder (all or nothing)")
     imp.add_argument("folder")
+    users = sub.add_parser("users", parents=[common], help="manage accounts (acts as an admin named 'cli')")
+    usub = users.add_subparsers(dest="users_command", required=True)
+    u_add = usub.add_parser("add", parents=[common], help="add an account")
+    u_add.add_argument("email")
+    u_add.add_argument("--name", required=True)
+    u_add.add_argument("--role", choices=["viewer", "editor", "admin"], required=True)
+    u_add.add_argument("--sso-only", action="store_true", help="no password: sign in with single sign-on only")
+    u_role = usub.add_parser("set-role", parents=[common], help="change an account's role")
+    u_role.add_argument("email")
+    u_role.add_argument("role", choices=["viewer", "editor", "admin"])
+    u_dis = usub.add_parser("disable", parents=[common], help="disable an account")
+    u_dis.add_argument("email")
+    u_dis.add_argument("--enable", action="store_true", help="re-enable instead")
+    usub.add_parser("list", parents=[common], help="list accounts")
+    u_reset = usub.add_parser("reset-password", parents=[common], help="set a new password")
+    u_reset.add_argument("email")
     rep = sub.add_parser("report", parents=[common], help="every metric for one filter")
     fmt = rep.add_mutually_exclusive_group()
     fmt.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (default)")
@@ -70,6 +88,42 @@ def _report_filter(args: argparse.Namespace) -> Filter:
                   teams=tuple(args.team), regions=tuple(args.region), roles=tuple(args.role))
 
 
+def _read_password(prompt: str) -> str:
+    # A password never goes on the command line (shell history, ps): read it from the
+    # terminal without echo, or as one line from stdin when piped.
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Repeat it: ") != first:
+            raise InvalidData([], "The two passwords differ; nothing was changed.")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _users(store: Store, args: argparse.Namespace) -> None:
+    cmd = args.users_command
+    if cmd == "list":
+        frame = auth.list_users(store, auth.CLI_ACTOR)
+        for row in frame.itertuples():
+            state = "disabled" if row.disabled else "active"
+            login = "password" if row.has_password else "single sign-on"
+            print(f"{row.email:<36} {row.role:<7} {state:<9} {login:<15} {row.name}")
+        if frame.empty:
+            print("No accounts yet; the app opens on first-run setup.")
+    elif cmd == "add":
+        password = None if args.sso_only else _read_password(f"Password for {args.email}: ")
+        auth.add_user(store, auth.CLI_ACTOR, args.email, args.name, args.role, password)
+        print(f"Added {args.email} ({args.role}).")
+    elif cmd == "set-role":
+        auth.set_role(store, auth.CLI_ACTOR, args.email, args.role)
+        print(f"{args.email} is now {args.role}.")
+    elif cmd == "disable":
+        auth.set_disabled(store, auth.CLI_ACTOR, args.email, not args.enable)
+        print(f"{args.email} {'enabled' if args.enable else 'disabled'}.")
+    elif cmd == "reset-password":
+        auth.reset_password(store, auth.CLI_ACTOR, args.email, _read_password(f"New password for {args.email}: "))
+        print(f"Password of {args.email} reset.")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the process exit code."""
     args = _parser().parse_args(argv)
@@ -93,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"in {time.perf_counter() - started:.1f} s:")
                 for table, n in counts.items():
                     print(f"  {table:<18} {n:>12,}")
+            elif args.command == "users":
+                _users(store, args)
             elif args.command == "report":
                 filt = _report_filter(args)
                 report = build_report(store, filt)

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from data_layer import demo_text as txt
+from data_layer.audit import record
+from data_layer.auth import create_demo_users
 from data_layer.errors import StoreError
 from data_layer.store import Store, Transaction
 from data_layer.vocabulary import BARRIERS, DEFAULT_SECTIONS, DIMENSIONS, OUTCOMES, VERBS
@@ -108,6 +110,8 @@ def generate_demo(
         gen.write_all(tx)
         tx.execute("UPDATE sections SET owner_id = NULL")
         gen.write_section_owners(tx)
+        create_demo_users(tx)
+        record(tx, "demo", "import", scale, "demo", f"seed {seed}, today {today.isoformat()}")
         for key, value in (("demo", "true"), ("demo_scale", scale), ("demo_seed", str(seed)),
                            ("demo_today", today.isoformat())):
             tx.execute("INSERT OR REPLACE INTO app_meta (key, value) VALUES (?, ?)", [key, value])

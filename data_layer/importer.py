@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from data_layer import audit
 from data_layer.errors import InvalidData, Problem
 from data_layer.models import (
     ActivityEvent,
@@ -157,9 +158,12 @@ def parse_file(spec: FileSpec, raw: bytes, result: ImportResult) -> tuple[list[B
     return models, problems
 
 
-def import_folder(store: Store, folder: str | Path, *,
+def import_folder(store: Store, folder: str | Path, *, actor: str = "cli",
                   progress: Callable[[str], None] | None = None) -> ImportResult:
-    """Import every known CSV file in `folder`; raise InvalidData (nothing written) on any bad row."""
+    """Import every known CSV file in `folder`; raise InvalidData (nothing written) on any bad row.
+
+    `actor` is who imports (an admin's email, or "cli"); the import is audited in its transaction.
+    """
     root = Path(folder)
     if not root.is_dir():
         raise InvalidData([Problem(field="folder", message=f"{root} is not a folder")],
@@ -186,6 +190,8 @@ def import_folder(store: Store, folder: str | Path, *,
                 progress(f"writing {len(models):,} rows of {spec.filename}")
             _upsert(tx, spec, models)
             result.rows[spec.table] = len(models)
+        summary = ", ".join(f"{table} {n:,}" for table, n in result.rows.items())
+        audit.record(tx, actor, "import", root.name, "import", summary)
     return result
 
 

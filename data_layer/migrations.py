@@ -179,6 +179,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     ("0004_reference_rows", _seed_reference_rows()),
+    (
+        "0005_sign_in_attempts",
+        """
+        -- Failed sign-ins per email (known or not, so the lock-out reveals nothing).
+        CREATE TABLE login_attempts (
+            email          VARCHAR PRIMARY KEY,
+            failures       INTEGER NOT NULL,
+            last_failed_at TIMESTAMP NOT NULL,
+            locked_until   TIMESTAMP
+        );
+        CREATE INDEX audit_entity ON audit_log (entity, entity_id);
+        """,
+    ),
 ]
 
 

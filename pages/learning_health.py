@@ -6,11 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
+from dashboard.auth import guard
 from dashboard.components import download_table, empty, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import number, percent, rate_text
 from dashboard.loaders import breakdown, cohort_choices, has_any_data, metric
 
+guard("viewer")
 st.title("Learning health")
 no_data_guard(has_any_data())
 filt = filter_bar("learning_health")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.auth import guard
 from dashboard.components import kpi_tile, no_data_guard
 from dashboard.definitions import OVERVIEW_KPIS
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.loaders import cohort_choices, has_any_data, history
 
+guard("viewer")
 st.title("Overview")
 no_data_guard(has_any_data())
 filt = filter_bar("overview")

@@ -6,12 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
+from dashboard.auth import guard
 from dashboard.components import download_table, empty, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import deal_rate_caption, money, number, percent
 from dashboard.loaders import breakdown, cohort_choices, has_any_data, metric
 from data_layer.stats import DealRate
 
+guard("viewer")
 st.title("Win rates")
 no_data_guard(has_any_data())
 filt = filter_bar("win_rates")

@@ -52,13 +52,34 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+PASSWORD = "correct horse battery"
+USERS = {"viewer": "viewer@example.com", "editor": "editor@example.com", "admin": "admin@example.com"}
+
+
+def add_test_users(store: Store) -> None:
+    """One account per role, all with PASSWORD."""
+    from data_layer import auth
+
+    for role, email in USERS.items():
+        auth.add_user(store, auth.CLI_ACTOR, email, f"Test {role}", role, PASSWORD)
+
+
 @pytest.fixture(scope="session")
 def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The hand-made dataset as a database file on disk."""
+    """The hand-made dataset as a database file on disk, with one account per role."""
     path = tmp_path_factory.mktemp("small") / "small.duckdb"
     with Store(path) as s:
         import_folder(s, SMALL)
+        add_test_users(s)
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _entrypoint_decides_every_page() -> None:
+    """Run AppTests as production runs (see dashboard/serve.py): no legacy `pages/` mode."""
+    from dashboard.serve import disable_legacy_pages_folder
+
+    disable_legacy_pages_folder()
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +87,10 @@ def _fresh_streamlit_caches() -> Iterator[None]:
     """Streamlit caches live across AppTest runs in one process: start each test clean."""
     import streamlit as st
 
+    from dashboard.store import close_all
+
+    close_all()
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
-    st.cache_resource.clear()  # closes nothing by itself, but drops our Store handles
+    close_all()  # release the file locks so other processes (CLI, servers) can open the files

@@ -27,10 +27,12 @@ SMALL_TODAY = dt.date(2026, 5, 31)
 
 
 def run_app(monkeypatch: pytest.MonkeyPatch, db: Path, today: dt.date, page: str | None = None,
-            query: dict[str, list[str]] | None = None) -> AppTest:
+            query: dict[str, list[str]] | None = None, user: str | None = "viewer@example.com") -> AppTest:
     monkeypatch.setenv("LEARNING_CULTURE_DB", str(db))
     monkeypatch.setenv("LEARNING_CULTURE_TODAY", today.isoformat())
     at = AppTest.from_file(APP, default_timeout=60)
+    if user:
+        at.session_state["auth_email"] = user  # signed in (the sign-in flow has its own tests)
     for key, values in (query or {}).items():
         at.query_params[key] = values
     if page:
@@ -166,7 +168,7 @@ def test_every_page_on_demo_data_matches_the_data_layer(monkeypatch: pytest.Monk
     with Store(demo_db) as s:
         expected = {"Members": f"{metrics.members(s, filt):,}",
                     "Lessons published": f"{metrics.lessons_published(s, filt):,}"}
-    at = run_app(monkeypatch, demo_db, DEMO_TODAY)
+    at = run_app(monkeypatch, demo_db, DEMO_TODAY, user="viewer@demo.example")
     assert {k: shown(at)[k] for k in expected} == expected
     for page in ("pages/adoption.py", "pages/barriers.py", "pages/win_rates.py", "pages/learning_health.py"):
         at.switch_page(page).run()
@@ -191,6 +193,10 @@ def test_cli_report_and_the_page_show_the_same_values(monkeypatch: pytest.Monkey
 
 
 def test_an_empty_database_gets_a_sentence_not_zeros(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from .conftest import add_test_users
+
+    with Store(tmp_path / "empty.duckdb") as s:
+        add_test_users(s)
     at = run_app(monkeypatch, tmp_path / "empty.duckdb", DEMO_TODAY)
     assert len(at.metric) == 0
     assert "No cohort data yet" in at.info[0].value
@@ -201,5 +207,5 @@ def test_a_database_that_cannot_open_shows_a_sentence_not_a_traceback(
 ) -> None:
     not_a_db = tmp_path / "junk.duckdb"
     not_a_db.write_bytes(b"this is not a duckdb file" * 100)
-    at = run_app(monkeypatch, not_a_db, DEMO_TODAY)
+    at = run_app(monkeypatch, not_a_db, DEMO_TODAY, user=None)
     assert at.error[0].value.startswith("The database could not open")

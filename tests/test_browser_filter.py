@@ -14,7 +14,7 @@ from data_layer import metrics
 from data_layer.filters import Filter
 from data_layer.store import Store
 
-from .browser import CHROMIUM_FLAGS, chromium_path, streamlit_server
+from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def test_filter_by_cohort_is_in_the_url_and_a_shared_link_shows_the_same(demo_db
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.goto(url)
+            sign_in(page, url, "viewer@demo.example", "demo-viewer-pass")
             expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
             assert kpi(page, "Members") == f"{everyone:,}"
             cohorts = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").first
@@ -54,8 +54,9 @@ def test_filter_by_cohort_is_in_the_url_and_a_shared_link_shows_the_same(demo_db
             shared = page.url
             page.screenshot(path=str(ARTIFACTS / "overview-one-cohort.png"), full_page=True)
 
+            # Someone else opens the link: they sign in first, then see the same view.
             fresh = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-            fresh.goto(shared)
+            sign_in(fresh, shared, "editor@demo.example", "demo-editor-pass")
             expect(fresh.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
             expect(fresh.get_by_test_id("stMetric").filter(has=fresh.get_by_text("Members", exact=True))
                    .first.get_by_test_id("stMetricValue")).to_have_text(f"{one:,}", timeout=30_000)
@@ -78,9 +79,11 @@ def test_every_page_renders_without_errors_and_is_screenshotted(demo_db: Path) -
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
-            for name, path in PAGES.items():
-                page.goto(f"{url}/{path}")
+            sign_in(page, url, "viewer@demo.example", "demo-viewer-pass")
+            for name in PAGES:
                 title = name.replace("_", " ").capitalize()
+                # Move through the sidebar as a person would (a reload starts a new, signed-out session).
+                page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
                 expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=30_000)
                 expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=30_000)
                 page.wait_for_load_state("networkidle")

@@ -11,7 +11,7 @@ from data_layer import metrics
 from data_layer.filters import Filter
 from data_layer.store import Store
 
-from .browser import CHROMIUM_FLAGS, chromium_path, streamlit_server
+from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,7 @@ def test_overview_opens_in_chromium_with_its_kpis(demo_db: Path) -> None:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.goto(url)
+            sign_in(page, url, "viewer@demo.example", "demo-viewer-pass")
             expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
             members_tile = page.get_by_test_id("stMetric").filter(has_text="Members")
             expect(members_tile.get_by_test_id("stMetricValue")).to_have_text(f"{members:,}", timeout=30_000)

@@ -13,6 +13,15 @@ from data_layer.store import Store
 TABLES = [spec.table for spec in SPECS] + ["assessment_scores"]
 
 
+def test_an_import_leaves_one_audit_entry_and_a_rejected_one_none(store: Store, small_folder: Path) -> None:
+    import_folder(store, small_folder, actor="admin@example.com")
+    assert store.query("SELECT actor, entity, action FROM audit_log") == [("admin@example.com", "import", "import")]
+    (small_folder / "deals.csv").write_text("deal_id,owner_id,created_on,status,amount\nd1,p1,2026-01-01,won,1\n")
+    with pytest.raises(InvalidData):
+        import_folder(store, small_folder, actor="admin@example.com")
+    assert store.query_value("SELECT count(*) FROM audit_log") == 1
+
+
 def _dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
     return {t: store.query(f"SELECT * FROM {t} ORDER BY ALL") for t in TABLES}  # noqa: S608 - our table names
 

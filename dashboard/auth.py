@@ -1,0 +1,106 @@
+"""Who is signed in, checked again on every run: roles and disabling apply at once.
+
+The session keeps only the account's email and when it was last active; the role is read
+from the database on each run, so nothing cached carries one person's rights to another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import streamlit as st
+
+from dashboard.store import get_store
+from data_layer import auth
+from data_layer.audit import utc_now
+
+SESSION_KEY = "auth_email"
+LAST_SEEN = "auth_last_seen"
+MESSAGE = "auth_message"
+IDLE_ENV = "LEARNING_CULTURE_IDLE_HOURS"
+
+
+def idle_limit() -> dt.timedelta:
+    """How long a session may sit idle: $LEARNING_CULTURE_IDLE_HOURS, default 12 hours."""
+    try:
+        hours = float(os.environ.get(IDLE_ENV, "12"))
+    except ValueError:
+        hours = 12.0
+    return dt.timedelta(hours=hours if hours > 0 else 12.0)
+
+
+def sso_configured() -> bool:
+    """True when `[auth]` is set in .streamlit/secrets.toml (OIDC single sign-on)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def start_session(actor: auth.Actor) -> None:
+    """Remember a successful sign-in in this browser session."""
+    st.session_state[SESSION_KEY] = actor.email
+    st.session_state[LAST_SEEN] = utc_now()
+    st.session_state.pop(MESSAGE, None)
+
+
+def end_session(message: str | None = None) -> None:
+    """Forget the signed-in account (and say why, on the sign-in page)."""
+    email = st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(LAST_SEEN, None)
+    # The filter and any page state belong to the person who leaves.
+    for key in list(st.session_state.keys()):
+        if str(key).startswith(("f_", "_filter", "lesson_", "form_")):
+            del st.session_state[key]
+    if message:
+        st.session_state[MESSAGE] = message
+    if email:
+        actor = auth.active_actor(get_store(), email)
+        if actor:
+            auth.record_sign_out(get_store(), actor)
+
+
+def _sso_actor() -> auth.Actor | None:
+    if not sso_configured() or not getattr(st.user, "is_logged_in", False):
+        return None
+    email = str(st.user.get("email") or "")
+    if st.session_state.get("sso_denied") == email:
+        return None
+    try:
+        actor = auth.sign_in_sso(get_store(), email)
+    except auth.SignInFailed as exc:
+        st.session_state["sso_denied"] = email
+        st.session_state[MESSAGE] = str(exc)
+        return None
+    start_session(actor)
+    return actor
+
+
+def current_actor() -> auth.Actor | None:
+    """The signed-in, active account, or None (signed out, idle too long, disabled)."""
+    email = st.session_state.get(SESSION_KEY)
+    if email is None:
+        return _sso_actor()
+    now = utc_now()
+    last = st.session_state.get(LAST_SEEN)
+    if isinstance(last, dt.datetime) and auth.session_expired(last, now, idle_limit()):
+        hours = idle_limit().total_seconds() / 3600
+        end_session(f"You were signed out after {hours:g} hours without activity.")
+        return None
+    actor = auth.active_actor(get_store(), str(email))
+    if actor is None:
+        end_session("Your account is no longer active.")
+        return None
+    st.session_state[LAST_SEEN] = now
+    return actor
+
+
+def guard(role: str) -> auth.Actor:
+    """Stop the page with 'not permitted' unless the signed-in account has `role` or above."""
+    actor = current_actor()
+    if actor is None or not actor.can(role):
+        st.error("Not permitted: sign in with an account that may see this page.", icon=":material/lock:")
+        st.stop()
+    assert actor is not None
+    return actor

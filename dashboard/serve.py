@@ -1,0 +1,46 @@
+"""Start the dashboard: `python -m dashboard.serve [streamlit options] [-- --db PATH --today D]`.
+
+Why not plain `streamlit run`: a folder named `pages/` next to the entrypoint makes Streamlit
+serve the first request of a fresh server in its legacy multipage mode, which runs a page
+file directly (bypassing streamlit_app.py's sign-in and role-based navigation) and lists
+every page file in the sidebar. Every page guards itself, so nothing leaks, but we switch
+that legacy mode off before the first session so the entrypoint always decides.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+ENTRYPOINT = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+
+
+def disable_legacy_pages_folder() -> None:
+    """Make Streamlit ignore the `pages/` folder from the very first run (also used by tests)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "_lcd_patched", False):
+        return
+    original = PagesManager.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = __init__  # type: ignore[method-assign]
+    PagesManager.uses_pages_directory = False
+    PagesManager._lcd_patched = True  # type: ignore[attr-defined]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run `streamlit run streamlit_app.py` with the given extra arguments."""
+    disable_legacy_pages_folder()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(ENTRYPOINT), *(sys.argv[1:] if argv is None else argv)]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Admin → Users: add accounts, change roles, disable, reset passwords."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.auth import guard
+from dashboard.store import get_store
+from data_layer import auth
+from data_layer.errors import InvalidData
+
+actor = guard("admin")
+st.title("Users")
+store = get_store()
+
+
+def attempt(action: str, fn: object, *args: object) -> None:
+    """Run one admin write and say what happened in a sentence."""
+    try:
+        fn(store, actor, *args)  # type: ignore[operator]
+    except InvalidData as exc:
+        st.error("; ".join(f"{p.field}: {p.message}" for p in exc.problems) or str(exc))
+    except auth.NotPermitted as exc:
+        st.error(str(exc))
+    else:
+        st.success(action)
+
+
+users = auth.list_users(store, actor)
+st.dataframe(users.rename(columns={"email": "Email", "name": "Name", "role": "Role", "disabled": "Disabled",
+                                   "person_id": "Person", "created_at": "Created", "has_password": "Password"}),
+             hide_index=True, width="stretch")
+
+add, change, reset = st.tabs(["Add a user", "Role or access", "Reset a password"])
+with add, st.form("add_user", clear_on_submit=False):
+    email = st.text_input("Email", key="add_email")
+    name = st.text_input("Name", key="add_name")
+    role = st.selectbox("Role", ["viewer", "editor", "admin"], key="add_role")
+    sso_only = st.checkbox("Single sign-on only (no password)", key="add_sso")
+    password = st.text_input(f"Initial password (at least {auth.MIN_PASSWORD_LENGTH} characters)",
+                             type="password", key="add_password", disabled=False)
+    if st.form_submit_button("Add user", type="primary"):
+        attempt(f"Added {email.strip().lower()} as {role}.", auth.add_user, email, name, role,
+                None if sso_only else password)
+with change:
+    emails = list(users["email"])
+    who = st.selectbox("Account", emails, key="change_email")
+    c1, c2 = st.columns(2)
+    new_role = c1.selectbox("New role", ["viewer", "editor", "admin"], key="change_role")
+    if c1.button("Change role", key="change_role_btn"):
+        attempt(f"{who} is now {new_role}.", auth.set_role, who, new_role)
+    disabled = bool(users.loc[users["email"] == who, "disabled"].iloc[0]) if who else False
+    if c2.button("Enable account" if disabled else "Disable account", key="toggle_btn"):
+        attempt(f"{who} {'enabled' if disabled else 'disabled'}.", auth.set_disabled, who, not disabled)
+with reset, st.form("reset_password"):
+    who = st.selectbox("Account", list(users["email"]), key="reset_email")
+    new_password = st.text_input("New password", type="password", key="reset_password")
+    if st.form_submit_button("Reset password"):
+        attempt(f"Password of {who} reset.", auth.reset_password, who, new_password)
