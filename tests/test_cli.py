@@ -80,3 +80,30 @@ def test_bad_dates_on_the_command_line_get_a_sentence(capsys: pytest.CaptureFixt
         main(["demo", "--today", "22/11/2026"])
     assert caught.value.code == 2
     assert "'22/11/2026' is not an ISO date such as 2026-03-01" in capsys.readouterr().err
+
+
+def test_users_commands_manage_accounts_and_never_take_passwords_as_arguments(tmp_path: Path) -> None:
+    db = str(tmp_path / "u.duckdb")
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "data_layer.cli", "users", *args, "--db", db],
+                              input=stdin, capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+
+    assert run("add", "ana@example.com", "--name", "Ana", "--role", "admin", stdin="a long password\n").returncode == 0
+    assert run("add", "ben@example.com", "--name", "Ben", "--role", "viewer", stdin="short\n").returncode == 1
+    assert run("add", "cy@example.com", "--name", "Cy", "--role", "editor", "--sso-only").returncode == 0
+    assert run("set-role", "cy@example.com", "viewer").returncode == 0
+    assert run("disable", "cy@example.com").returncode == 0
+    assert run("reset-password", "ana@example.com", stdin="another long password\n").returncode == 0
+    out = run("list").stdout
+    assert "ana@example.com" in out and "admin" in out and "password" in out
+    assert "cy@example.com" in out and "disabled" in out and "single sign-on" in out
+    assert "ben@example.com" not in out
+    assert "at least 10 characters" in run("add", "ben@example.com", "--name", "Ben", "--role", "viewer",
+                                           stdin="short\n").stderr
+    with Store(db) as s:
+        assert auth_actions(s) == ["create", "create", "set_role", "disable", "reset_password"]
+
+
+def auth_actions(store: Store) -> list[str]:
+    return [r[0] for r in store.query("SELECT action FROM audit_log WHERE actor = 'cli' ORDER BY audit_id")]
