@@ -14,12 +14,14 @@ from dashboard.sign_in_view import render as render_sign_in
 from dashboard.store import get_store
 from data_layer import auth
 from data_layer.errors import LearningCultureError
+from data_layer.library import escape_markdown
 
 st.set_page_config(page_title="Learning Culture Dashboard", page_icon=":material/school:", layout="wide")
 
 
 # URL paths of every page (st.Page derives them from the file names).
-PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "admin_users", "admin_audit")
+PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "book", "lesson", "postmortem", "plans",
+              "actions", "admin_users", "admin_audit")
 
 
 def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
@@ -33,6 +35,16 @@ def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
             st.Page("pages/learning_health.py", title="Learning health", icon=":material/psychiatry:"),
         ],
     }
+    sections["Book of Learning"] = [
+        st.Page("pages/book.py", title="Book of Learning", icon=":material/menu_book:"),
+        st.Page("pages/lesson.py", title="Lesson", icon=":material/article:", visibility="hidden"),
+    ]
+    if actor.can("editor"):
+        sections["Book of Learning"] += [
+            st.Page("pages/postmortem.py", title="Log a post-mortem", icon=":material/edit_note:"),
+            st.Page("pages/plans.py", title="Plans", icon=":material/event_note:"),
+            st.Page("pages/actions.py", title="Follow-up actions", icon=":material/task_alt:"),
+        ]
     if actor.can("admin"):
         sections["Admin"] = [
             st.Page("pages/admin_users.py", title="Users", icon=":material/manage_accounts:"),
@@ -55,7 +67,7 @@ try:
                            *aliases], position="hidden").run()
         else:
             with st.sidebar:
-                st.caption(f"Signed in as **{actor.name or actor.email}** · {actor.role}")
+                st.caption(f"Signed in as **{escape_markdown(actor.name or actor.email)}** · {actor.role}")
                 if st.button("Sign out", key="sign_out", icon=":material/logout:"):
                     end_session()
                     if getattr(st.user, "is_logged_in", False):

@@ -19,6 +19,7 @@ import streamlit as st
 from dashboard.loaders import cohort_choices, filter_options, program_start
 from dashboard.settings import app_today
 from data_layer.filters import DEFAULT_PRESET, PRESETS, Filter, preset_window
+from data_layer.library import escape_markdown
 
 URL_KEYS = ("cohort", "preset", "from", "to", "team", "region", "role")
 SHADOW = "_filter_state"
@@ -171,6 +172,7 @@ def filter_bar(page: str) -> Filter:
 
 def describe(filt: Filter, names: dict[str, str] | None = None) -> str:
     """A one-line caption of what the page covers."""
-    who = ", ".join((names or {}).get(c, c) for c in filt.cohorts) if filt.cohorts else "All cohorts"
-    extra = [", ".join(v) for v in (filt.teams, filt.regions, filt.roles) if v]
+    # Names come from imported data and the caption renders Markdown: escape them.
+    who = ", ".join(escape_markdown((names or {}).get(c, c)) for c in filt.cohorts) if filt.cohorts else "All cohorts"
+    extra = [", ".join(escape_markdown(x) for x in v) for v in (filt.teams, filt.regions, filt.roles) if v]
     return " · ".join([who, *extra, f"{filt.date_from:%d %b %Y} – {filt.date_to:%d %b %Y}"])

@@ -192,6 +192,32 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX audit_entity ON audit_log (entity, entity_id);
         """,
     ),
+    (
+        "0006_book_of_learning_forms",
+        """
+        -- What a person is typing, saved as they write, offered back after a refresh or sign-in.
+        CREATE TABLE form_drafts (
+            owner_email VARCHAR NOT NULL,
+            form_key    VARCHAR NOT NULL,   -- 'new', 'plan:<id>' or 'lesson:<id>'
+            payload     JSON NOT NULL,
+            saved_at    TIMESTAMP NOT NULL,
+            PRIMARY KEY (owner_email, form_key)
+        );
+        -- One row per submitted form instance: a double click or a resubmit creates one lesson.
+        CREATE TABLE form_submissions (
+            token      VARCHAR PRIMARY KEY,
+            entity_id  VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        );
+        -- "I applied this": who reused a lesson.
+        CREATE TABLE lesson_applications (
+            lesson_id  VARCHAR NOT NULL,
+            email      VARCHAR NOT NULL,
+            applied_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (lesson_id, email)
+        );
+        """,
+    ),
 ]
 
 

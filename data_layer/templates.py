@@ -1,0 +1,32 @@
+"""Per-section templates for post-mortems: help text and starter text for the long fields."""
+
+from __future__ import annotations
+
+from data_layer.vocabulary import DEFAULT_SECTIONS
+
+_HINTS = {
+    "seo": "Which keyphrases, which pages, what rank and traffic before and after?",
+    "offers": "Which offer, to whom, what uptake, what did it cost?",
+    "campaigns": "Audience, message, channel, dates; response against the last campaign.",
+    "analyst_relations": "Who was briefed, what they said back, what changed in inbound interest.",
+    "multivariate_tests": "Variants, sample size, the metric agreed before launch, the result.",
+    "landing_pages": "Traffic source, conversion before and after, what changed on the page.",
+    "email": "List, subject lines, open and click rates against the usual.",
+    "social_media": "Who posted what, reach, engagement, any pipeline it touched.",
+    "partnerships": "Which partner, which accounts, meetings and pipeline created.",
+    "sales_plays": "Which sellers ran the play, deals touched, cycle time and win rate.",
+    "enablement": "Who took the tutorial or tool, how many used it a week later, feedback.",
+}
+
+
+def template(section: str) -> dict[str, str]:
+    """Help and starter text for a section's post-mortem (a generic one for unknown sections)."""
+    label = DEFAULT_SECTIONS.get(section, "this activity")
+    hint = _HINTS.get(section, "What exactly did we do, for whom, and what did the numbers say?")
+    return {
+        "help": f"{label}: {hint}",
+        "learning_goal": "We hoped to learn whether ...",
+        "what_happened": f"What we did: ...\nWhat the numbers said: ...\n({hint})",
+        "lessons": "What we would keep: ...\nWhat we would change: ...",
+        "recommendations": "Next time, we should ...",
+    }

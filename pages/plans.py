@@ -1,0 +1,68 @@
+"""Plans: every campaign, test or program with what we hope to learn; which ended without a post-mortem."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard.auth import guard
+from dashboard.components import download_table
+from dashboard.settings import app_today
+from dashboard.store import get_store
+from data_layer import book
+from data_layer.errors import InvalidData
+
+actor = guard("editor")
+store = get_store()
+today = app_today()
+st.title("Plans")
+st.caption("Write the learning goal before you start. A plan that ended without a post-mortem for 14 days is overdue.")
+
+plans = book.list_plans(store, today)
+overdue = plans[plans["overdue"]]
+if not overdue.empty:
+    st.warning(f"{len(overdue):,} plans ended more than 14 days ago with no post-mortem.", icon=":material/schedule:")
+    for r in overdue.head(10).itertuples():
+        c1, c2 = st.columns([4, 1])
+        c1.text(f"{r.name} · ended {r.ends_on:%d %b %Y} · {r.owner}")
+        c2.page_link("pages/postmortem.py", label="Start post-mortem", query_params={"plan": r.plan_id})
+
+sections = book.sections(store)
+labels = dict(zip(sections["section_id"], sections["label"], strict=True))
+owners = store.query_df("SELECT person_id, name FROM people WHERE role IN ('marketer', 'partner manager') "
+                        "ORDER BY name LIMIT 2000")
+owner_names = dict(zip(owners["person_id"], owners["name"], strict=True))
+
+with st.expander("New plan", expanded=plans.empty), st.form("plan_new"):
+    name = st.text_input("Name", key="plan_name")
+    c1, c2 = st.columns(2)
+    section = c1.selectbox("Section", list(labels), format_func=labels.__getitem__, key="plan_section")
+    owner = c2.selectbox("Owner", list(owner_names), format_func=lambda v: owner_names[v], key="plan_owner")
+    c3, c4 = st.columns(2)
+    starts = c3.date_input("Starts", value=today, key="plan_starts", format="YYYY-MM-DD")
+    ends = c4.date_input("Ends", value=today + dt.timedelta(days=30), key="plan_ends", format="YYYY-MM-DD")
+    goal = st.text_area("What do we hope to learn?", key="plan_goal", placeholder="We hope to learn whether ...")
+    if st.form_submit_button("Create plan", type="primary"):
+        try:
+            book.save_plan(store, actor, {"name": name, "section": section, "owner_id": owner, "starts_on": starts,
+                                          "ends_on": ends, "learning_goal": goal})
+        except InvalidData as exc:
+            for p in exc.problems:
+                st.error(f"{p.field.replace('_', ' ').capitalize()} {p.message}.")
+        else:
+            st.success("Plan created.")
+
+st.subheader("All plans")
+shown = plans[["plan_id", "name", "section_label", "owner", "starts_on", "ends_on", "lessons",
+               "ended_without_postmortem", "overdue"]].rename(columns={
+    "plan_id": "Id", "name": "Plan", "section_label": "Section", "owner": "Owner", "starts_on": "Starts",
+    "ends_on": "Ends", "lessons": "Post-mortems", "ended_without_postmortem": "Ended without one",
+    "overdue": "Overdue"})
+download_table(shown, "plans", key="plans")
+pick = st.selectbox("Start a post-mortem from a plan", [None, *plans["plan_id"]], key="plan_pick",
+                    format_func=lambda v: "choose a plan" if v is None else
+                    str(plans.loc[plans["plan_id"] == v, "name"].iloc[0]))
+if pick:
+    st.page_link("pages/postmortem.py", label="Start post-mortem", query_params={"plan": pick},
+                 icon=":material/edit_note:")
