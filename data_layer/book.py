@@ -304,7 +304,7 @@ def lesson(store: Store, lesson_id: str) -> dict[str, Any] | None:
            LEFT JOIN plans pl ON pl.plan_id = l.plan_id LEFT JOIN sections s ON s.section_id = l.section
            LEFT JOIN cohorts c ON c.cohort_id = l.cohort_id
            WHERE l.lesson_id = ?""", [lesson_id])
-    return None if frame.empty else frame.iloc[0].to_dict()
+    return None if frame.empty else {str(k): v for k, v in frame.iloc[0].to_dict().items()}
 
 
 def actions_of(store: Store, lesson_id: str) -> pd.DataFrame:

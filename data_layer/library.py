@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -146,27 +147,35 @@ def ring_binder(store: Store, lesson_ids: list[str], title: str = "Book of Learn
     out = [f"# {_md(title)}", "", f"{len(lessons)} lessons.", ""]
     for (section_label, learner), group in lessons.groupby(["section_label", "learner"], dropna=False, sort=False):
         out += [f"## {_md(section_label)}", "", f"Learner: {_md(learner) if isinstance(learner, str) else 'none yet'}", ""]
-        for row in group.itertuples():
-            out += [f"### {_md(row.title)}", ""]
-            out.append(f"*{row.occurred_on:%Y-%m-%d}* · outcome **{_md(row.outcome or 'not set')}** · "
-                       f"{_md(row.status)} · by {_md(row.author if isinstance(row.author, str) else row.author_id)}")
+        records: list[dict[str, Any]] = group.to_dict("records")  # type: ignore[assignment]
+        for row in records:
+            author = row["author"] if isinstance(row["author"], str) else row["author_id"]
+            out += [f"### {_md(row['title'])}", ""]
+            out.append(f"*{_day(row['occurred_on'])}* · outcome **{_md(row['outcome'] or 'not set')}** · "
+                       f"{_md(row['status'])} · by {_md(author)}")
             out.append("")
-            for label, value in (("What we hoped to learn", row.learning_goal), ("What happened", row.what_happened),
-                                 ("Lessons", row.lessons), ("Recommendations", row.recommendations)):
+            for label, key in (("What we hoped to learn", "learning_goal"), ("What happened", "what_happened"),
+                               ("Lessons", "lessons"), ("Recommendations", "recommendations")):
+                value = row[key]
                 if isinstance(value, str) and value:
                     out += [f"**{label}**  ", _md(value), ""]
-            tags = list(row.tags) if row.tags is not None else []
+            tags = [str(t) for t in row["tags"]] if row["tags"] is not None else []
             if tags:
                 out += ["Tags: " + ", ".join(_md(t) for t in tags), ""]
-            mine = actions[actions["lesson_id"] == row.lesson_id]
-            if not mine.empty:
+            mine: list[dict[str, Any]] = actions[actions["lesson_id"] == row["lesson_id"]].to_dict("records")
+            if mine:
                 out.append("Follow-up actions:")
-                for a in mine.itertuples():
-                    done = f"done {a.done_on:%Y-%m-%d}" if pd.notna(a.done_on) else "open"
-                    out.append(f"- [{'x' if pd.notna(a.done_on) else ' '}] {_md(a.description)} "
-                               f"({_md(a.owner)}, due {a.due_on:%Y-%m-%d}, {done})")
+                for a in mine:
+                    is_done = a["done_on"] is not None and not pd.isna(a["done_on"])
+                    done = f"done {_day(a['done_on'])}" if is_done else "open"
+                    out.append(f"- [{'x' if is_done else ' '}] {_md(a['description'])} "
+                               f"({_md(a['owner'])}, due {_day(a['due_on'])}, {done})")
                 out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _day(value: Any) -> str:
+    return str(pd.Timestamp(value).date())
 
 
 def lessons_table(store: Store, lesson_ids: list[str]) -> pd.DataFrame:
