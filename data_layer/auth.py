@@ -273,7 +273,14 @@ def create_demo_users(tx: Transaction) -> None:
     """One account per role for demo databases (their credentials are shown on the sign-in page)."""
     now = audit.utc_now()
     tx.execute("DELETE FROM users WHERE email LIKE '%@demo.example'")
+    # The editor and admin write as demo people (a marketer, a partner manager), so what they
+    # write counts for those people's cohorts and contributions.
+    linked = {
+        "editor": tx.query("SELECT min(person_id) FROM people WHERE role = 'marketer'"),
+        "admin": tx.query("SELECT min(person_id) FROM people WHERE role = 'partner manager'"),
+    }
     for email, name, role, password in DEMO_USERS:
+        person = linked.get(role, [[None]])[0][0]
         tx.execute("INSERT INTO users (email, name, role, password_hash, disabled, person_id, created_at) "
-                   "VALUES (?, ?, ?, ?, FALSE, NULL, ?)", [email, name, role, hash_password(password), now])
+                   "VALUES (?, ?, ?, ?, FALSE, ?, ?)", [email, name, role, hash_password(password), person, now])
         audit.record(tx, "demo", "user", email, "create", f"demo account, role {role}", at=now)

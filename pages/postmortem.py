@@ -62,6 +62,13 @@ def _autosave() -> None:
     st.session_state["form_saved_at"] = dt.datetime.now()
 
 
+def _set_action_rows(rows: list[dict[str, Any]]) -> None:
+    """Replace the actions: the editor gets a new base and a fresh key (its edits are relative to its base)."""
+    st.session_state["form_actions_rows"] = rows
+    st.session_state["form_actions_base"] = list(rows)
+    st.session_state["form_actions_gen"] = st.session_state.get("form_actions_gen", 0) + 1
+
+
 def _load(values: dict[str, Any]) -> None:
     for name in FIELDS:
         if name in values and values[name] is not None:
@@ -69,7 +76,7 @@ def _load(values: dict[str, Any]) -> None:
             if name == "date" and isinstance(value, str):
                 value = dt.date.fromisoformat(value[:10])
             st.session_state[_k(name)] = value
-    st.session_state["form_actions_rows"] = values.get("actions") or []
+    _set_action_rows(values.get("actions") or [])
 
 
 def _owner_label(owner_id: str) -> str | None:
@@ -83,7 +90,7 @@ if st.session_state.get("form_key") != form_key:
     st.session_state.pop("form_problems", None)
     st.session_state["form_key"] = form_key
     st.session_state["form_token"] = uuid.uuid4().hex
-    st.session_state["form_actions_rows"] = []
+    _set_action_rows([])
     restored = book.saved_draft(store, actor, form_key)
     if restored is not None:
         _load(restored[0])
@@ -176,12 +183,26 @@ with form_col:
     show_problem("tags")
 
     st.subheader("Follow-up actions")
-    rows = pd.DataFrame(st.session_state.get("form_actions_rows") or [],
+    with st.form("form_add_action", clear_on_submit=True, border=False):
+        a1, a2, a3, a4 = st.columns([4, 3, 2, 1], vertical_alignment="bottom")
+        new_desc = a1.text_input("Action", key="form_new_desc", placeholder="What needs doing")
+        new_owner = a2.selectbox("Owner", owner_options, index=None, key="form_new_owner", placeholder="Who")
+        new_due = a3.date_input("Due", value=None, key="form_new_due", format="YYYY-MM-DD")
+        if a4.form_submit_button("Add", icon=":material/add:", key="form_add_btn"):
+            if not (new_desc or "").strip() or not new_owner or not new_due:
+                st.error("An action needs what, who and a due date.")
+            else:
+                _set_action_rows([*st.session_state.get("form_actions_rows", []),
+                                  {"action_id": "", "description": new_desc.strip(), "owner": new_owner,
+                                   "due_on": str(new_due), "done_on": None}])
+                _autosave()
+    rows = pd.DataFrame(st.session_state.get("form_actions_base") or [],
                         columns=["action_id", "description", "owner", "due_on", "done_on"])
     rows["due_on"] = pd.to_datetime(rows["due_on"], errors="coerce").dt.date
     rows["done_on"] = pd.to_datetime(rows["done_on"], errors="coerce").dt.date
     edited = st.data_editor(
-        rows, key="form_actions", num_rows="dynamic", hide_index=True, width="stretch",
+        rows, key=f"form_actions_{st.session_state.get('form_actions_gen', 0)}", num_rows="dynamic",
+        hide_index=True, width="stretch",
         column_order=["description", "owner", "due_on", "done_on"],
         column_config={
             "description": st.column_config.TextColumn("What", required=True, max_chars=1000),
@@ -189,7 +210,6 @@ with form_col:
             "due_on": st.column_config.DateColumn("Due", format="YYYY-MM-DD", required=True),
             "done_on": st.column_config.DateColumn("Done", format="YYYY-MM-DD"),
         },
-        on_change=lambda: None,
     )
     current_rows = [
         {"action_id": r.get("action_id") if isinstance(r.get("action_id"), str) else "",
@@ -199,8 +219,11 @@ with form_col:
         for r in edited.to_dict("records")
     ]
     if current_rows != st.session_state.get("form_actions_rows"):
+        # The editor's output is the truth; its base stays as it was (see _set_action_rows).
         st.session_state["form_actions_rows"] = current_rows
         _autosave()
+    if not current_rows:
+        st.caption("No follow-up actions yet. Add them above; edit or delete them in the table.")
     for key, message in problems.items():
         if key.startswith("actions."):
             st.error(f"Action {key.split('.')[1]}, {key.split('.')[2].replace('_id', '').replace('_', ' ')}: {message}")

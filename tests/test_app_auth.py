@@ -17,13 +17,16 @@ ROOT = Path(__file__).parent.parent
 APP = str(ROOT / "streamlit_app.py")
 ANALYTICS = ["pages/overview.py", "pages/adoption.py", "pages/barriers.py", "pages/win_rates.py",
              "pages/learning_health.py"]
+READING = ["pages/book.py", "pages/lesson.py"]
+WRITING = ["pages/postmortem.py", "pages/plans.py", "pages/actions.py"]
 ADMIN = ["pages/admin_users.py", "pages/admin_audit.py"]
 ALLOWED = {
     None: set(),
-    "viewer": set(ANALYTICS),
-    "editor": set(ANALYTICS),
-    "admin": set(ANALYTICS) | set(ADMIN),
+    "viewer": set(ANALYTICS) | set(READING),
+    "editor": set(ANALYTICS) | set(READING) | set(WRITING),
+    "admin": set(ANALYTICS) | set(READING) | set(WRITING) | set(ADMIN),
 }
+ALL_PAGES = ANALYTICS + READING + WRITING + ADMIN
 
 
 def app(monkeypatch: pytest.MonkeyPatch, db: Path, user: str | None) -> AppTest:
@@ -36,9 +39,11 @@ def app(monkeypatch: pytest.MonkeyPatch, db: Path, user: str | None) -> AppTest:
 
 
 @pytest.mark.parametrize("role", [None, "viewer", "editor", "admin"], ids=str)
-@pytest.mark.parametrize("page", ANALYTICS + ADMIN)
+@pytest.mark.parametrize("page", ALL_PAGES)
 def test_page_access_matrix(monkeypatch: pytest.MonkeyPatch, small_db: Path, role: str | None, page: str) -> None:
     at = app(monkeypatch, small_db, USERS[role] if role else None)
+    if page == "pages/lesson.py":
+        at.query_params["lesson"] = "l1"
     at.switch_page(page).run()
     assert not at.exception
     if page in ALLOWED[role]:
@@ -46,13 +51,13 @@ def test_page_access_matrix(monkeypatch: pytest.MonkeyPatch, small_db: Path, rol
         assert at.title and at.title[0].value != "Sign in"
         if page in ANALYTICS:
             assert at.metric
-        else:
+        elif page in ADMIN:
             assert at.dataframe
     else:
         # Not in this role's navigation: the app shows the sign-in page (nobody) or the role's
         # default page instead, and none of the requested page's data.
         titles = [t.value for t in at.title]
-        assert "Users" not in titles and "Audit trail" not in titles
+        assert not {"Users", "Audit trail", "Log a post-mortem", "Plans", "Follow-up actions"} & set(titles)
         assert not any("example.com" in str(d.value.to_dict()) for d in at.dataframe)
         if role is None:
             assert titles == ["Sign in"] and not at.metric
@@ -163,7 +168,7 @@ def test_admin_adds_a_user_from_the_users_page(monkeypatch: pytest.MonkeyPatch, 
     assert ((trail["Action"] == "create") & (trail["Id"] == "new.person@example.com")).any()
 
 
-FORBIDDEN = [(role, page) for role in (None, "viewer", "editor") for page in ANALYTICS + ADMIN
+FORBIDDEN = [(role, page) for role in (None, "viewer", "editor") for page in ALL_PAGES
              if page not in ALLOWED[role]]
 
 

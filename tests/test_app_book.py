@@ -1,0 +1,143 @@
+"""AppTest of the Book of Learning pages: the post-mortem form, the lesson page, the library."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_layer import auth, book
+from data_layer.store import Store
+
+from .conftest import USERS
+
+ROOT = Path(__file__).parent.parent
+APP = str(ROOT / "streamlit_app.py")
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> [click](javascript:window.__xss=3)'
+
+
+@pytest.fixture
+def db(tmp_path: Path, small_db: Path) -> Path:
+    copy = tmp_path / "book.duckdb"
+    copy.write_bytes(small_db.read_bytes())
+    return copy
+
+
+def open_page(monkeypatch: pytest.MonkeyPatch, db: Path, page: str, user: str = USERS["editor"],
+              **query: str) -> AppTest:
+    monkeypatch.setenv("LEARNING_CULTURE_DB", str(db))
+    monkeypatch.setenv("LEARNING_CULTURE_TODAY", "2026-05-31")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["auth_email"] = user
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_bad_input_shows_each_fields_sentence_and_keeps_the_text(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/postmortem.py")
+    at.text_area(key="form_happened").input("We ran three webinars; the second one flopped.").run()
+    at.button(key="form_save").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert "Title must not be empty." in errors
+    assert "Section must not be empty." in errors
+    assert at.text_area(key="form_happened").value == "We ran three webinars; the second one flopped."
+    with Store(db) as s:
+        assert s.query_value("SELECT count(*) FROM lessons") == 5  # nothing written
+
+
+def test_what_was_typed_comes_back_after_a_refresh(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/postmortem.py")
+    at.text_input(key="form_title").input("Half-written thoughts on the partner webinar").run()
+    at.text_area(key="form_lessons").input("Line one\nLine two").run()
+    # A new session for the same person (a refresh, a lost connection, a new sign-in).
+    again = open_page(monkeypatch, db, "pages/postmortem.py")
+    assert again.text_input(key="form_title").value == "Half-written thoughts on the partner webinar"
+    assert again.text_area(key="form_lessons").value == "Line one\nLine two"
+    assert any("Restored what you were writing" in i.value for i in again.info)
+    # Someone else does not get it.
+    other = open_page(monkeypatch, db, "pages/postmortem.py", user=USERS["admin"])
+    assert other.text_input(key="form_title").value == ""
+
+
+def test_a_complete_post_mortem_is_saved_and_opens_its_page(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/postmortem.py", plan="pl3")
+    # Starting from a plan fills in section, goal, cohort and the plan itself.
+    assert at.selectbox(key="form_section").value == "sales_plays"
+    assert at.text_area(key="form_goal").value == "Learn whether marketplace deals close faster"
+    assert at.selectbox(key="form_cohort").value == "c2"
+    at.selectbox(key="form_outcome").select("flopped").run()
+    at.text_area(key="form_happened").input("Two deals moved; neither closed faster.").run()
+    at.text_area(key="form_lessons").input("Marketplace listing is not a play by itself.").run()
+    at.text_input(key="form_tags").input("marketplace, co-sell").run()
+    # Two follow-up actions through the keyboard-friendly "Add" row.
+    for what, owner, due in (("Drop the marketplace-only play", "Eve Moreau (p5)", "2026-06-15"),
+                             ("Pair listings with a partner intro", "Eve Moreau (p5)", "2026-06-30")):
+        at.text_input(key="form_new_desc").input(what)
+        at.selectbox(key="form_new_owner").select(owner)
+        at.date_input(key="form_new_due").set_value(dt.date.fromisoformat(due))
+        at.button(key="form_add_btn").click().run()
+        assert not at.exception
+    assert [r["description"] for r in at.session_state["form_actions_rows"]] == [
+        "Drop the marketplace-only play", "Pair listings with a partner intro"]
+    at.button(key="form_submit").click().run()
+    assert not at.exception
+    assert at.success and at.success[0].value == "Saved."
+    assert [t.value for t in at.title] == ["Post\\-mortem: Marketplace co\\-sell play"]
+    with Store(db) as s:
+        row = s.query_one("SELECT status, plan_id, outcome, tags FROM lessons WHERE plan_id = 'pl3'")
+        assert row == ("in_review", "pl3", "flopped", ["marketplace", "co-sell"])
+        assert s.query("SELECT description, owner_id, due_on FROM actions a JOIN lessons l USING (lesson_id) "
+                       "WHERE l.plan_id = 'pl3' ORDER BY due_on") == [
+            ("Drop the marketplace-only play", "p5", dt.date(2026, 6, 15)),
+            ("Pair listings with a partner intro", "p5", dt.date(2026, 6, 30))]
+        assert book.saved_draft(s, auth.Actor(USERS["editor"], "editor"), "new") is None  # autosave cleared
+
+
+def test_publishing_from_the_lesson_page(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    with Store(db) as s:
+        lid = book.save_lesson(s, auth.Actor(USERS["editor"], "editor"), book.LessonInput(
+            title="Review me", section="email", occurred_on="2026-05-20", learning_goal="g", what_happened="w",
+            outcome="worked", lessons="l"))
+        book.transition(s, auth.Actor(USERS["editor"], "editor"), lid, "in_review")
+    at = open_page(monkeypatch, db, "pages/lesson.py", lesson=lid)
+    at.button(key="wf_publish").click().run()
+    assert not at.exception
+    with Store(db) as s:
+        assert s.query_value("SELECT status FROM lessons WHERE lesson_id = ?", [lid]) == "published"
+    history = at.dataframe[-1].value
+    assert list(history["What"]) == ["create", "in_review", "published"]
+
+
+def test_viewers_read_published_lessons_but_not_drafts(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/lesson.py", user=USERS["viewer"], lesson="l1")
+    assert at.title[0].value == "Co\\-branded email flopped"
+    assert not [b for b in at.button if b.key in ("wf_publish", "wf_review", "lesson_apply")]
+    at = open_page(monkeypatch, db, "pages/lesson.py", user=USERS["viewer"], lesson="l3")  # a draft
+    assert any("No such lesson" in i.value for i in at.info)
+
+
+def test_text_people_wrote_is_shown_escaped(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    with Store(db) as s:
+        s.execute("UPDATE lessons SET title = ?, lessons = ?, what_happened = ? WHERE lesson_id = 'l1'",
+                  [XSS, XSS, XSS])
+    at = open_page(monkeypatch, db, "pages/lesson.py", lesson="l1")
+    shown = [m.value for m in at.markdown] + [t.value for t in at.title]
+    assert not any("<script>" in v or "<img" in v or "](javascript:" in v for v in shown)
+    assert any("&lt;script&gt;" in v for v in shown)
+
+
+def test_library_search_finds_and_filters(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/book.py", user=USERS["viewer"])
+    at.text_input(key="book_q").input("email").run()
+    search_tab = at.tabs[0]
+    cards = [m.value for m in search_tab.markdown if m.value.startswith("**")]
+    assert cards == ["**Co\\-branded email flopped**  \nEmail · flopped · 28 Feb 2026 · Eve Moreau"]
+    assert any("1 lessons" in c.value for c in search_tab.caption)
+    at.text_input(key="book_q").input("nothing matches this").run()
+    assert any("No published lesson matches" in i.value for i in at.tabs[0].info)
