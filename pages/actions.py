@@ -46,7 +46,7 @@ with st.form("act_done"):
     pick = st.selectbox("Mark done", open_ids, key="act_pick",
                         format_func=lambda v: str(frame.loc[frame["action_id"] == v, "description"].iloc[0]))
     day = st.date_input("Done on", value=today, key="act_day", format="YYYY-MM-DD")
-    if st.form_submit_button("Mark done", type="primary", disabled=not open_ids):
+    if st.form_submit_button("Mark done", type="primary", disabled=not open_ids, key="act_done_btn"):
         try:
             book.mark_action_done(store, actor, pick, day)
         except InvalidData as exc:

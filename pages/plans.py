@@ -53,6 +53,37 @@ with st.expander("New plan", expanded=plans.empty), st.form("plan_new"):
         else:
             st.success("Plan created.")
 
+with st.expander("Edit a plan"):
+    edit_id = st.selectbox("Plan", [None, *plans["plan_id"]], key="plan_edit_pick",
+                           format_func=lambda v: "choose a plan" if v is None else
+                           str(plans.loc[plans["plan_id"] == v, "name"].iloc[0]))
+    if edit_id:
+        cur = plans[plans["plan_id"] == edit_id].iloc[0]
+        with st.form(f"plan_edit_{edit_id}"):
+            e_name = st.text_input("Name", value=str(cur["name"]), key="plan_edit_name")
+            c1, c2 = st.columns(2)
+            sec_ids = list(labels)
+            e_section = c1.selectbox("Section", sec_ids, index=sec_ids.index(cur["section"]) if cur["section"] in sec_ids
+                                     else 0, format_func=labels.__getitem__, key="plan_edit_section")
+            own_ids = list(owner_names)
+            e_owner = c2.selectbox("Owner", own_ids, index=own_ids.index(cur["owner_id"]) if cur["owner_id"] in own_ids
+                                   else 0, format_func=lambda v: owner_names[v], key="plan_edit_owner")
+            c3, c4 = st.columns(2)
+            e_starts = c3.date_input("Starts", value=cur["starts_on"], key="plan_edit_starts", format="YYYY-MM-DD")
+            e_ends = c4.date_input("Ends", value=cur["ends_on"], key="plan_edit_ends", format="YYYY-MM-DD")
+            e_goal = st.text_area("What do we hope to learn?", value=str(cur["learning_goal"]), key="plan_edit_goal")
+            if st.form_submit_button("Save plan", type="primary", key="plan_edit_save"):
+                try:
+                    book.save_plan(store, actor, {
+                        "name": e_name, "section": e_section, "owner_id": e_owner, "starts_on": e_starts,
+                        "ends_on": e_ends, "learning_goal": e_goal,
+                        "cohort_id": cur["cohort_id"] if isinstance(cur["cohort_id"], str) else None}, plan_id=edit_id)
+                except InvalidData as exc:
+                    for p in exc.problems:
+                        st.error(f"{p.field.replace('_', ' ').capitalize()} {p.message}.")
+                else:
+                    st.success("Plan saved.")
+
 st.subheader("All plans")
 shown = plans[["plan_id", "name", "section_label", "owner", "starts_on", "ends_on", "lessons",
                "ended_without_postmortem", "overdue"]].rename(columns={

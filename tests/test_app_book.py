@@ -141,3 +141,27 @@ def test_library_search_finds_and_filters(monkeypatch: pytest.MonkeyPatch, db: P
     assert any("1 lessons" in c.value for c in search_tab.caption)
     at.text_input(key="book_q").input("nothing matches this").run()
     assert any("No published lesson matches" in i.value for i in at.tabs[0].info)
+
+
+def test_plans_page_edits_a_plan_and_lists_overdue_ones(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/plans.py")
+    # Today 2026-05-31: pl3 ended 05-10, before 05-17 (14 days ago), with no lesson: overdue.
+    assert [w.value for w in at.warning] == ["1 plans ended more than 14 days ago with no post-mortem."]
+    at.selectbox(key="plan_edit_pick").select("pl2").run()
+    at.text_input(key="plan_edit_name").input("Partner webinar (spring)")
+    at.button(key="plan_edit_save").click().run()
+    assert not at.exception
+    assert any(s.value == "Plan saved." for s in at.success)
+    with Store(db) as s:
+        assert s.query_value("SELECT name FROM plans WHERE plan_id = 'pl2'") == "Partner webinar (spring)"
+
+
+def test_actions_page_marks_an_action_done(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/actions.py")
+    # Open actions on 2026-05-31: ac2 (due 04-15, overdue) and ac3 (due 06-15).
+    assert any("1 overdue of 2 shown" in c.value for c in at.caption)
+    at.selectbox(key="act_pick").select("ac2")
+    at.button(key="act_done_btn").click().run()
+    assert not at.exception
+    with Store(db) as s:
+        assert s.query_value("SELECT done_on FROM actions WHERE action_id = 'ac2'") == dt.date(2026, 5, 31)

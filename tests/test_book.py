@@ -148,11 +148,20 @@ def test_plans_actions_sections_and_applications(lib: Store) -> None:
     assert list(book.list_actions(lib, dt.date(2026, 6, 30), overdue_only=True)["action_id"]) == ["ac3"]
     book.set_section_owner(lib, EDITOR, "email", "p5")
     assert book.sections(lib).set_index("section_id").loc["email", "owner"] == "Eve Moreau"
+    book.save_plan(lib, EDITOR, {"name": "Q3 webinar, moved", "section": "partnerships", "owner_id": "p5",
+                                 "starts_on": "2026-07-08", "ends_on": "2026-08-07",
+                                 "learning_goal": "Learn whether webinars create pipeline"}, plan_id=pid)
+    assert lib.query_value("SELECT name FROM plans WHERE plan_id = ?", [pid]) == "Q3 webinar, moved"
     assert book.record_application(lib, EDITOR, "l1") is True
     assert book.record_application(lib, EDITOR, "l1") is False  # once per person
     assert book.lesson(lib, "l1")["applied"] == 1  # type: ignore[index]
     with pytest.raises(InvalidData, match="Only published"):
         book.record_application(lib, EDITOR, "l3")
+    # One audit entry per write, by the editor.
+    assert lib.query("SELECT entity, entity_id, action FROM audit_log WHERE actor = ? ORDER BY audit_id",
+                     [USERS["editor"]]) == [
+        ("plan", pid, "create"), ("action", "ac2", "done"), ("section", "email", "set_owner"),
+        ("plan", pid, "edit"), ("lesson", "l1", "applied")]
 
 
 # ------------------------------------------------------------------------------ search
