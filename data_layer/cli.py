@@ -12,13 +12,15 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from data_layer import auth
 from data_layer.config import ENV_VAR, resolve_db_path
 from data_layer.demo import SCALES, generate_demo
 from data_layer.errors import InvalidData, LearningCultureError
+from data_layer.export import export
 from data_layer.filters import Filter
-from data_layer.importer import import_folder
+from data_layer.importer import SPECS, import_files
 from data_layer.report import build_report, render_markdown
 from data_layer.store import Store
 
@@ -45,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--replace", action="store_true", help="overwrite a database that already has data")
     demo.add_argument("--if-missing", action="store_true",
                       help="do nothing when the database already has data (used by `make run`)")
-    imp = sub.add_parser("import", parents=[common], help="import the CSV files of a folder (all or nothing)")
-    imp.add_argument("folder")
+    imp = sub.add_parser("import", parents=[common], help="import CSV files (all or nothing)")
+    imp.add_argument("paths", nargs="+", metavar="PATH", help="folders (their known files) and/or CSV files")
+    imp.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     users = sub.add_parser("users", parents=[common], help="manage accounts (acts as an admin named 'cli')")
     usub = users.add_subparsers(dest="users_command", required=True)
     u_add = usub.add_parser("add", parents=[common], help="add an account")
@@ -63,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     usub.add_parser("list", parents=[common], help="list accounts")
     u_reset = usub.add_parser("reset-password", parents=[common], help="set a new password")
     u_reset.add_argument("email")
+    exp = sub.add_parser("export", parents=[common], help="write the data as the files `import` reads")
+    exp.add_argument("folder")
+    exp.add_argument("--format", choices=["csv", "parquet", "spreadsheet"], default="csv",
+                     help="csv and parquet round-trip exactly; spreadsheet neutralises formula-like cells")
     rep = sub.add_parser("report", parents=[common], help="every metric for one filter")
     fmt = rep.add_mutually_exclusive_group()
     fmt.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (default)")
@@ -86,6 +93,24 @@ def _report_filter(args: argparse.Namespace) -> Filter:
         raise InvalidData([], "--from must be on or before --to.")
     return Filter(date_from=date_from, date_to=date_to, today=today, cohorts=tuple(args.cohort),
                   teams=tuple(args.team), regions=tuple(args.region), roles=tuple(args.role))
+
+
+def _import_paths(paths: Sequence[str]) -> list[Path]:
+    """Files to import: given files as they are, and the known files inside given folders."""
+    out: list[Path] = []
+    for text in paths:
+        p = Path(text)
+        if p.is_dir():
+            found = [p / s.filename for s in SPECS if (p / s.filename).is_file()]
+            if not found:
+                names = ", ".join(s.filename for s in SPECS)
+                raise InvalidData([], f"No files to import in {p}; expected any of {names}.")
+            out += found
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise InvalidData([], f"{p} does not exist.")
+    return out
 
 
 def _read_password(prompt: str) -> str:
@@ -156,11 +181,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     sys.stdout.write(render_markdown(report, filt))
                 else:
                     print(json.dumps(report, indent=2, default=str))
+            elif args.command == "export":
+                counts = export(store, args.folder, args.format)
+                print(f"Exported {path} to {args.folder} ({args.format}):")
+                for name, n in counts.items():
+                    print(f"  {name:<20} {n:>12,} rows")
             elif args.command == "import":
-                result = import_folder(store, args.folder, progress=lambda m: print(f"  {m}", flush=True))
+                files = _import_paths(args.paths)
+                result = import_files(store, files, dry_run=args.dry_run,
+                                      progress=lambda m: print(f"  {m}", flush=True))
                 for warning in result.warnings:
                     print(f"warning: {warning}")
-                print(f"Imported into {path}:")
+                verb = "Checked (dry run, nothing written)" if args.dry_run else "Imported into"
+                print(f"{verb} {path} in {result.seconds:.1f} s:")
                 for table, n in result.rows.items():
                     print(f"  {table:<18} {n:>12,} rows")
     except InvalidData as exc:

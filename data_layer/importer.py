@@ -1,221 +1,454 @@
-"""Import a folder of DOMAIN.md CSV files: validate every row, then write all or nothing.
+"""Import DOMAIN.md's CSV files: validate every row in bulk, then write all or nothing.
 
-Rows are validated with the pydantic models; every problem is reported with its file,
-line, column and reason, and any problem means nothing is written. Writes upsert by id
-(delete the incoming ids, insert the rows) in one transaction, so importing the same
-folder twice changes nothing and a changed row is updated in place.
+Each file is read by DuckDB's own CSV reader into a staging table of text columns (so a
+bad value is reported, not guessed), then checked with set-based SQL: required values,
+ISO dates and timestamps, allowed words, numbers and ranges, duplicate ids, rules across
+fields, and references to people, cohorts, plans, lessons and sections (known in the
+database or in another file of the same run). Every problem carries its file, line,
+column, value and reason. Any problem means nothing is written; otherwise every file is
+upserted by id (delete the incoming ids, insert) in one transaction, so importing the
+same files twice changes nothing and a changed row is updated in place.
+
+Identifiers in the SQL come from the constant specs below; values only ever from the
+staged tables or bound parameters.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
-from pydantic import BaseModel, ValidationError
 
 from data_layer import audit
 from data_layer.errors import InvalidData, Problem
-from data_layer.models import (
-    ActivityEvent,
-    Assessment,
-    Cohort,
-    Deal,
-    FollowUpAction,
-    Lesson,
-    Membership,
-    Person,
-    Plan,
-    problems_from,
+from data_layer.store import Session, Store, Transaction
+from data_layer.vocabulary import (
+    ASSESSMENT_KINDS,
+    BARRIERS,
+    DEAL_STATUSES,
+    DIMENSIONS,
+    LESSON_STATUSES,
+    OUTCOMES,
+    PARTNER_INVOLVEMENT,
+    VERBS,
 )
-from data_layer.store import Store, Transaction
+
+Progress = Callable[[str], None]
+DATE_MSG = "must be an ISO date such as 2026-03-01"
+TS_MSG = "must be an ISO timestamp such as 2026-03-01T14:05:00Z"
+SCORE_PREFIX = "score_"
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a file: how to check it and how to store it."""
+
+    name: str
+    kind: str = "text"  # id | text | email | date | ts | enum | number | score | codes | tags
+    required: bool = False
+    values: tuple[str, ...] = ()
+    default: str | None = None  # SQL literal used when the cell is blank or the column absent
 
 
 @dataclass(frozen=True)
 class FileSpec:
-    """How one CSV file maps to a model and a table."""
+    """How one CSV file maps to a table."""
 
     filename: str
-    model: type[BaseModel]
     table: str
     key: tuple[str, ...]
-    columns: tuple[str, ...]  # columns of the table, in order
+    cols: tuple[Col, ...]
+    # (SQL condition that marks a bad row, column, reason); the condition sees typed helpers.
+    rules: tuple[tuple[str, str, str], ...] = ()
+    # (column, SQL that lists the known values, reason) for references to other records.
+    refs: tuple[tuple[str, str, str], ...] = ()
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.cols)
+
+
+PEOPLE = "(SELECT person_id FROM people UNION ALL SELECT person_id FROM stg_people)"
+PEOPLE_OR_USERS = f"({PEOPLE[1:-1]} UNION ALL SELECT email FROM users)"
+COHORTS = "(SELECT cohort_id FROM cohorts UNION ALL SELECT cohort_id FROM stg_cohorts)"
+PLANS = "(SELECT plan_id FROM plans UNION ALL SELECT plan_id FROM stg_plans)"
+LESSONS = "(SELECT lesson_id FROM lessons UNION ALL SELECT lesson_id FROM stg_lessons)"
+SECTIONS = "(SELECT section_id FROM sections UNION ALL SELECT section_id FROM stg_sections)"
 
 SPECS: tuple[FileSpec, ...] = (
-    FileSpec("people.csv", Person, "people", ("person_id",),
-             ("person_id", "name", "email", "role", "team", "region", "manager_id")),
-    FileSpec("cohorts.csv", Cohort, "cohorts", ("cohort_id",),
-             ("cohort_id", "name", "program", "start_date", "end_date", "facilitator_id", "channel")),
-    FileSpec("memberships.csv", Membership, "memberships", ("cohort_id", "person_id"),
-             ("cohort_id", "person_id", "joined_on", "left_on")),
-    FileSpec("activity.csv", ActivityEvent, "events", ("event_id",),
-             ("event_id", "occurred_at", "person_id", "verb", "object", "cohort_id", "source")),
-    FileSpec("assessments.csv", Assessment, "assessments", ("assessment_id",),
-             ("assessment_id", "person_id", "taken_at", "instrument", "kind", "barriers", "barrier_notes")),
-    FileSpec("deals.csv", Deal, "deals", ("deal_id",),
-             ("deal_id", "owner_id", "created_on", "closed_on", "status", "amount", "currency",
-              "partner_involvement", "partner_name", "segment")),
-    FileSpec("plans.csv", Plan, "plans", ("plan_id",),
-             ("plan_id", "name", "section", "owner_id", "starts_on", "ends_on", "learning_goal", "cohort_id")),
-    FileSpec("lessons.csv", Lesson, "lessons", ("lesson_id",),
-             ("lesson_id", "title", "plan_id", "section", "occurred_on", "learning_goal", "what_happened",
-              "outcome", "lessons", "recommendations", "tags", "author_id", "cohort_id", "status",
-              "created_at", "updated_at", "published_at")),
-    FileSpec("actions.csv", FollowUpAction, "actions", ("action_id",),
-             ("action_id", "lesson_id", "description", "owner_id", "due_on", "done_on")),
+    FileSpec("people.csv", "people", ("person_id",), (
+        Col("person_id", "id", True), Col("name", "text", True), Col("email", "email", True),
+        Col("role", "text", True), Col("team"), Col("region"), Col("manager_id", "id"),
+    ), refs=(("manager_id", PEOPLE, "is not a known person"),)),
+    FileSpec("cohorts.csv", "cohorts", ("cohort_id",), (
+        Col("cohort_id", "id", True), Col("name", "text", True), Col("program", "text", True),
+        Col("start_date", "date", True), Col("end_date", "date"), Col("facilitator_id", "id"), Col("channel"),
+    ), rules=(("d_end_date < d_start_date", "end_date", "must be on or after start_date"),),
+        refs=(("facilitator_id", PEOPLE, "is not a known person"),)),
+    FileSpec("memberships.csv", "memberships", ("cohort_id", "person_id"), (
+        Col("cohort_id", "id", True), Col("person_id", "id", True), Col("joined_on", "date", True),
+        Col("left_on", "date"),
+    ), rules=(("d_left_on < d_joined_on", "left_on", "must be on or after joined_on"),),
+        refs=(("person_id", PEOPLE, "is not a known person"), ("cohort_id", COHORTS, "is not a known cohort"))),
+    FileSpec("activity.csv", "events", ("event_id",), (
+        Col("event_id", "id", True), Col("occurred_at", "ts", True), Col("person_id", "id", True),
+        Col("verb", "enum", True, VERBS), Col("object"), Col("cohort_id", "id"),
+        Col("source", "text", default="'import'"),
+    ), refs=(("person_id", PEOPLE, "is not a known person"), ("cohort_id", COHORTS, "is not a known cohort"))),
+    FileSpec("assessments.csv", "assessments", ("assessment_id",), (
+        Col("assessment_id", "id", True), Col("person_id", "id", True), Col("taken_at", "ts", True),
+        Col("instrument", "text", True), Col("kind", "enum", True, ASSESSMENT_KINDS),
+        Col("barriers", "codes", values=tuple(BARRIERS)), Col("barrier_notes"),
+    ), refs=(("person_id", PEOPLE, "is not a known person"),)),
+    FileSpec("deals.csv", "deals", ("deal_id",), (
+        Col("deal_id", "id", True), Col("owner_id", "id", True), Col("created_on", "date", True),
+        Col("closed_on", "date"), Col("status", "enum", True, DEAL_STATUSES), Col("amount", "number", True),
+        Col("currency", "text", default="'USD'"),
+        Col("partner_involvement", "enum", False, PARTNER_INVOLVEMENT, default="'none'"),
+        Col("partner_name"), Col("segment"),
+    ), rules=(
+        ("n_amount < 0", "amount", "must not be negative"),
+        ("v_status IN ('won', 'lost') AND v_closed_on IS NULL", "closed_on", "a {status} deal needs the date it closed"),
+        ("d_closed_on < d_created_on", "closed_on", "must be on or after created_on"),
+        ("v_currency IS NOT NULL AND NOT regexp_full_match(v_currency, '[A-Za-z]{3}')", "currency",
+         "must be a three-letter currency code such as USD"),
+    ), refs=(("owner_id", PEOPLE, "is not a known person"),)),
+    FileSpec("sections.csv", "sections", ("section_id",), (
+        Col("section_id", "id", True), Col("label", "text", True), Col("owner_id", "id"),
+    ), refs=(("owner_id", PEOPLE, "is not a known person"),)),
+    FileSpec("plans.csv", "plans", ("plan_id",), (
+        Col("plan_id", "id", True), Col("name", "text", True), Col("section", "id", True),
+        Col("owner_id", "id", True), Col("starts_on", "date", True), Col("ends_on", "date", True),
+        Col("learning_goal", "text", True), Col("cohort_id", "id"),
+    ), rules=(("d_ends_on < d_starts_on", "ends_on", "must be on or after starts_on"),),
+        refs=(("section", SECTIONS, "is not a section of the Book of Learning"),
+              ("owner_id", PEOPLE_OR_USERS, "is not a known person"), ("cohort_id", COHORTS, "is not a known cohort"))),
+    FileSpec("lessons.csv", "lessons", ("lesson_id",), (
+        Col("lesson_id", "id", True), Col("title", "text", True), Col("plan_id", "id"),
+        Col("section", "id", True), Col("occurred_on", "date", True), Col("learning_goal"), Col("what_happened"),
+        Col("outcome", "enum", False, OUTCOMES), Col("lessons"), Col("recommendations"), Col("tags", "tags"),
+        Col("author_id", "id", True), Col("cohort_id", "id"),
+        Col("status", "enum", False, LESSON_STATUSES, default="'draft'"), Col("created_at", "ts", True),
+        Col("updated_at", "ts"), Col("published_at", "ts"),
+    ), rules=tuple(
+        (f"v_status = 'published' AND v_{name} IS NULL", name,
+         "a published post-mortem needs learning goal, what happened, outcome and lessons")
+        for name in ("learning_goal", "what_happened", "outcome", "lessons")
+    ), refs=(("plan_id", PLANS, "is not a known plan"), ("section", SECTIONS, "is not a section of the Book of Learning"),
+             ("author_id", PEOPLE_OR_USERS, "is not a known person"), ("cohort_id", COHORTS, "is not a known cohort"))),
+    FileSpec("actions.csv", "actions", ("action_id",), (
+        Col("action_id", "id", True), Col("lesson_id", "id", True), Col("description", "text", True),
+        Col("owner_id", "id", True), Col("due_on", "date", True), Col("done_on", "date"),
+    ), refs=(("lesson_id", LESSONS, "is not a known lesson"), ("owner_id", PEOPLE_OR_USERS, "is not a known person"))),
 )
 SPEC_BY_NAME = {spec.filename: spec for spec in SPECS}
-SCORE_PREFIX = "score_"
+SCORE_COLS = {SCORE_PREFIX + d for d in DIMENSIONS}
 
 
 @dataclass
 class ImportResult:
-    """What an import did: rows per table and warnings (e.g. ignored columns)."""
+    """What an import did (or, in a dry run, would do): rows per table, warnings, timings."""
 
     rows: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    seconds: float = 0.0
 
 
-def _required_columns(spec: FileSpec) -> list[str]:
-    return [name for name, info in spec.model.model_fields.items()
-            if info.is_required() and name != "scores"]
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
-def _known_columns(spec: FileSpec) -> set[str]:
-    known = set(spec.model.model_fields)
-    known.discard("scores")
-    return known
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
-def _column_of(spec: FileSpec, field_name: str) -> str:
-    # Assessment scores are a mapping in the model but score_<dimension> columns in CSV.
-    if spec.model is Assessment and field_name.startswith("scores."):
-        return SCORE_PREFIX + field_name.split(".", 1)[1]
-    return field_name
+def _typed(col: Col, present: bool) -> list[str]:
+    """SQL select items: v_<col> (trimmed text or NULL) and its typed twin (d_/t_/n_) if any."""
+    raw = f"nullif(trim({_q(col.name)}), '')" if present else "NULL"
+    items = [f"{raw} AS v_{col.name}"]
+    if col.kind == "date":
+        items.append(f"try_cast({raw} AS DATE) AS d_{col.name}")
+    elif col.kind == "ts":
+        items.append(f"CAST(try_cast({raw} AS TIMESTAMPTZ) AS TIMESTAMP) AS t_{col.name}")
+    elif col.kind in ("number", "score"):
+        items.append(f"try_cast({raw} AS DOUBLE) AS n_{col.name}")
+    return items
 
 
-def parse_file(spec: FileSpec, raw: bytes, result: ImportResult) -> tuple[list[BaseModel], list[Problem]]:
-    """Validate one file's bytes; return the good models and every problem found."""
+def _problems_sql(spec: FileSpec, header: list[str]) -> str:
+    """One SELECT (UNION ALL) listing every problem of the staged file."""
+    parts: list[str] = []
+    file = _lit(spec.filename)
+
+    def add(cond: str, column: str, reason_sql: str, value_sql: str | None = None) -> None:
+        value = value_sql or f"v_{column}"
+        parts.append(f"SELECT {file} AS file, line, {_lit(column)} AS col, CAST({value} AS VARCHAR) AS value, "
+                     f"{reason_sql} AS reason FROM typed WHERE {cond}")
+
+    for col in spec.cols:
+        v = f"v_{col.name}"
+        if col.required:
+            add(f"{v} IS NULL", col.name, _lit("is required"))
+        if col.kind == "date":
+            add(f"{v} IS NOT NULL AND d_{col.name} IS NULL", col.name, _lit(DATE_MSG))
+        elif col.kind == "ts":
+            add(f"{v} IS NOT NULL AND t_{col.name} IS NULL", col.name, _lit(TS_MSG))
+        elif col.kind == "number":
+            add(f"{v} IS NOT NULL AND n_{col.name} IS NULL", col.name, _lit("must be a number"))
+        elif col.kind == "email":
+            add(f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')", col.name,
+                _lit("must be an email address such as name@example.com"))
+        elif col.kind == "enum":
+            allowed = ", ".join(_lit(x) for x in col.values)
+            add(f"{v} IS NOT NULL AND {v} NOT IN ({allowed})", col.name,
+                f"'''' || {v} || ''' is not allowed; use one of ' || {_lit(', '.join(col.values))}")
+        elif col.kind == "codes":
+            allowed = "[" + ", ".join(_lit(x) for x in col.values) + "]"
+            unknown = (f"list_filter(list_transform(string_split({v}, ';'), lambda x: trim(x)), "
+                       f"lambda x: x <> '' AND NOT list_contains({allowed}, x))")
+            add(f"{v} IS NOT NULL AND len({unknown}) > 0", col.name,
+                f"'unknown barrier code ' || array_to_string({unknown}, ', ') || '; allowed: ' || "
+                f"{_lit(', '.join(col.values))}")
+    if spec.table == "assessments":
+        for name in header:
+            if name.startswith(SCORE_PREFIX):
+                raw = f"nullif(trim({_q(name)}), '')"
+                if name not in SCORE_COLS:
+                    add(f"{raw} IS NOT NULL", name, _lit(f"unknown dimension {name[len(SCORE_PREFIX):]}; allowed: "
+                                                         f"{', '.join(DIMENSIONS)}"), raw)
+                else:
+                    add(f"{raw} IS NOT NULL AND (try_cast({raw} AS DOUBLE) IS NULL OR try_cast({raw} AS DOUBLE) < 0 "
+                        f"OR try_cast({raw} AS DOUBLE) > 100)", name, _lit("must be a score between 0 and 100"), raw)
+    for cond, column, reason in spec.rules:
+        reason_sql = _lit(reason).replace("{status}", "' || v_status || '")
+        add(cond, column, reason_sql)
+    # Duplicate ids within the file: every occurrence after the first.
+    key_vals = " || '|' || ".join(f"coalesce(v_{k}, '')" for k in spec.key)
+    parts.append(
+        f"SELECT {file}, line, {_lit(spec.key[0])}, {key_vals}, 'duplicate id; already on line ' || first_line "
+        f"FROM (SELECT line, {key_vals} AS k, min(line) OVER (PARTITION BY {key_vals}) AS first_line FROM typed "
+        f"WHERE {' AND '.join(f'v_{k} IS NOT NULL' for k in spec.key)}) WHERE line > first_line".replace(
+            f"{key_vals}, 'duplicate", "k, 'duplicate"))
+    for column, known, reason in spec.refs:
+        add(f"v_{column} IS NOT NULL AND v_{column} NOT IN {known}", column, _lit(reason))
+    return "\nUNION ALL\n".join(parts)
+
+
+def _insert_sql(spec: FileSpec) -> str:
+    """The typed, trimmed rows of a staged file in the table's column order."""
+    items = []
+    for col in spec.cols:
+        if col.kind == "date":
+            expr = f"d_{col.name}"
+        elif col.kind == "ts":
+            expr = f"t_{col.name}"
+        elif col.kind == "number":
+            expr = f"n_{col.name}"
+        elif col.kind == "email":
+            expr = f"lower(v_{col.name})"
+        elif col.kind in ("codes", "tags"):
+            # Split on ';', trim, drop blanks and repeats (keeping the first occurrence's order).
+            parts = f"list_transform(string_split(v_{col.name}, ';'), lambda y: trim(y))"
+            expr = (f"coalesce(list_filter({parts}, lambda x, i: x <> '' AND list_position({parts}, x) = i), "
+                    f"CAST([] AS VARCHAR[]))")
+        else:
+            expr = f"v_{col.name}"
+        if col.default is not None:
+            expr = f"coalesce({expr}, {col.default})"
+        items.append(expr)
+    if spec.table == "lessons":
+        # As the model does: updated_at defaults to created_at, published_at to updated_at when published.
+        names = list(spec.columns)
+        items[names.index("updated_at")] = "coalesce(t_updated_at, t_created_at)"
+        items[names.index("published_at")] = ("CASE WHEN coalesce(v_status, 'draft') = 'published' "
+                                              "THEN coalesce(t_published_at, t_updated_at, t_created_at) "
+                                              "ELSE t_published_at END")
+    return ", ".join(items)
+
+
+def _ragged_line(path: Path) -> int | None:
+    """The first line whose cell count differs from the header's (only on the failure path)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if not header:
+            return None
+        for row in reader:
+            if row and len(row) != len(header):
+                return reader.line_num
+    return None
+
+
+def _reader_problem(name: str, text: str) -> Problem:
+    """A sentence for DuckDB's CSV reader errors (never its raw message)."""
+    lowered = text.lower()
+    found = re.search(r"CSV Error on Line: (\d+)", text)
+    line = int(found.group(1)) if found else None
+    if "not utf-8 encoded" in lowered or "invalid unicode" in lowered:
+        return Problem(field="(file)", file=name, line=line, message="is not UTF-8 text; save it as UTF-8 CSV")
+    if "expected number of columns" in lowered or "too many columns" in lowered:
+        return Problem(field="(row)", file=name, line=line,
+                       message="has a different number of cells than the header has columns")
+    if "unterminated quote" in lowered or "quote" in lowered and line is not None:
+        return Problem(field="(row)", file=name, line=line,
+                       message="has a quoted cell that is not closed, or text after its closing quote")
+    return Problem(field="(file)", file=name, line=line,
+                   message="is not valid CSV: check that cells are separated by commas and that every quoted "
+                           "cell ends with a quote (a quote inside a cell is written twice)")
+
+
+def _stage(tx: Session, spec: FileSpec, path: Path, result: ImportResult) -> tuple[list[Problem], list[str]]:
+    """Read one file into stg_<table> (text) and typed_<table>; return file-level problems and its header."""
     name = spec.filename
+    raw = path.read_bytes()[:4096]
+    if not raw.strip():
+        return [Problem(field="(file)", file=name, message="is empty; it needs a header row")], []
     try:
-        text = raw.decode("utf-8-sig")
+        raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return [], [Problem(field="(file)", file=name, line=None,
-                            message=f"is not UTF-8 text (bad byte at position {exc.start}); save it as UTF-8 CSV")]
-    if not text.strip():
-        return [], [Problem(field="(file)", file=name, line=None, message="is empty; it needs a header row")]
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    problems: list[Problem] = []
-    missing = [c for c in _required_columns(spec) if c not in header]
-    for column in missing:
-        problems.append(Problem(field=column, file=name, line=1, message="required column is missing"))
-    known = _known_columns(spec)
-    extra = [h for h in header if h not in known and not (spec.model is Assessment and h.startswith(SCORE_PREFIX))]
+        if exc.start < len(raw) - 4:  # not just a character cut at the 4 KiB boundary
+            return [Problem(field="(file)", file=name,
+                            message=f"is not UTF-8 text (bad byte at position {exc.start}); save it as UTF-8 CSV")], []
+    stg = f"raw_{spec.table}"
+    try:
+        tx.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT * FROM read_csv($path, all_varchar = true, "
+                   "header = true, auto_detect = true, delim = ',', quote = '\"', escape = '\"', "
+                   "null_padding = false, strict_mode = true)", {"path": str(path)})
+    except Exception as exc:
+        return [_reader_problem(name, str(getattr(exc, "detail", exc)))], []
+    header = [str(r[0]) for r in tx.query(f"SELECT name FROM pragma_table_info('{stg}') ORDER BY cid")]
+    header_clean = [h.strip() for h in header]
+    problems = [Problem(field=c.name, file=name, line=1, message="required column is missing")
+                for c in spec.cols if c.required and c.name not in header_clean]
+    if problems:
+        ragged = _ragged_line(path)
+        if ragged is not None:  # the reader misread the header because a row is ragged: say so
+            return [Problem(field="(row)", file=name, line=ragged,
+                            message="has a different number of cells than the header has columns")], []
+        return problems, header_clean
+    extra = [h for h in header_clean if h not in spec.columns and not (spec.table == "assessments" and
+                                                                        h.startswith(SCORE_PREFIX))]
     if extra:
         result.warnings.append(f"{name}: ignored unknown column(s) {', '.join(extra)}")
-    if missing:
-        return [], problems
-    models: list[BaseModel] = []
-    seen: dict[tuple[Any, ...], int] = {}
-    for row in reader:
-        line = reader.line_num
-        if None in row:  # more cells than header columns
-            problems.append(Problem(field="(row)", file=name, line=line,
-                                    message="has more cells than the header has columns"))
-            continue
-        data: dict[str, Any] = {}
-        scores: dict[str, Any] = {}
-        for column, value in row.items():
-            if value is None or not value.strip():
-                continue  # blank: let the model say "is required" or use its default
-            if spec.model is Assessment and column.startswith(SCORE_PREFIX):
-                scores[column[len(SCORE_PREFIX):]] = value.strip()
-            elif column in known:
-                data[column] = value
-        if spec.model is Assessment:
-            data["scores"] = scores
-        try:
-            model = spec.model.model_validate(data)
-        except ValidationError as exc:
-            for p in problems_from(exc):
-                problems.append(Problem(field=_column_of(spec, p.field), file=name, line=line,
-                                        message=p.message, value=p.value))
-            continue
-        key = tuple(getattr(model, k) for k in spec.key)
-        if key in seen:
-            problems.append(Problem(field=spec.key[0], file=name, line=line, value=", ".join(map(str, key)),
-                                    message=f"duplicate id; already on line {seen[key]}"))
-            continue
-        seen[key] = line
-        models.append(model)
-    return models, problems
+    by_clean = dict(zip(header_clean, header, strict=True))
+    selects = []
+    for col in spec.cols:
+        present = col.name in by_clean
+        items = _typed(Col(by_clean.get(col.name, col.name), col.kind, col.required, col.values, col.default), present)
+        # _typed names its outputs after the source header; rename them to the canonical column.
+        src = by_clean.get(col.name, col.name)
+        items = [i.replace(f"AS v_{src}", f"AS v_{col.name}").replace(f"AS d_{src}", f"AS d_{col.name}")
+                 .replace(f"AS t_{src}", f"AS t_{col.name}").replace(f"AS n_{src}", f"AS n_{col.name}") for i in items]
+        selects += items
+    score_cols = [h for h in header if h.strip() in SCORE_COLS] if spec.table == "assessments" else []
+    passthrough = "".join(f", {_q(h)} AS {_q(h.strip())}" for h in header if h.strip().startswith(SCORE_PREFIX)) \
+        if spec.table == "assessments" else ""
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE typed_{spec.table} AS SELECT rowid + 2 AS line, "
+               f"{', '.join(selects)}{passthrough} FROM {stg}")
+    del score_cols
+    return [], header_clean
 
 
-def import_folder(store: Store, folder: str | Path, *, actor: str = "cli",
-                  progress: Callable[[str], None] | None = None) -> ImportResult:
-    """Import every known CSV file in `folder`; raise InvalidData (nothing written) on any bad row.
+def _check(tx: Transaction, spec: FileSpec, header: list[str]) -> list[Problem]:
+    sql = _problems_sql(spec, header).replace("FROM typed ", f"FROM typed_{spec.table} ").replace(
+        "FROM typed\n", f"FROM typed_{spec.table}\n")
+    sql = sql.replace("FROM typed WHERE", f"FROM typed_{spec.table} WHERE")
+    rows = tx.query(f"SELECT * FROM ({sql}) ORDER BY line, col LIMIT 100000")
+    return [Problem(field=str(r[2]), file=str(r[0]), line=int(r[1]), value=None if r[3] is None else str(r[3])[:200],
+                    message=str(r[4])) for r in rows]
 
-    `actor` is who imports (an admin's email, or "cli"); the import is audited in its transaction.
-    """
-    root = Path(folder)
-    if not root.is_dir():
-        raise InvalidData([Problem(field="folder", message=f"{root} is not a folder")],
-                          f"{root} is not a folder.")
-    found = [spec for spec in SPECS if (root / spec.filename).is_file()]
-    if not found:
-        names = ", ".join(s.filename for s in SPECS)
-        raise InvalidData([Problem(field="folder", message=f"no known file; expected any of {names}")],
-                          f"No files to import in {root}; expected any of {names}.")
-    result = ImportResult()
-    parsed: list[tuple[FileSpec, list[BaseModel]]] = []
+
+def _known_ids(tx: Transaction, spec: FileSpec) -> None:
+    # References see ids of the files in this run: expose each staged file's ids as stg_<table>.
+    key = spec.key[0] if spec.table != "memberships" else "person_id"
+    tx.execute(f"CREATE OR REPLACE TEMP VIEW stg_{spec.table} AS SELECT v_{key} AS {key} FROM typed_{spec.table}")
+
+
+def _empty_stage(tx: Transaction, spec: FileSpec) -> None:
+    key = spec.key[0]
+    tx.execute(f"CREATE OR REPLACE TEMP VIEW stg_{spec.table} AS SELECT CAST(NULL AS VARCHAR) AS {key} WHERE FALSE")
+
+
+def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run: bool = False,
+                 progress: Progress | None = None) -> ImportResult:
+    """Validate and import the given files (recognised by name); InvalidData lists every problem."""
+    say = progress or (lambda _m: None)
+    started = time.perf_counter()
+    found: dict[str, Path] = {}
     problems: list[Problem] = []
-    for spec in found:
-        if progress:
-            progress(f"checking {spec.filename}")
-        models, bad = parse_file(spec, (root / spec.filename).read_bytes(), result)
-        problems.extend(bad)
-        parsed.append((spec, models))
-    if problems:
-        raise InvalidData(problems, f"{len(problems)} bad row(s) or value(s); nothing was imported.")
-    with store.transaction() as tx:
-        for spec, models in parsed:
-            if progress:
-                progress(f"writing {len(models):,} rows of {spec.filename}")
-            _upsert(tx, spec, models)
-            result.rows[spec.table] = len(models)
-        summary = ", ".join(f"{table} {n:,}" for table, n in result.rows.items())
-        audit.record(tx, actor, "import", root.name, "import", summary)
+    for path in paths:
+        spec = SPEC_BY_NAME.get(path.name)
+        if spec is None:
+            names = ", ".join(s.filename for s in SPECS)
+            problems.append(Problem(field="(file)", file=path.name, message=f"is not a known file; expected one of {names}"))
+        elif spec.filename in found:
+            problems.append(Problem(field="(file)", file=path.name, message="is given twice"))
+        else:
+            found[spec.filename] = path
+    if not found and not problems:
+        raise InvalidData([Problem("files", "no files to import")], "No files to import.")
+    result = ImportResult(dry_run=dry_run)
+    ordered = [spec for spec in SPECS if spec.filename in found]
+    with store.session() as tx:
+        tx.execute("SET TimeZone = 'UTC'")  # timestamps without an offset are UTC
+        for spec in SPECS:
+            _empty_stage(tx, spec)
+        headers: dict[str, list[str]] = {}
+        for spec in ordered:
+            say(f"reading {spec.filename}")
+            file_problems, header = _stage(tx, spec, found[spec.filename], result)
+            problems += file_problems
+            if not file_problems:
+                headers[spec.filename] = header
+                _known_ids(tx, spec)
+        for spec in ordered:
+            if spec.filename in headers:
+                say(f"checking {spec.filename}")
+                problems += _check(tx, spec, headers[spec.filename])
+        if problems:
+            raise InvalidData(problems, f"{len(problems)} bad row(s) or value(s); nothing was imported.")
+        for spec in ordered:
+            result.rows[spec.table] = int(tx.query(f"SELECT count(*) FROM typed_{spec.table}")[0][0])
+        if not dry_run:
+            tx.begin()
+            for spec in ordered:
+                say(f"writing {result.rows[spec.table]:,} rows of {spec.filename}")
+                _upsert(tx, spec, headers[spec.filename])
+            summary = ", ".join(f"{table} {n:,}" for table, n in result.rows.items())
+            audit.record(tx, actor, "import", ", ".join(sorted(found)), "import", summary)
+            tx.commit()
+    result.seconds = time.perf_counter() - started
     return result
 
 
-def _upsert(tx: Transaction, spec: FileSpec, models: list[BaseModel]) -> None:
-    if not models:
-        return
-    records = [m.model_dump() for m in models]
-    frame = pd.DataFrame.from_records(records, columns=list(spec.columns))
-    match = " AND ".join(f"t.{k} = i.{k}" for k in spec.key)
-    tx.register("incoming", frame)
-    try:
-        # Identifiers come from SPECS (our constants), values only through the view.
-        tx.execute(f"DELETE FROM {spec.table} t USING incoming i WHERE {match}")  # noqa: S608 - composes our own SQL constants; values are bound
-        cols = ", ".join(spec.columns)
-        tx.execute(f"INSERT INTO {spec.table} ({cols}) SELECT {cols} FROM incoming")  # noqa: S608 - composes our own SQL constants; values are bound
-        if spec.model is Assessment:
-            scores = pd.DataFrame(
-                [(m.assessment_id, dim, score) for m in models  # type: ignore[attr-defined]
-                 for dim, score in m.scores.items()],  # type: ignore[attr-defined]
-                columns=["assessment_id", "dimension", "score"],
-            )
-            tx.execute("DELETE FROM assessment_scores WHERE assessment_id IN (SELECT assessment_id FROM incoming)")
-            tx.register("incoming_scores", scores)
-            tx.execute("INSERT INTO assessment_scores SELECT assessment_id, dimension, score FROM incoming_scores")
-            tx.unregister("incoming_scores")
-    finally:
-        tx.unregister("incoming")
+def _upsert(tx: Transaction, spec: FileSpec, header: list[str]) -> None:
+    typed = f"typed_{spec.table}"
+    match = " AND ".join(f"t.{k} = i.v_{k}" for k in spec.key)
+    tx.execute(f"DELETE FROM {spec.table} t USING {typed} i WHERE {match}")
+    tx.execute(f"INSERT INTO {spec.table} ({', '.join(spec.columns)}) SELECT {_insert_sql(spec)} FROM {typed}")
+    if spec.table == "assessments":
+        tx.execute(f"DELETE FROM assessment_scores WHERE assessment_id IN (SELECT v_assessment_id FROM {typed})")
+        for name in header:
+            if name in SCORE_COLS:
+                dim = name[len(SCORE_PREFIX):]
+                tx.execute(f"INSERT INTO assessment_scores SELECT v_assessment_id, {_lit(dim)}, "
+                           f"CAST(nullif(trim({_q(name)}), '') AS DOUBLE) FROM {typed} "
+                           f"WHERE nullif(trim({_q(name)}), '') IS NOT NULL")
+
+
+def import_folder(store: Store, folder: str | Path, *, actor: str = "cli", dry_run: bool = False,
+                  progress: Progress | None = None) -> ImportResult:
+    """Import every known CSV file in `folder`; raise InvalidData (nothing written) on any bad row."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise InvalidData([Problem(field="folder", message=f"{root} is not a folder")], f"{root} is not a folder.")
+    paths = [root / spec.filename for spec in SPECS if (root / spec.filename).is_file()]
+    if not paths:
+        names = ", ".join(s.filename for s in SPECS)
+        raise InvalidData([Problem(field="folder", message=f"no known file; expected any of {names}")],
+                          f"No files to import in {root}; expected any of {names}.")
+    return import_files(store, paths, actor=actor, dry_run=dry_run, progress=progress)

@@ -85,6 +85,22 @@ class Transaction:
         self._cur.unregister(name)
 
 
+class Session(Transaction):
+    """A private connection holding the write lock, statement by statement until `begin()`.
+
+    For work that must survive a failing statement (reading a bad file) before writing:
+    stage and check first, then `begin()` ... `commit()`; anything uncommitted rolls back.
+    """
+
+    def begin(self) -> None:
+        """Start the transaction that the following writes share."""
+        self.execute("BEGIN TRANSACTION")
+
+    def commit(self) -> None:
+        """Make the writes since `begin()` permanent."""
+        self.execute("COMMIT")
+
+
 class Store:
     """A DuckDB database: `query*` methods read, `transaction()` writes."""
 
@@ -166,6 +182,20 @@ class Store:
             except duckdb.Error as exc:
                 raise _translate(exc, "save the change") from exc
             finally:
+                cur.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A private connection for staged work (see Session); rolls back anything uncommitted."""
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                yield Session(cur)
+            finally:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass  # no transaction was open
                 cur.close()
 
     def execute(self, sql: str, params: Params = None) -> None:
