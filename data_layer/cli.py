@@ -10,8 +10,9 @@ import datetime as dt
 import getpass
 import json
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from data_layer import auth
@@ -20,8 +21,17 @@ from data_layer.demo import SCALES, generate_demo
 from data_layer.errors import InvalidData, LearningCultureError
 from data_layer.export import export
 from data_layer.filters import Filter
-from data_layer.importer import SPECS, import_files
+from data_layer.importer import SPECS, ImportResult, import_files
 from data_layer.report import build_report, render_markdown
+from data_layer.sources import (
+    Mapping,
+    SourceFile,
+    guess_entity,
+    import_sources,
+    kind_of,
+    preset_mapping,
+    read_table,
+)
 from data_layer.store import Store
 
 
@@ -50,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", parents=[common], help="import CSV files (all or nothing)")
     imp.add_argument("paths", nargs="+", metavar="PATH", help="folders (their known files) and/or CSV files")
     imp.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    imp.add_argument("--mapping", action="append", default=[], metavar="FILE.toml",
+                     help="column mapping for files not in our format (repeat for several)")
+    imp.add_argument("--preset", choices=["crm_opportunities", "survey_assessments"],
+                     help="a ready-made mapping for a common export")
+    imp.add_argument("--win-reaction", default="trophy", help="Slack reaction that marks a win (default trophy)")
+    imp.add_argument("--frustration-reaction", default="warning",
+                     help="Slack reaction that marks a frustration (default warning)")
     users = sub.add_parser("users", parents=[common], help="manage accounts (acts as an admin named 'cli')")
     usub = users.add_subparsers(dest="users_command", required=True)
     u_add = usub.add_parser("add", parents=[common], help="add an account")
@@ -111,6 +128,29 @@ def _import_paths(paths: Sequence[str]) -> list[Path]:
         else:
             raise InvalidData([], f"{p} does not exist.")
     return out
+
+
+def _import_sources(store: Store, files: list[Path], args: argparse.Namespace,
+                    say: Callable[[str], None]) -> tuple[ImportResult, list[str]]:
+    """Files in other formats: map them (given mappings, a preset, or guesses), then import."""
+    mappings = [Mapping.from_toml(Path(m).read_text(encoding="utf-8")) for m in args.mapping]
+    if args.preset:
+        mappings.append(preset_mapping(args.preset))
+    sources = []
+    for f in files:
+        mapping = None
+        if kind_of(f.name) == "table":
+            if len(mappings) == 1:
+                mapping = mappings[0]
+            else:
+                head = read_table(f, nrows=5)
+                entity = guess_entity(f.name, head.columns)
+                mapping = next((m for m in mappings if m.entity == entity), None)
+        sources.append(SourceFile(f.name, f.read_bytes(), mapping))
+    with tempfile.TemporaryDirectory() as work:
+        done = import_sources(store, sources, Path(work), dry_run=args.dry_run, progress=say,
+                              win_reaction=args.win_reaction, frustration_reaction=args.frustration_reaction)
+    return ImportResult(rows=done.rows, warnings=done.warnings, dry_run=done.dry_run), done.notes
 
 
 def _read_password(prompt: str) -> str:
@@ -188,12 +228,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"  {name:<20} {n:>12,} rows")
             elif args.command == "import":
                 files = _import_paths(args.paths)
-                result = import_files(store, files, dry_run=args.dry_run,
-                                      progress=lambda m: print(f"  {m}", flush=True))
+                say = lambda m: print(f"  {m}", flush=True)  # noqa: E731
+                if all(kind_of(f.name) == "canonical" for f in files) and not args.mapping and not args.preset:
+                    result = import_files(store, files, dry_run=args.dry_run, progress=say)
+                    notes: list[str] = []
+                else:
+                    result, notes = _import_sources(store, files, args, say)
                 for warning in result.warnings:
                     print(f"warning: {warning}")
+                for note in notes:
+                    print(f"note: {note}")
                 verb = "Checked (dry run, nothing written)" if args.dry_run else "Imported into"
-                print(f"{verb} {path} in {result.seconds:.1f} s:")
+                print(f"{verb} {path}" + (f" in {result.seconds:.1f} s:" if result.seconds else ":"))
                 for table, n in result.rows.items():
                     print(f"  {table:<18} {n:>12,} rows")
     except InvalidData as exc:

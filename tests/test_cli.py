@@ -107,3 +107,22 @@ def test_users_commands_manage_accounts_and_never_take_passwords_as_arguments(tm
 
 def auth_actions(store: Store) -> list[str]:
     return [r[0] for r in store.query("SELECT action FROM audit_log WHERE actor = 'cli' ORDER BY audit_id")]
+
+
+def test_import_with_a_preset_and_a_mapping_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "m.duckdb")
+    assert main(["import", str(SMALL), "--db", db]) == 0
+    crm = Path(__file__).parent / "data" / "sources" / "crm_opportunities.csv"
+    assert main(["import", str(crm), "--preset", "crm_opportunities", "--dry-run", "--db", db]) == 0
+    assert "dry run, nothing written" in capsys.readouterr().out
+    from data_layer.sources import preset_mapping
+
+    mapping = tmp_path / "crm.toml"
+    mapping.write_text(preset_mapping("crm_opportunities").to_toml())
+    assert main(["import", str(crm), "--mapping", str(mapping), "--db", db]) == 0
+    with Store(db) as s:
+        assert s.query_value("SELECT count(*) FROM deals WHERE deal_id LIKE 'OPP-%'") == 3
+    bad = tmp_path / "bad.toml"
+    bad.write_text("entity = [")
+    assert main(["import", str(crm), "--mapping", str(bad), "--db", db]) == 1
+    assert "not valid TOML" in capsys.readouterr().err
