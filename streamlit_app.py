@@ -21,7 +21,7 @@ st.set_page_config(page_title="Learning Culture Dashboard", page_icon=":material
 
 # URL paths of every page (st.Page derives them from the file names).
 PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "book", "lesson", "postmortem", "plans",
-              "actions", "admin_users", "admin_audit")
+              "actions", "admin_import", "admin_people", "admin_users", "admin_audit")
 
 
 def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
@@ -47,6 +47,8 @@ def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
         ]
     if actor.can("admin"):
         sections["Admin"] = [
+            st.Page("pages/admin_import.py", title="Import", icon=":material/upload_file:"),
+            st.Page("pages/admin_people.py", title="Cohorts & people", icon=":material/groups:"),
             st.Page("pages/admin_users.py", title="Users", icon=":material/manage_accounts:"),
             st.Page("pages/admin_audit.py", title="Audit trail", icon=":material/history:"),
         ]
@@ -73,7 +75,7 @@ try:
                     if getattr(st.user, "is_logged_in", False):
                         st.logout()
                     st.rerun()
-            st.navigation(pages_for(actor)).run()
+            st.navigation(pages_for(actor), expanded=True).run()
 except LearningCultureError as exc:
     # Our errors carry a sentence for people; never show a driver traceback.
     st.error(str(exc))

@@ -218,6 +218,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0007_import_mappings",
+        """
+        -- Named column mappings, saved from the Import page for next time (TOML text).
+        CREATE TABLE import_mappings (
+            name     VARCHAR PRIMARY KEY,
+            mapping  VARCHAR NOT NULL,
+            saved_by VARCHAR NOT NULL,
+            saved_at TIMESTAMP NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -19,7 +19,7 @@ ANALYTICS = ["pages/overview.py", "pages/adoption.py", "pages/barriers.py", "pag
              "pages/learning_health.py"]
 READING = ["pages/book.py", "pages/lesson.py"]
 WRITING = ["pages/postmortem.py", "pages/plans.py", "pages/actions.py"]
-ADMIN = ["pages/admin_users.py", "pages/admin_audit.py"]
+ADMIN = ["pages/admin_import.py", "pages/admin_people.py", "pages/admin_users.py", "pages/admin_audit.py"]
 ALLOWED = {
     None: set(),
     "viewer": set(ANALYTICS) | set(READING),
@@ -51,13 +51,14 @@ def test_page_access_matrix(monkeypatch: pytest.MonkeyPatch, small_db: Path, rol
         assert at.title and at.title[0].value != "Sign in"
         if page in ANALYTICS:
             assert at.metric
-        elif page in ADMIN:
+        elif page in ("pages/admin_users.py", "pages/admin_audit.py"):
             assert at.dataframe
     else:
         # Not in this role's navigation: the app shows the sign-in page (nobody) or the role's
         # default page instead, and none of the requested page's data.
         titles = [t.value for t in at.title]
-        assert not {"Users", "Audit trail", "Log a post-mortem", "Plans", "Follow-up actions"} & set(titles)
+        assert not {"Users", "Audit trail", "Import data", "Cohorts & people", "Log a post-mortem", "Plans",
+                    "Follow-up actions"} & set(titles)
         assert not any("example.com" in str(d.value.to_dict()) for d in at.dataframe)
         if role is None:
             assert titles == ["Sign in"] and not at.metric

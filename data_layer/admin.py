@@ -1,0 +1,138 @@
+"""Admin writes outside imports: saved import mappings, cohorts, memberships and people.
+
+Each is checked like an import (pydantic models plus references), written in one
+transaction with an audit entry, and refused for anyone but an admin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from data_layer import audit
+from data_layer.auth import Actor, require
+from data_layer.errors import InvalidData, Problem
+from data_layer.models import Cohort, Membership, Person, problems_from
+from data_layer.sources import Mapping
+from data_layer.store import Store, Transaction
+
+
+def _valid(model: type[BaseModel], values: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problems = problems_from(exc)
+        raise InvalidData(problems, "; ".join(f"{p.field} {p.message}" for p in problems)) from None
+
+
+def _known(tx: Transaction, table: str, column: str, value: str | None, field: str, what: str) -> list[Problem]:
+    if value and not tx.query(f"SELECT 1 FROM {table} WHERE {column} = ?", [value]):  # noqa: S608 - constants
+        return [Problem(field, f"is not a known {what}")]
+    return []
+
+
+# ---------------------------------------------------------------------------- mappings
+def save_mapping(store: Store, actor: Actor | None, name: str, mapping: Mapping) -> None:
+    """Save (or replace) a named column mapping for the Import page."""
+    who = require(actor, "admin")
+    clean = name.strip()
+    if not clean or len(clean) > 100:
+        raise InvalidData([Problem("name", "must be 1 to 100 characters")], "Give the mapping a name (up to 100 characters).")
+    with store.transaction() as tx:
+        tx.execute("INSERT OR REPLACE INTO import_mappings VALUES (?, ?, ?, ?)",
+                   [clean, mapping.to_toml(), who.email, audit.utc_now()])
+        audit.record(tx, who.email, "import", clean, "save_mapping", mapping.entity)
+
+
+def saved_mappings(store: Store) -> dict[str, Mapping]:
+    """Every saved mapping by name."""
+    return {str(n): Mapping.from_toml(str(t)) for n, t in store.query("SELECT name, mapping FROM import_mappings ORDER BY name")}
+
+
+# ----------------------------------------------------------------------------- cohorts
+def save_cohort(store: Store, actor: Actor | None, values: dict[str, Any]) -> str:
+    """Create or edit a cohort (by its id)."""
+    who = require(actor, "admin")
+    cohort: Cohort = _valid(Cohort, values)
+    with store.transaction() as tx:
+        problems = _known(tx, "people", "person_id", cohort.facilitator_id, "facilitator_id", "person")
+        if problems:
+            raise InvalidData(problems, "; ".join(f"{p.field} {p.message}" for p in problems))
+        existed = bool(tx.query("SELECT 1 FROM cohorts WHERE cohort_id = ?", [cohort.cohort_id]))
+        tx.execute("DELETE FROM cohorts WHERE cohort_id = ?", [cohort.cohort_id])
+        tx.execute("INSERT INTO cohorts VALUES ($cohort_id, $name, $program, $start_date, $end_date, $facilitator_id, "
+                   "$channel)", cohort.model_dump())
+        audit.record(tx, who.email, "cohort", cohort.cohort_id, "edit" if existed else "create", cohort.name)
+    return cohort.cohort_id
+
+
+def add_member(store: Store, actor: Actor | None, cohort_id: str, person_id: str, joined_on: dt.date) -> None:
+    """Put a person into a cohort from a date."""
+    who = require(actor, "admin")
+    m: Membership = _valid(Membership, {"cohort_id": cohort_id, "person_id": person_id, "joined_on": joined_on})
+    with store.transaction() as tx:
+        problems = (_known(tx, "cohorts", "cohort_id", m.cohort_id, "cohort_id", "cohort")
+                    + _known(tx, "people", "person_id", m.person_id, "person_id", "person"))
+        if tx.query("SELECT 1 FROM memberships WHERE cohort_id = ? AND person_id = ?", [m.cohort_id, m.person_id]):
+            problems.append(Problem("person_id", "is already a member of this cohort"))
+        if problems:
+            raise InvalidData(problems, "; ".join(f"{p.field} {p.message}" for p in problems))
+        tx.execute("INSERT INTO memberships VALUES (?, ?, ?, NULL)", [m.cohort_id, m.person_id, m.joined_on])
+        audit.record(tx, who.email, "membership", f"{m.cohort_id}/{m.person_id}", "add", f"joined {m.joined_on}")
+
+
+def remove_member(store: Store, actor: Actor | None, cohort_id: str, person_id: str,
+                  left_on: dt.date | None = None) -> None:
+    """A member leaves on `left_on` (kept in history), or, without a date, the membership is deleted (a mistake)."""
+    who = require(actor, "admin")
+    with store.transaction() as tx:
+        rows = tx.query("SELECT joined_on FROM memberships WHERE cohort_id = ? AND person_id = ?", [cohort_id, person_id])
+        if not rows:
+            raise InvalidData([Problem("person_id", "is not a member of this cohort")], "Not a member of this cohort.")
+        if left_on is None:
+            tx.execute("DELETE FROM memberships WHERE cohort_id = ? AND person_id = ?", [cohort_id, person_id])
+            audit.record(tx, who.email, "membership", f"{cohort_id}/{person_id}", "remove", "deleted (added by mistake)")
+            return
+        if left_on < rows[0][0]:
+            raise InvalidData([Problem("left_on", "must be on or after joined_on")], "They cannot leave before they joined.")
+        tx.execute("UPDATE memberships SET left_on = ? WHERE cohort_id = ? AND person_id = ?", [left_on, cohort_id, person_id])
+        audit.record(tx, who.email, "membership", f"{cohort_id}/{person_id}", "left", f"left {left_on}")
+
+
+def members_of(store: Store, cohort_id: str) -> pd.DataFrame:
+    """A cohort's members with their names and dates."""
+    return store.query_df(
+        "SELECT m.person_id, p.name, p.email, p.team, m.joined_on, m.left_on FROM memberships m "
+        "JOIN people p USING (person_id) WHERE m.cohort_id = ? ORDER BY p.name", [cohort_id])
+
+
+def find_people(store: Store, text: str, limit: int = 50) -> pd.DataFrame:
+    """People whose name, email or id contains `text` (plain text, not a pattern)."""
+    needle = text.strip().lower()
+    return store.query_df(
+        "SELECT person_id, name, email, role, team, region, manager_id FROM people "
+        "WHERE $t = '' OR contains(lower(name), $t) OR contains(lower(email), $t) OR contains(lower(person_id), $t) "
+        "ORDER BY name LIMIT $limit", {"t": needle, "limit": limit})
+
+
+def save_person(store: Store, actor: Actor | None, values: dict[str, Any]) -> str:
+    """Create or edit a person (by id); emails stay unique."""
+    who = require(actor, "admin")
+    person: Person = _valid(Person, values)
+    with store.transaction() as tx:
+        problems = _known(tx, "people", "person_id", person.manager_id, "manager_id", "person")
+        if person.manager_id == person.person_id:
+            problems.append(Problem("manager_id", "cannot be the person themselves"))
+        if tx.query("SELECT 1 FROM people WHERE lower(email) = ? AND person_id <> ?", [person.email, person.person_id]):
+            problems.append(Problem("email", "already belongs to another person"))
+        if problems:
+            raise InvalidData(problems, "; ".join(f"{p.field} {p.message}" for p in problems))
+        existed = bool(tx.query("SELECT 1 FROM people WHERE person_id = ?", [person.person_id]))
+        tx.execute("DELETE FROM people WHERE person_id = ?", [person.person_id])
+        tx.execute("INSERT INTO people VALUES ($person_id, $name, $email, $role, $team, $region, $manager_id)",
+                   person.model_dump())
+        audit.record(tx, who.email, "person", person.person_id, "edit" if existed else "create", person.name)
+    return person.person_id
