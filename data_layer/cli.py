@@ -119,6 +119,8 @@ def _import_paths(paths: Sequence[str]) -> list[Path]:
         p = Path(text)
         if p.is_dir():
             found = [p / s.filename for s in SPECS if (p / s.filename).is_file()]
+            if (p / "activity.json").is_file() and not (p / "activity.csv").is_file():
+                found.append(p / "activity.json")  # xAPI statements, DOMAIN.md's alternative to activity.csv
             if not found:
                 names = ", ".join(s.filename for s in SPECS)
                 raise InvalidData([], f"No files to import in {p}; expected any of {names}.")

@@ -186,8 +186,26 @@ def read_table(path: Path, nrows: int | None = None) -> pd.DataFrame:
         raise InvalidData([Problem("(file)", msg, file=path.name)], f"{path.name} {msg}.") from None
 
 
-def _emails_to_people(store: Store) -> dict[str, str]:
-    return {str(e).lower(): str(p) for p, e in store.query("SELECT person_id, email FROM people")}
+def _emails_to_people(store: Store, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Email -> person id, from the database plus people arriving in the same run."""
+    known = {str(e).lower(): str(p) for p, e in store.query("SELECT person_id, email FROM people")}
+    return {**known, **(extra or {})}
+
+
+def _people_in(files: list[SourceFile]) -> dict[str, str]:
+    """Email -> person id of a people.csv among the files of a run (so its people can be matched)."""
+    out: dict[str, str] = {}
+    for f in files:
+        if f.name.lower() == "people.csv":
+            try:
+                rows = csv.DictReader(io.StringIO(f.data.decode("utf-8-sig")))
+                for row in rows:
+                    email, pid = (row.get("email") or "").strip().lower(), (row.get("person_id") or "").strip()
+                    if email and pid:
+                        out[email] = pid
+            except (UnicodeDecodeError, csv.Error):
+                pass  # the importer reports what is wrong with the file itself
+    return out
 
 
 LIKERT = {"1": "0", "2": "25", "3": "50", "4": "75", "5": "100"}
@@ -209,7 +227,8 @@ def _iso_date(value: str) -> str:
     return f"{m.group(3)}-{int(m.group(1)):02d}-{int(m.group(2)):02d}" if m else v
 
 
-def apply_mapping(store: Store, frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+def apply_mapping(store: Store, frame: pd.DataFrame, mapping: Mapping,
+                  extra_people: dict[str, str] | None = None) -> pd.DataFrame:
     """Rename and convert a source frame into one of our files (as text, for the importer to check)."""
     spec = SPEC_BY_NAME[mapping.entity]
     missing = [src for src in mapping.columns.values() if src and src not in frame.columns]
@@ -222,7 +241,7 @@ def apply_mapping(store: Store, frame: pd.DataFrame, mapping: Mapping) -> pd.Dat
         src = mapping.columns.get(f)
         if src:
             out[f] = frame[src].astype(str)
-    people = _emails_to_people(store) if mapping.preset else {}
+    people = _emails_to_people(store, extra_people) if mapping.preset else {}
     if mapping.preset == "crm_opportunities":
         if "status" in out:
             out["status"] = out["status"].map(_stage_label)
@@ -275,7 +294,8 @@ def _cohort_from_context(ctx: dict[str, Any], cohorts: set[str]) -> str:
     return ""
 
 
-def xapi_to_activity(store: Store, data: bytes, filename: str = "activity.json") -> pd.DataFrame:
+def xapi_to_activity(store: Store, data: bytes, filename: str = "activity.json",
+                     extra_people: dict[str, str] | None = None) -> pd.DataFrame:
     """An xAPI statement array as activity rows (actor by mbox email or account name)."""
     try:
         statements = json.loads(data.decode("utf-8-sig"))
@@ -285,7 +305,7 @@ def xapi_to_activity(store: Store, data: bytes, filename: str = "activity.json")
     if not isinstance(statements, list):
         raise InvalidData([Problem("(file)", "must be a JSON array of xAPI statements", file=filename)],
                           f"{filename} must be a JSON array of xAPI statements.")
-    people = _emails_to_people(store)
+    people = _emails_to_people(store, extra_people)
     cohorts = {str(r[0]) for r in store.query("SELECT cohort_id FROM cohorts")}
     rows = []
     for i, st in enumerate(statements, start=1):
@@ -318,7 +338,8 @@ class SlackResult:
     channels_without_cohort: list[str]
 
 
-def slack_to_activity(store: Store, data: bytes, win: str = "trophy", frustration: str = "warning") -> SlackResult:
+def slack_to_activity(store: Store, data: bytes, win: str = "trophy", frustration: str = "warning",
+                      extra_people: dict[str, str] | None = None) -> SlackResult:
     """A Slack workspace export (zip): messages in cohort channels become activity events."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -336,7 +357,7 @@ def slack_to_activity(store: Store, data: bytes, win: str = "trophy", frustratio
 
     users = {u.get("id"): str((u.get("profile") or {}).get("email") or "").lower() for u in load("users.json")}
     channels = {c.get("name"): c.get("id") for c in load("channels.json")}
-    people = _emails_to_people(store)
+    people = _emails_to_people(store, extra_people)
     by_channel = {str(ch or "").lstrip("#").lower(): str(cid) for cid, ch in store.query("SELECT cohort_id, channel FROM cohorts")}
     rows, unknown, no_cohort = [], set(), []
     win, frustration = win.strip(":"), frustration.strip(":")
@@ -429,6 +450,7 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
     from data_layer.importer import import_files
 
     work.mkdir(parents=True, exist_ok=True)
+    arriving = _people_in(files)
     produced: dict[str, tuple[pd.DataFrame, str, dict[str, str]]] = {}
     canonical: list[Path] = []
     notes: list[str] = []
@@ -448,9 +470,9 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
                 continue
             back: dict[str, str] = {}
             if kind == "xapi":
-                frame, entity = xapi_to_activity(store, f.data, name), "activity.csv"
+                frame, entity = xapi_to_activity(store, f.data, name, arriving), "activity.csv"
             elif kind == "slack":
-                res = slack_to_activity(store, f.data, win_reaction, frustration_reaction)
+                res = slack_to_activity(store, f.data, win_reaction, frustration_reaction, arriving)
                 frame, entity = res.activity, "activity.csv"
                 if res.unknown_senders:
                     notes.append(f"{name}: {len(res.unknown_senders)} sender(s) are not known people and were "
@@ -467,7 +489,7 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
                 if mapping.entity not in SPEC_BY_NAME:
                     raise InvalidData([Problem("(file)", "could not tell which data this is; choose a mapping", file=name)],
                                       f"{name}: choose what this file holds.")
-                frame, entity = apply_mapping(store, table, mapping), mapping.entity
+                frame, entity = apply_mapping(store, table, mapping, arriving), mapping.entity
                 back = {field_name: src_col for field_name, src_col in mapping.columns.items()}
             if entity in produced:
                 raise InvalidData([Problem("(file)", f"is a second source of {entity}; import one at a time", file=name)],

@@ -126,3 +126,17 @@ def test_import_with_a_preset_and_a_mapping_file(tmp_path: Path, capsys: pytest.
     bad.write_text("entity = [")
     assert main(["import", str(crm), "--mapping", str(bad), "--db", db]) == 1
     assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_a_folder_with_activity_json_imports_the_xapi_statements(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "lms"
+    shutil.copytree(SMALL, folder)
+    (folder / "activity.csv").unlink()
+    shutil.copy(Path(__file__).parent / "data" / "sources" / "statements.json", folder / "activity.json")
+    db = str(tmp_path / "x.duckdb")
+    assert main(["import", str(folder), "--db", db]) == 0
+    with Store(db) as s:
+        assert s.query_value("SELECT count(*) FROM events") == 3
+        assert s.query_value("SELECT count(*) FROM people") == 6
