@@ -22,42 +22,52 @@ members_by_cohort AS (
       AND (len($teams::VARCHAR[]) = 0 OR list_contains($teams::VARCHAR[], p.team))
       AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], p.region))
       AND (len($roles::VARCHAR[]) = 0 OR list_contains($roles::VARCHAR[], p.role))
-),
-cohort_events AS (
-    SELECT mc.cohort_id, e.person_id, CAST(e.occurred_at AS DATE) AS day, e.verb
-    FROM members_by_cohort mc JOIN events e ON e.person_id = mc.person_id
-    WHERE e.cohort_id IS NULL OR e.cohort_id = mc.cohort_id
 )
 """
 
 
 def cohort_table(store: Store, filt: Filter) -> pd.DataFrame:
     """One row per cohort: members, assessed, active in 28 days, shared a win, deals and win rate."""
-    sql = _with(_MEMBERS_BY_COHORT) + """
-        SELECT c.cohort_id, c.name AS cohort, c.program, c.start_date,
-               count(DISTINCT mc.person_id) AS members,
-               count(DISTINCT mc.person_id) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM assessments a WHERE a.person_id = mc.person_id
-                     AND CAST(a.taken_at AS DATE) <= $date_to)) AS assessed,
-               (SELECT count(DISTINCT ce.person_id) FROM cohort_events ce
-                 WHERE ce.cohort_id = c.cohort_id AND ce.verb NOT IN ('invited', 'outreach_received')
-                   AND ce.day BETWEEN greatest($date_from, CAST($date_to - INTERVAL 27 DAY AS DATE))
-                   AND $date_to) AS active_28d,
-               (SELECT count(DISTINCT ce.person_id) FROM cohort_events ce
-                 WHERE ce.cohort_id = c.cohort_id AND ce.verb = 'shared_win'
-                   AND ce.day BETWEEN $date_from AND $date_to) AS shared_win,
-               (SELECT count(*) FROM deals d WHERE d.status IN ('won', 'lost')
-                   AND d.closed_on BETWEEN $date_from AND $date_to
-                   AND d.owner_id IN (SELECT person_id FROM members_by_cohort x WHERE x.cohort_id = c.cohort_id)
-               ) AS closed_deals,
-               (SELECT count(*) FROM deals d WHERE d.status = 'won'
-                   AND d.closed_on BETWEEN $date_from AND $date_to
-                   AND d.owner_id IN (SELECT person_id FROM members_by_cohort x WHERE x.cohort_id = c.cohort_id)
-               ) AS won_deals
-        FROM cohorts c JOIN members_by_cohort mc ON mc.cohort_id = c.cohort_id
-        GROUP BY c.cohort_id, c.name, c.program, c.start_date
+    # Aggregate per cohort with joins (not a subquery per cohort): activity from activity_days,
+    # whose rows count for a cohort when untagged or tagged with that cohort.
+    sql = _with(_MEMBERS_BY_COHORT, """
+        activity AS (
+            SELECT mc.cohort_id,
+                   count(DISTINCT a.person_id) FILTER (WHERE a.active AND a.day BETWEEN
+                       greatest($date_from, CAST($date_to - INTERVAL 27 DAY AS DATE)) AND $date_to) AS active_28d,
+                   count(DISTINCT a.person_id) FILTER (WHERE a.shared_win AND a.day BETWEEN $date_from AND $date_to)
+                       AS shared_win
+            FROM members_by_cohort mc JOIN activity_days a
+              ON a.person_id = mc.person_id AND (a.cohort_id IS NULL OR a.cohort_id = mc.cohort_id)
+            WHERE a.day BETWEEN least($date_from, CAST($date_to - INTERVAL 27 DAY AS DATE)) AND $date_to
+            GROUP BY mc.cohort_id
+        ),
+        assessed AS (
+            SELECT mc.cohort_id, count(DISTINCT mc.person_id) AS assessed
+            FROM members_by_cohort mc
+            WHERE mc.person_id IN (SELECT person_id FROM assessments WHERE CAST(taken_at AS DATE) <= $date_to)
+            GROUP BY mc.cohort_id
+        ),
+        deals_by_cohort AS (
+            SELECT mc.cohort_id, count(*) AS closed_deals, count(*) FILTER (WHERE d.status = 'won') AS won_deals
+            FROM (SELECT DISTINCT cohort_id, person_id FROM members_by_cohort) mc
+            JOIN deals d ON d.owner_id = mc.person_id
+            WHERE d.status IN ('won', 'lost') AND d.closed_on BETWEEN $date_from AND $date_to
+            GROUP BY mc.cohort_id
+        ),
+        sizes AS (SELECT cohort_id, count(DISTINCT person_id) AS members FROM members_by_cohort GROUP BY cohort_id)
+        """) + """
+        SELECT c.cohort_id, c.name AS cohort, c.program, c.start_date, s.members,
+               coalesce(x.assessed, 0) AS assessed, coalesce(a.active_28d, 0) AS active_28d,
+               coalesce(a.shared_win, 0) AS shared_win, coalesce(d.closed_deals, 0) AS closed_deals,
+               coalesce(d.won_deals, 0) AS won_deals
+        FROM sizes s JOIN cohorts c USING (cohort_id)
+        LEFT JOIN assessed x USING (cohort_id) LEFT JOIN activity a USING (cohort_id)
+        LEFT JOIN deals_by_cohort d USING (cohort_id)
         ORDER BY c.start_date DESC, c.cohort_id"""
     frame = store.query_df(sql, filt.params())
+    for col in ("members", "assessed", "active_28d", "shared_win", "closed_deals", "won_deals"):
+        frame[col] = frame[col].astype("int64")
     frame["assessed_rate"] = frame["assessed"] / frame["members"]
     frame["active_rate_28d"] = frame["active_28d"] / frame["members"]
     frame["win_rate"] = (frame["won_deals"] / frame["closed_deals"]).where(frame["closed_deals"] > 0)
@@ -68,14 +78,13 @@ def at_risk_members(store: Store, filt: Filter, quiet_days: int = 21) -> pd.Data
     """Members with no qualifying member event in the `quiet_days` days ending `to`, quietest first."""
     sql = _with(MEMBERS_CTE) + """,
         last_seen AS (
-            SELECT e.person_id, max(CAST(e.occurred_at AS DATE)) AS last_active
-            FROM events e
-            WHERE e.person_id IN (SELECT person_id FROM members)
-              AND (e.cohort_id IS NULL OR len($cohorts::VARCHAR[]) = 0
-                   OR list_contains($cohorts::VARCHAR[], e.cohort_id))
-              AND e.verb NOT IN ('invited', 'outreach_received')
-              AND CAST(e.occurred_at AS DATE) <= $date_to
-            GROUP BY e.person_id
+            SELECT a.person_id, max(a.day) AS last_active
+            FROM activity_days a
+            WHERE a.person_id IN (SELECT person_id FROM members)
+              AND (a.cohort_id IS NULL OR len($cohorts::VARCHAR[]) = 0
+                   OR list_contains($cohorts::VARCHAR[], a.cohort_id))
+              AND a.active AND a.day <= $date_to
+            GROUP BY a.person_id
         )
         SELECT p.person_id, p.name, p.team, p.region, p.role, m.joined_on, l.last_active,
                $date_to - l.last_active AS days_quiet,

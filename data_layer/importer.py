@@ -25,6 +25,7 @@ from pathlib import Path
 from data_layer import audit
 from data_layer.errors import InvalidData, Problem
 from data_layer.store import Session, Store, Transaction
+from data_layer.summaries import refresh as refresh_summaries
 from data_layer.vocabulary import (
     ASSESSMENT_KINDS,
     BARRIERS,
@@ -417,7 +418,16 @@ def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run
             tx.begin()
             for spec in ordered:
                 say(f"writing {result.rows[spec.table]:,} rows of {spec.filename}")
+                if spec.table == "events":
+                    # Both the new owners of these events and their old owners (an event moved to
+                    # another person) need their activity summaries rebuilt.
+                    tx.execute("CREATE OR REPLACE TEMP TABLE touched_people AS "
+                               "SELECT v_person_id AS person_id FROM typed_events UNION "
+                               "SELECT e.person_id FROM events e JOIN typed_events t ON e.event_id = t.v_event_id")
                 _upsert(tx, spec, headers[spec.filename])
+                if spec.table == "events":
+                    say("updating the activity summaries")
+                    refresh_summaries(tx, "SELECT person_id FROM touched_people")
             summary = ", ".join(f"{table} {n:,}" for table, n in result.rows.items())
             audit.record(tx, actor, "import", ", ".join(sorted(found)), "import", summary)
             tx.commit()

@@ -27,6 +27,10 @@ member_events AS (
 )
 """
 _PASSIVE = "(" + ", ".join(f"'{v}'" for v in PASSIVE_VERBS) + ")"
+# The member-event cohort rule, for a table alias with person_id and cohort_id columns.
+def _member_rows(alias: str) -> str:
+    return (f"{alias}.person_id IN (SELECT person_id FROM members) AND ({alias}.cohort_id IS NULL OR "
+            f"len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], {alias}.cohort_id))")
 
 
 def _with(*ctes: str) -> str:
@@ -63,10 +67,11 @@ def assessed_rate(store: Store, filt: Filter) -> Rate:
 
 def active_rate_28d(store: Store, filt: Filter) -> Rate:
     """`active_rate_28d` = members with a qualifying member event in the 28 days ending `to` (and in the window)."""
-    sql = _with(MEMBERS_CTE, MEMBER_EVENTS_CTE) + f"""
-        SELECT (SELECT count(DISTINCT person_id) FROM member_events
-                WHERE verb NOT IN {_PASSIVE}
-                  AND day BETWEEN greatest($date_from, CAST($date_to - INTERVAL 27 DAY AS DATE)) AND $date_to),
+    # activity_days: one row per (day, person, cohort tag), `active` = an event of their own.
+    sql = _with(MEMBERS_CTE) + f"""
+        SELECT (SELECT count(DISTINCT a.person_id) FROM activity_days a
+                WHERE a.active AND {_member_rows("a")}
+                  AND a.day BETWEEN greatest($date_from, CAST($date_to - INTERVAL 27 DAY AS DATE)) AND $date_to),
                (SELECT count(*) FROM members)"""
     return Rate(*_rate_row(store, sql, filt))
 
@@ -78,15 +83,18 @@ FUNNEL_STAGES: tuple[str, ...] = (
 
 def funnel(store: Store, filt: Filter) -> dict[str, int]:
     """`funnel` = members who reached each stage on or before `to`; stages count independently."""
-    sql = _with(MEMBERS_CTE, MEMBER_EVENTS_CTE, """
+    # event_firsts: the first time each (person, cohort tag, verb) happened.
+    sql = _with(MEMBERS_CTE, f"""
         reached AS (
-            SELECT person_id,
-                   bool_or(verb = 'assessed') AS assessed,
-                   bool_or(verb = 'introduced') AS introduced,
-                   bool_or(verb IN ('posted', 'replied')) AS engaged,
-                   bool_or(verb = 'tool_used') AS tool_adopted,
-                   bool_or(verb = 'shared_win') AS win_shared
-            FROM member_events WHERE day <= $date_to GROUP BY person_id
+            SELECT f.person_id,
+                   bool_or(f.verb = 'assessed') AS assessed,
+                   bool_or(f.verb = 'introduced') AS introduced,
+                   bool_or(f.verb IN ('posted', 'replied')) AS engaged,
+                   bool_or(f.verb = 'tool_used') AS tool_adopted,
+                   bool_or(f.verb = 'shared_win') AS win_shared
+            FROM event_firsts f
+            WHERE {_member_rows("f")} AND CAST(f.first_at AS DATE) <= $date_to
+            GROUP BY f.person_id
         )""") + """
         SELECT (SELECT count(*) FROM members),
                count(*) FILTER (WHERE assessed), count(*) FILTER (WHERE introduced),
@@ -104,15 +112,20 @@ def funnel(store: Store, filt: Filter) -> dict[str, int]:
 
 # First outreach at or after each assessment of a member taken within the window.
 _OUTREACH_CTE = """
-outreach AS (
-    SELECT a.assessment_id,
-           (SELECT min(me.occurred_at) FROM member_events me
-             WHERE me.person_id = a.person_id AND me.verb = 'outreach_received'
-               AND me.occurred_at >= a.taken_at) AS first_at,
-           a.taken_at
+window_assessments AS (
+    SELECT a.assessment_id, a.person_id, a.taken_at
     FROM assessments a
     WHERE a.person_id IN (SELECT person_id FROM members)
-      AND CAST(a.taken_at AS DATE) BETWEEN $date_from AND $date_to
+      AND a.taken_at >= CAST($date_from AS TIMESTAMP) AND a.taken_at < CAST($date_to AS TIMESTAMP) + INTERVAL 1 DAY
+),
+outreach AS (
+    -- outreach_events holds only the outreach events: far fewer rows than all events.
+    SELECT w.assessment_id, w.taken_at, min(o.occurred_at) AS first_at
+    FROM window_assessments w
+    LEFT JOIN outreach_events o
+      ON o.person_id = w.person_id AND o.occurred_at >= w.taken_at
+     AND (o.cohort_id IS NULL OR len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], o.cohort_id))
+    GROUP BY w.assessment_id, w.taken_at
 ),
 delays AS (
     SELECT assessment_id, date_diff('second', taken_at, first_at) / 3600.0 AS hours FROM outreach
@@ -122,14 +135,14 @@ delays AS (
 
 def outreach_within_24h_rate(store: Store, filt: Filter) -> Rate:
     """`outreach_within_24h_rate` = assessments in the window whose first outreach came within 24 h (inclusive)."""
-    sql = _with(MEMBERS_CTE, MEMBER_EVENTS_CTE, _OUTREACH_CTE) + """
+    sql = _with(MEMBERS_CTE, _OUTREACH_CTE) + """
         SELECT count(*) FILTER (WHERE hours <= 24), count(*) FROM delays"""
     return Rate(*_rate_row(store, sql, filt))
 
 
 def median_hours_to_outreach(store: Store, filt: Filter) -> float | None:
     """`median_hours_to_outreach` = median delay in hours, over first outreaches within 14 days."""
-    sql = _with(MEMBERS_CTE, MEMBER_EVENTS_CTE, _OUTREACH_CTE) + """
+    sql = _with(MEMBERS_CTE, _OUTREACH_CTE) + """
         SELECT median(hours) FROM delays WHERE hours <= 14 * 24"""
     value = store.query_value(sql, filt.params())
     return None if value is None else float(value)
@@ -151,16 +164,16 @@ class WeekActivity:
 
 def weekly_active(store: Store, filt: Filter) -> list[WeekActivity]:
     """`weekly_active` = per ISO week in the window, members with a qualifying event that week / members."""
-    sql = _with(MEMBERS_CTE, MEMBER_EVENTS_CTE, """
+    sql = _with(MEMBERS_CTE, f"""
         weeks AS (
             SELECT DISTINCT date_trunc('week', d)::DATE AS week_start
             FROM range(CAST($date_from AS TIMESTAMP), CAST($date_to AS TIMESTAMP) + INTERVAL 1 DAY,
                        INTERVAL 1 DAY) t(d)
         ),
         active AS (
-            SELECT date_trunc('week', day)::DATE AS week_start, count(DISTINCT person_id) AS n
-            FROM member_events
-            WHERE verb NOT IN ('invited', 'outreach_received') AND day BETWEEN $date_from AND $date_to
+            SELECT date_trunc('week', a.day)::DATE AS week_start, count(DISTINCT a.person_id) AS n
+            FROM activity_days a
+            WHERE a.active AND {_member_rows("a")} AND a.day BETWEEN $date_from AND $date_to
             GROUP BY 1
         )""") + """
         SELECT w.week_start, strftime(w.week_start, '%G-W%V'), coalesce(a.n, 0), (SELECT count(*) FROM members)

@@ -230,6 +230,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    ("0008_event_summaries", "__summaries__"),
 ]
 
 
@@ -246,7 +247,14 @@ def apply_migrations(store: Store) -> list[str]:
             continue
         try:
             with store.transaction() as tx:
-                for statement in _split(sql):
+                if sql == "__summaries__":
+                    # Summary tables of events (see summaries.py), built from what is there.
+                    from data_layer.summaries import CREATE, refresh
+
+                    for statement in _split(CREATE):
+                        tx.execute(statement)
+                    refresh(tx)
+                for statement in _split(sql) if sql != "__summaries__" else []:
                     tx.execute(statement)
                 tx.execute("INSERT INTO schema_migrations (name) VALUES (?)", [name])
         except Exception as exc:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from data_layer.filters import MEMBERS_CTE, Filter, in_scope
-from tests.oracle.metrics_reference import _LATEST_CTE, _PAIRS_CTE, _with
 from data_layer.store import Store
+from tests.oracle.metrics_reference import _LATEST_CTE, _PAIRS_CTE, _with
 
 # Members per cohort: M as it would be with only that cohort selected (within the selection).
 _MEMBERS_BY_COHORT = """

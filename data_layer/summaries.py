@@ -1,0 +1,44 @@
+"""Summary tables derived from `events`, kept current in the same transaction as every write.
+
+- event_firsts: first time each (person, cohort tag, verb) happened -> the funnel.
+- outreach_events: just the outreach events -> outreach timing.
+- activity_days: one row per (day, person, cohort tag) with "did something themselves" and
+  "shared a win" flags, stored in day order so window filters skip most of it -> active
+  members, weekly activity, at-risk lists, per-cohort activity.
+They hold exactly what the raw-event definitions need (tests/test_fast_paths.py compares the
+metrics computed from them with the raw-event SQL on random datasets).
+"""
+
+from __future__ import annotations
+
+from data_layer.store import Session, Transaction
+from data_layer.vocabulary import PASSIVE_VERBS
+
+_PASSIVE = "(" + ", ".join(f"'{v}'" for v in PASSIVE_VERBS) + ")"
+
+CREATE = """
+CREATE TABLE IF NOT EXISTS event_firsts (
+    person_id VARCHAR NOT NULL, cohort_id VARCHAR, verb VARCHAR NOT NULL, first_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outreach_events (
+    person_id VARCHAR NOT NULL, cohort_id VARCHAR, occurred_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS activity_days (
+    day DATE NOT NULL, person_id VARCHAR NOT NULL, cohort_id VARCHAR, active BOOLEAN NOT NULL, shared_win BOOLEAN NOT NULL
+);
+"""
+
+
+def refresh(tx: Transaction | Session, persons_sql: str | None = None) -> None:
+    """Rebuild the summaries for everyone, or for the people listed by `persons_sql` (a SELECT of person ids)."""
+    only = "" if persons_sql is None else f" WHERE person_id IN ({persons_sql})"
+    also = "" if persons_sql is None else f" AND person_id IN ({persons_sql})"
+    for table in ("event_firsts", "outreach_events", "activity_days"):
+        tx.execute(f"DELETE FROM {table}{only}")
+    tx.execute(f"INSERT INTO event_firsts SELECT person_id, cohort_id, verb, min(occurred_at) FROM events{only} "
+               "GROUP BY person_id, cohort_id, verb")
+    tx.execute(f"INSERT INTO outreach_events SELECT person_id, cohort_id, occurred_at FROM events "
+               f"WHERE verb = 'outreach_received'{also} ORDER BY occurred_at")
+    tx.execute(f"INSERT INTO activity_days SELECT CAST(occurred_at AS DATE) AS day, person_id, cohort_id, "
+               f"bool_or(verb NOT IN {_PASSIVE}), bool_or(verb = 'shared_win') FROM events{only} "
+               "GROUP BY ALL ORDER BY day")
