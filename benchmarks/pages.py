@@ -20,7 +20,7 @@ from typing import Any
 
 from data_layer import breakdowns, metrics
 from data_layer.demo import generate_demo
-from data_layer.filters import Filter, previous_window
+from data_layer.filters import Filter
 from data_layer.report import build_report
 from data_layer.store import Store
 
@@ -30,11 +30,7 @@ OVERVIEW = ("members", "assessed_rate", "active_rate_28d", "outreach_within_24h_
 
 
 def overview(store: Store, f: Filter) -> None:
-    current = f
-    for _ in range(6):  # the tiles' value, change and six-window trend
-        for name in OVERVIEW:
-            getattr(metrics, name)(store, current)
-        current = previous_window(current)
+    metrics.overview_grid(store, f)  # the tiles' value, change and six-window trend, as the page loads them
 
 
 def calls(*names: str) -> Callable[[Store, Filter], None]:

@@ -51,6 +51,12 @@ def breakdown(name: str, filt: Filter) -> pd.DataFrame:
     return frame
 
 
+@st.cache_data(ttl=900, show_spinner=False, max_entries=500)
+def overview_grid(filt: Filter) -> dict[str, list[Any]]:
+    """Every Overview KPI over the six windows ending with `filt`'s, oldest first (one parallel batch)."""
+    return metrics.overview_grid(get_store(), filt)
+
+
 def history(name: str, filt: Filter, windows: int = 6) -> list[Any]:
     """The metric over `windows` consecutive windows of equal length ending with `filt`'s, oldest first."""
     values, current = [], filt

@@ -192,7 +192,9 @@ latest AS (
     QUALIFY row_number() OVER (PARTITION BY a.person_id ORDER BY a.taken_at DESC, a.assessment_id DESC) = 1
 ),
 readiness_of AS (
-    SELECT assessment_id, avg(score) AS readiness FROM assessment_scores GROUP BY assessment_id
+    -- only the assessments in play, not all of them
+    SELECT assessment_id, avg(score) AS readiness FROM assessment_scores
+    WHERE assessment_id IN (SELECT assessment_id FROM latest) GROUP BY assessment_id
 )
 """
 
@@ -200,10 +202,10 @@ readiness_of AS (
 def barrier_prevalence(store: Store, filt: Filter) -> dict[str, Rate]:
     """`barrier_prevalence` = per code: members whose latest assessment cites it / members with one."""
     sql = _with(MEMBERS_CTE, _LATEST_CTE) + """
-        SELECT b.code,
-               (SELECT count(*) FROM latest WHERE list_contains(latest.barriers, b.code)),
+        SELECT b.code, count(l.person_id) FILTER (WHERE list_contains(l.barriers, b.code)),
                (SELECT count(*) FROM latest)
-        FROM barrier_codes b ORDER BY b.code"""
+        FROM barrier_codes b LEFT JOIN latest l ON TRUE
+        GROUP BY b.code ORDER BY b.code"""
     return {r[0]: Rate(int(r[1]), int(r[2])) for r in store.query(sql, filt.params())}
 
 
@@ -232,7 +234,10 @@ follow AS (
     QUALIFY row_number() OVER (PARTITION BY a.person_id ORDER BY a.taken_at DESC, a.assessment_id DESC) = 1
 ),
 readiness_of AS (
-    SELECT assessment_id, avg(score) AS readiness FROM assessment_scores GROUP BY assessment_id
+    -- only the baselines and follow-ups in play, not every assessment
+    SELECT assessment_id, avg(score) AS readiness FROM assessment_scores
+    WHERE assessment_id IN (SELECT assessment_id FROM baseline UNION ALL SELECT assessment_id FROM follow)
+    GROUP BY assessment_id
 )
 """
 
@@ -258,11 +263,12 @@ def barriers_resolved_rate(store: Store, filt: Filter) -> Rate:
 
 def barrier_baseline_vs_follow_up(store: Store, filt: Filter) -> list[tuple[str, int, int]]:
     """Per barrier code: how many of those members cited it at baseline and at their latest follow-up."""
-    sql = _with(MEMBERS_CTE, _PAIRS_CTE) + """
-        SELECT c.code,
-               (SELECT count(*) FROM baseline b JOIN follow f USING (person_id) WHERE list_contains(b.barriers, c.code)),
-               (SELECT count(*) FROM follow f WHERE list_contains(f.barriers, c.code))
-        FROM barrier_codes c ORDER BY c.code"""
+    sql = _with(MEMBERS_CTE, _PAIRS_CTE, """
+        pairs AS (SELECT b.barriers AS before, f.barriers AS after FROM baseline b JOIN follow f USING (person_id))""") + """
+        SELECT c.code, count(p.before) FILTER (WHERE list_contains(p.before, c.code)),
+               count(p.after) FILTER (WHERE list_contains(p.after, c.code))
+        FROM barrier_codes c LEFT JOIN pairs p ON TRUE
+        GROUP BY c.code ORDER BY c.code"""
     return [(r[0], int(r[1]), int(r[2])) for r in store.query(sql, filt.params())]
 
 
@@ -476,3 +482,40 @@ def section_freshness(store: Store, filt: Filter) -> list[SectionFreshness]:
         ORDER BY s.section_id"""
     return [SectionFreshness(r[0], r[1], None if r[2] is None else int(r[2]), r[3], r[4])
             for r in store.query(sql, filt.params())]
+
+
+# ------------------------------------------------------------------------ many at once
+OVERVIEW_KEYS: tuple[str, ...] = (
+    "members", "assessed_rate", "active_rate_28d", "outreach_within_24h_rate", "readiness_lift",
+    "postmortem_coverage", "win_rate_partner", "win_rate_no_partner", "lessons_published",
+)
+
+
+def trend_windows(filt: Filter, windows: int = 6) -> list[Filter]:
+    """`filt` and the windows of equal length before it, oldest first."""
+    from data_layer.filters import previous_window
+
+    out = [filt]
+    for _ in range(windows - 1):
+        out.append(previous_window(out[-1]))
+    return out[::-1]
+
+
+def overview_grid(store: Store, filt: Filter, keys: tuple[str, ...] = OVERVIEW_KEYS,
+                  windows: int = 6) -> dict[str, list[Any]]:
+    """Each KPI over `windows` consecutive windows ending with `filt`'s (oldest first), computed in parallel.
+
+    The queries are independent reads, each on its own cursor, and DuckDB releases the GIL,
+    so a small thread pool keeps both cores busy.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    grid = trend_windows(filt, windows)
+    jobs = [(key, i, w) for key in keys for i, w in enumerate(grid)]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        values = list(pool.map(lambda job: globals()[job[0]](store, job[2]), jobs))
+    out: dict[str, list[Any]] = {key: [None] * len(grid) for key in keys}
+    for (key, i, _w), value in zip(jobs, values, strict=True):
+        out[key][i] = value
+    return out

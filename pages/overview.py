@@ -8,7 +8,7 @@ from dashboard.auth import guard
 from dashboard.components import kpi_tile, no_data_guard
 from dashboard.definitions import OVERVIEW_KPIS
 from dashboard.filter_bar import describe, filter_bar
-from dashboard.loaders import cohort_choices, has_any_data, history
+from dashboard.loaders import cohort_choices, has_any_data, overview_grid
 
 guard("viewer")
 st.title("Overview")
@@ -22,10 +22,11 @@ by_key = {k.key: k for k in OVERVIEW_KPIS}
 rows = [("members", "assessed_rate", "active_rate_28d"),
         ("outreach_within_24h_rate", "readiness_lift", "postmortem_coverage"),
         ("win_rate_partner", "win_rate_no_partner", "lessons_published")]
+grid = overview_grid(filt)
 for keys in rows:
     row = [by_key[k] for k in keys]
     cols = st.columns(3)
     for col, kpi in zip(cols, row, strict=False):
-        values = history(kpi.key, filt)
+        values = grid[kpi.key]
         with col:
             kpi_tile(kpi, values[-1], values[-2], values)

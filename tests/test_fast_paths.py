@@ -84,3 +84,14 @@ def test_summaries_follow_an_import_that_moves_an_event_to_another_person(tmp_pa
     for name in ("active_rate_28d", "funnel", "weekly_active"):
         assert same(getattr(metrics, name)(small_store, filt), getattr(metrics_ref, name)(small_store, filt)), name
     assert same(breakdowns.at_risk_members(small_store, filt), breakdowns_ref.at_risk_members(small_store, filt))
+
+
+def test_the_parallel_overview_grid_equals_one_metric_at_a_time(small_store: Store) -> None:
+    filt = Filter(dt.date(2026, 3, 3), dt.date(2026, 5, 31), dt.date(2026, 5, 31))
+    grid = metrics.overview_grid(small_store, filt)
+    windows = metrics.trend_windows(filt)
+    assert windows[-1] == filt and windows[-2].date_to == dt.date(2026, 3, 2)
+    for key, values in grid.items():
+        assert plain(values) == plain([getattr(metrics, key)(small_store, w) for w in windows]), key
+    # Hand check: 3 members now, 4 in the previous window (p2 left on 02-15).
+    assert grid["members"][-2:] == [4, 3]
