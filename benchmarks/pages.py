@@ -14,47 +14,36 @@ import platform
 import random
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from data_layer import breakdowns, metrics
+from data_layer import batch, metrics
 from data_layer.demo import generate_demo
 from data_layer.filters import Filter
 from data_layer.report import build_report
 from data_layer.store import Store
 
 TODAY = dt.date(2026, 11, 22)
-OVERVIEW = ("members", "assessed_rate", "active_rate_28d", "outreach_within_24h_rate", "readiness_lift",
-            "postmortem_coverage", "win_rate_partner", "win_rate_no_partner", "lessons_published")
-
-
 def overview(store: Store, f: Filter) -> None:
     metrics.overview_grid(store, f)  # the tiles' value, change and six-window trend, as the page loads them
 
 
-def calls(*names: str) -> Callable[[Store, Filter], None]:
+def calls(page: str) -> Callable[[Store, Filter], None]:
     def run(store: Store, f: Filter) -> None:
-        for name in names:
-            fn = getattr(metrics, name, None) or getattr(breakdowns, name)
-            fn(store, f)
+        batch.evaluate(store, f, batch.PAGE_LOADS[page])  # exactly what the page loads, as it loads it
     return run
 
 
 PAGES: dict[str, Callable[[Store, Filter], Any]] = {
     "overview": overview,
-    "adoption": calls("members", "active_rate_28d", "outreach_within_24h_rate", "median_hours_to_outreach", "funnel",
-                      "weekly_active", "cohort_table", "at_risk_members"),
-    "barriers": calls("barrier_prevalence", "readiness", "readiness_lift", "barriers_resolved_rate",
-                      "barrier_baseline_vs_follow_up", "barrier_prevalence_by_cohort", "readiness_by_dimension",
-                      "barrier_notes"),
-    "win_rates": calls("win_rate", "win_rate_partner", "win_rate_no_partner", "win_rate_lift", "partner_involvement_rate",
-                       "win_rate_sourced", "win_rate_influenced", "avg_won_amount_partner", "avg_won_amount_no_partner",
-                       "median_cycle_days_partner", "median_cycle_days_no_partner", "win_rate_before_joining",
-                       "win_rate_after_joining", "win_rate_by_month", "win_rate_by_cohort"),
-    "learning_health": calls("lessons_published", "flop_share", "postmortem_coverage", "contributors",
-                             "action_followthrough", "lessons_by_month", "recent_flops", "overdue_postmortems",
-                             "section_freshness"),
+    "adoption": calls("adoption"),
+    "barriers": calls("barriers"),
+    "win_rates": calls("win_rates"),
+    "learning_health": calls("learning_health"),
     "report --json": build_report,
 }
 
@@ -86,6 +75,7 @@ def main() -> None:
     parser.add_argument("--filters", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline")
     args = parser.parse_args()
     with Store(args.db) as store:
         if not store.query_value("SELECT count(*) FROM events"):
@@ -103,9 +93,22 @@ def main() -> None:
             print(f"{page:<16} p50 {results[page]['p50_ms']:8.1f} ms   p95 {results[page]['p95_ms']:8.1f} ms", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:,.0f} MB; {args.filters} filters; {platform.machine()}, python {platform.python_version()}")
+    baseline = None
+    if not args.no_baseline:
+        print("\npandas baseline (same filters, in its own process) ...", flush=True)
+        out = subprocess.run([sys.executable, str(Path(__file__).parent / "pandas_baseline.py"), "--db", args.db,
+                              "--filters", str(args.filters), "--seed", str(args.seed)],
+                             capture_output=True, text=True, check=True)
+        baseline = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"pandas loaded the tables in {baseline['load_s']:.1f} s; peak RSS {baseline['peak_rss_mb']:,.0f} MB")
+        print(f"{'page':<16} {'duckdb p50':>11} {'pandas p50':>11} {'ratio':>7}")
+        for page, b in baseline["pages"].items():
+            ours = results[page]["p50_ms"]
+            print(f"{page:<16} {ours:9.1f} ms {b['p50_ms']:9.1f} ms {b['p50_ms'] / ours:6.1f}x")
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump({"pages": results, "peak_rss_mb": peak, "filters": args.filters}, handle, indent=2)
+            json.dump({"pages": results, "peak_rss_mb": peak, "filters": args.filters, "baseline": baseline,
+                       "date": dt.date.today().isoformat(), "machine": platform.machine()}, handle, indent=2)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.store import get_store
-from data_layer import breakdowns, metrics
+from data_layer import batch, breakdowns, metrics
 from data_layer.filters import Filter, previous_window
 
 # The metric and breakdown functions a page may ask for by name (allow-list).
@@ -49,6 +49,12 @@ def breakdown(name: str, filt: Filter) -> pd.DataFrame:
     """One page breakdown (table or chart data) for one filter."""
     frame: pd.DataFrame = BREAKDOWNS[name](get_store(), filt)
     return frame
+
+
+@st.cache_data(ttl=900, show_spinner=False, max_entries=500)
+def page_data(page: str, filt: Filter) -> dict[str, Any]:
+    """Everything a page shows for one filter, loaded as one parallel batch (see data_layer/batch.py)."""
+    return batch.evaluate(get_store(), filt, batch.PAGE_LOADS[page])
 
 
 @st.cache_data(ttl=900, show_spinner=False, max_entries=500)
@@ -93,5 +99,6 @@ def program_start(cohorts: tuple[str, ...]) -> dt.date | None:
 
 def clear_analytics() -> None:
     """Forget every cached analytics read (call right after a write commits)."""
-    for fn in (metric, breakdown, has_any_data, cohort_choices, filter_options, program_start):
+    for fn in (metric, breakdown, page_data, overview_grid, has_any_data, cohort_choices, filter_options,
+               program_start):
         fn.clear()

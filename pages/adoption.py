@@ -10,37 +10,38 @@ from dashboard.auth import guard
 from dashboard.components import download_table, empty, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import number, percent, rate_text
-from dashboard.loaders import breakdown, cohort_choices, has_any_data, metric
+from dashboard.loaders import cohort_choices, has_any_data, page_data
 from data_layer.metrics import FUNNEL_STAGES
 
 guard("viewer")
 st.title("Adoption")
 no_data_guard(has_any_data())
 filt = filter_bar("adoption")
+data = page_data("adoption", filt)  # everything this page shows, in one parallel batch
 names = dict(zip(cohort_choices()["cohort_id"], cohort_choices()["name"], strict=True))
 st.caption(describe(filt, names))
 
-members = metric("members", filt)
+members = data["members"]
 if members == 0:
     empty("No members in this selection: no cohort membership overlaps the window for these filters.")
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Members", f"{members:,}", border=True)
-c2.metric("Active in 28 days", rate_text(metric("active_rate_28d", filt)), border=True,
+c2.metric("Active in 28 days", rate_text(data["active_rate_28d"]), border=True,
           help="Members with an event of their own in the 28 days ending the window.")
-outreach = metric("outreach_within_24h_rate", filt)
+outreach = data["outreach_within_24h_rate"]
 c3.metric("Outreach within 24 h", rate_text(outreach), border=True,
           help="Share of assessments in the window whose first outreach came within 24 hours.")
 c3.caption(f"{outreach.numerator:,} of {outreach.denominator:,} assessments" if outreach.denominator
            else "no assessments in this window")
-c4.metric("Median hours to outreach", number(metric("median_hours_to_outreach", filt), 1, " h"), border=True,
+c4.metric("Median hours to outreach", number(data["median_hours_to_outreach"], 1, " h"), border=True,
           help="Median delay from assessment to first outreach, over outreaches within 14 days.")
 
 left, right = st.columns(2)
 with left:
     st.subheader("Funnel")
-    funnel = metric("funnel", filt)
+    funnel = data["funnel"]
     labels = {"enrolled": "Enrolled", "assessed": "Assessed", "introduced": "Introduced", "engaged": "Engaged",
               "tool_adopted": "Adopted a tool", "win_shared": "Shared a win", "partner_win": "Won with a partner"}
     frame = pd.DataFrame({"stage": [labels[s] for s in FUNNEL_STAGES], "members": [funnel[s] for s in FUNNEL_STAGES]})
@@ -49,7 +50,7 @@ with left:
                "earlier stages are not required.")
 with right:
     st.subheader("Weekly active members")
-    weeks = metric("weekly_active", filt)
+    weeks = data["weekly_active"]
     if weeks:
         wframe = pd.DataFrame([{"week": w.week, "week_start": w.week_start, "active": w.active, "rate": w.rate}
                                for w in weeks])
@@ -58,7 +59,7 @@ with right:
         empty("No weeks in this window.")
 
 st.subheader("By cohort")
-table = breakdown("cohort_table", filt)
+table = data["cohort_table"]
 if table.empty:
     empty("No cohort has members in this selection.")
 else:
@@ -75,7 +76,7 @@ else:
     })
 
 st.subheader("At risk: quiet for 21 days")
-risk = breakdown("at_risk_members", filt)
+risk = data["at_risk_members"]
 if risk.empty:
     st.success("Every member has done something in the last 21 days of the window.")
 else:

@@ -10,28 +10,29 @@ from dashboard.auth import guard
 from dashboard.components import download_table, empty, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import number, percent, rate_text
-from dashboard.loaders import breakdown, cohort_choices, has_any_data, metric
+from dashboard.loaders import cohort_choices, has_any_data, page_data
 from data_layer.vocabulary import BARRIERS
 
 guard("viewer")
 st.title("Barriers")
 no_data_guard(has_any_data())
 filt = filter_bar("barriers")
+data = page_data("barriers", filt)  # everything this page shows, in one parallel batch
 names = dict(zip(cohort_choices()["cohort_id"], cohort_choices()["name"], strict=True))
 st.caption(describe(filt, names))
 
-prevalence = metric("barrier_prevalence", filt)
+prevalence = data["barrier_prevalence"]
 assessed = next(iter(prevalence.values())).denominator if prevalence else 0
 if assessed == 0:
     empty("No member in this selection has an assessment on or before the end of the window.")
     st.stop()
 
 c1, c2, c3 = st.columns(3)
-c1.metric("Readiness", number(metric("readiness", filt), 1, " / 100"), border=True,
+c1.metric("Readiness", number(data["readiness"], 1, " / 100"), border=True,
           help="Mean over members of the mean dimension score of their latest assessment.")
-c2.metric("Readiness lift", number(metric("readiness_lift", filt), 1, " pts"), border=True,
+c2.metric("Readiness lift", number(data["readiness_lift"], 1, " pts"), border=True,
           help="Mean change from a member's earliest baseline to their latest later follow-up.")
-resolved = metric("barriers_resolved_rate", filt)
+resolved = data["barriers_resolved_rate"]
 c3.metric("Barriers resolved", rate_text(resolved), border=True,
           help="Of the barriers cited in baselines, the share no longer cited in the latest follow-up.")
 c3.caption(f"{resolved.numerator:,} of {resolved.denominator:,} baseline barriers" if resolved.denominator
@@ -46,7 +47,7 @@ with left:
     st.caption(f"Share of the {assessed:,} members with an assessment whose latest one cites the barrier.")
 with right:
     st.subheader("Baseline vs follow-up")
-    pairs = metric("barrier_baseline_vs_follow_up", filt)
+    pairs = data["barrier_baseline_vs_follow_up"]
     if resolved.denominator == 0:
         empty("No member has a baseline and a later follow-up in this selection.")
     else:
@@ -58,14 +59,14 @@ with right:
         st.caption(f"Members with both: resolved rate {percent(resolved.value)}.")
 
 st.subheader("By cohort")
-heat = breakdown("barrier_prevalence_by_cohort", filt)
+heat = data["barrier_prevalence_by_cohort"]
 if heat.empty:
     empty("No cohort has assessed members in this selection.")
 else:
     st.altair_chart(charts.barrier_heatmap(heat), width="stretch")
 
 st.subheader("Readiness by dimension")
-dims = breakdown("readiness_by_dimension", filt)
+dims = data["readiness_by_dimension"]
 left, right = st.columns([3, 2])
 left.altair_chart(charts.readiness_chart(dims), width="stretch")
 with right:
@@ -75,7 +76,7 @@ with right:
                                    "Lift": st.column_config.NumberColumn(format="%+.1f")})
 
 st.subheader("In their words")
-notes = breakdown("barrier_notes", filt)
+notes = data["barrier_notes"]
 if notes.empty:
     empty("No free-text notes on the latest assessments in this selection.")
 else:

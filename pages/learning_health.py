@@ -10,19 +10,20 @@ from dashboard.auth import guard
 from dashboard.components import download_table, empty, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import number, percent, rate_text
-from dashboard.loaders import breakdown, cohort_choices, has_any_data, metric
+from dashboard.loaders import cohort_choices, has_any_data, page_data
 
 guard("viewer")
 st.title("Learning health")
 no_data_guard(has_any_data())
 filt = filter_bar("learning_health")
+data = page_data("learning_health", filt)  # everything this page shows, in one parallel batch
 names = dict(zip(cohort_choices()["cohort_id"], cohort_choices()["name"], strict=True))
 st.caption(describe(filt, names))
 
-published = metric("lessons_published", filt)
-flops = metric("flop_share", filt)
-coverage = metric("postmortem_coverage", filt)
-follow = metric("action_followthrough", filt)
+published = data["lessons_published"]
+flops = data["flop_share"]
+coverage = data["postmortem_coverage"]
+follow = data["action_followthrough"]
 c1, c2, c4 = st.columns(3)
 c3, c5 = st.columns(2)
 c1.metric("Lessons published", number(published), border=True, help="Post-mortems published in the window.")
@@ -33,7 +34,7 @@ c3.metric("Post-mortem coverage", rate_text(coverage), border=True,
           help="Plans that ended in the window (up to today) with a published post-mortem, / those plans.")
 c3.caption(f"{coverage.numerator:,} of {coverage.denominator:,} plans" if coverage.denominator
            else "no plan ended in this window")
-c4.metric("Contributors", number(metric("contributors", filt)), border=True,
+c4.metric("Contributors", number(data["contributors"]), border=True,
           help="Distinct authors of lessons created in the window.")
 c5.metric("Action follow-through", rate_text(follow), border=True,
           help="Follow-up actions due in the window (up to today) done by their due date, / those actions.")
@@ -43,14 +44,14 @@ c5.caption(f"{follow.numerator:,} of {follow.denominator:,} actions" if follow.d
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Lessons published per month")
-    by_month = breakdown("lessons_by_month", filt)
+    by_month = data["lessons_by_month"]
     if by_month.empty:
         empty("No lessons were published in this window.")
     else:
         st.altair_chart(charts.lessons_chart(by_month), width="stretch")
 with right:
     st.subheader("Flops worth celebrating")
-    recent = breakdown("recent_flops", filt)
+    recent = data["recent_flops"]
     if recent.empty:
         empty("No flop was published in this window. Did everything really work?")
     else:
@@ -62,7 +63,7 @@ with right:
                     st.text(f"Lesson: {row.lessons}")
 
 st.subheader("Overdue post-mortems")
-overdue = metric("overdue_postmortems", filt)
+overdue = data["overdue_postmortems"]
 if not overdue:
     st.success("Every plan that ended more than 14 days ago has a post-mortem.")
 else:
@@ -72,7 +73,7 @@ else:
     download_table(frame, "overdue-postmortems", key="overdue")
 
 st.subheader("Section freshness")
-fresh = metric("section_freshness", filt)
+fresh = data["section_freshness"]
 frame = pd.DataFrame([{"Section": s.label, "Days since last lesson": s.days,
                        "Learner (owner)": s.owner_name or "no owner yet"} for s in fresh])
 download_table(frame, "section-freshness", key="fresh", column_config={

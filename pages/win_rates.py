@@ -10,13 +10,14 @@ from dashboard.auth import guard
 from dashboard.components import download_table, empty, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import deal_rate_caption, money, number, percent
-from dashboard.loaders import breakdown, cohort_choices, has_any_data, metric
+from dashboard.loaders import cohort_choices, has_any_data, page_data
 from data_layer.stats import DealRate
 
 guard("viewer")
 st.title("Win rates")
 no_data_guard(has_any_data())
 filt = filter_bar("win_rates")
+data = page_data("win_rates", filt)  # everything this page shows, in one parallel batch
 names = dict(zip(cohort_choices()["cohort_id"], cohort_choices()["name"], strict=True))
 st.caption(describe(filt, names))
 
@@ -28,16 +29,16 @@ def rate_tile(column: st.delta_generator.DeltaGenerator, label: str, rate: DealR
     column.caption(deal_rate_caption(rate))
 
 
-overall = metric("win_rate", filt)
-partner, no_partner = metric("win_rate_partner", filt), metric("win_rate_no_partner", filt)
+overall = data["win_rate"]
+partner, no_partner = data["win_rate_partner"], data["win_rate_no_partner"]
 c1, c2, c3, c4 = st.columns(4)
 rate_tile(c1, "Win rate with partner", partner, "Won / closed deals with a partner sourcing or influencing them.")
 rate_tile(c2, "Win rate without partner", no_partner, "Won / closed deals with no partner involvement.")
-lift = metric("win_rate_lift", filt)
+lift = data["win_rate_lift"]
 c3.metric("Partner lift", "no data" if lift is None else f"{lift * 100:+.1f} pp", border=True,
           help="Win rate with partner minus win rate without.")
 c3.caption("a difference of rates; read it with the intervals beside it")
-rate_tile(c4, "Deals with a partner", metric("partner_involvement_rate", filt),
+rate_tile(c4, "Deals with a partner", data["partner_involvement_rate"],
           "Closed deals with a partner involved / closed deals.")
 
 if overall.n == 0:
@@ -47,8 +48,8 @@ else:
     with left:
         st.subheader("With vs without partner")
         groups = [("with partner", partner), ("without partner", no_partner),
-                  ("sourced", metric("win_rate_sourced", filt)),
-                  ("influenced", metric("win_rate_influenced", filt))]
+                  ("sourced", data["win_rate_sourced"]),
+                  ("influenced", data["win_rate_influenced"])]
         rows = [{"group": g, "win_rate": r.value, "low": r.ci[0], "high": r.ci[1], "n": r.n}
                 for g, r in groups if r.ci is not None]
         st.altair_chart(charts.win_rate_chart(pd.DataFrame(rows)), width="stretch")
@@ -60,21 +61,21 @@ else:
     with right:
         st.subheader("Size and speed of won deals")
         d1, d2 = st.columns(2)
-        d1.metric("Avg won amount, partner", money(metric("avg_won_amount_partner", filt)), border=True)
-        d2.metric("Avg won amount, no partner", money(metric("avg_won_amount_no_partner", filt)), border=True)
-        d1.metric("Median cycle, partner", number(metric("median_cycle_days_partner", filt), 0, " days"),
+        d1.metric("Avg won amount, partner", money(data["avg_won_amount_partner"]), border=True)
+        d2.metric("Avg won amount, no partner", money(data["avg_won_amount_no_partner"]), border=True)
+        d1.metric("Median cycle, partner", number(data["median_cycle_days_partner"], 0, " days"),
                   border=True, help="Median days from created to closed, over won deals.")
-        d2.metric("Median cycle, no partner", number(metric("median_cycle_days_no_partner", filt), 0, " days"),
+        d2.metric("Median cycle, no partner", number(data["median_cycle_days_no_partner"], 0, " days"),
                   border=True)
 
 st.subheader("Before vs after joining a cohort")
-before, after = metric("win_rate_before_joining", filt), metric("win_rate_after_joining", filt)
+before, after = data["win_rate_before_joining"], data["win_rate_after_joining"]
 b1, b2 = st.columns(2)
 rate_tile(b1, "180 days before joining", before, "Members' won / closed deals in the 180 days before they joined.")
 rate_tile(b2, "180 days after joining", after, "Members' won / closed deals in the 180 days from joining.")
 st.caption("These two ignore the date window: each member is measured around their own joining date.")
 
-monthly = breakdown("win_rate_by_month", filt)
+monthly = data["win_rate_by_month"]
 st.subheader("Monthly trend")
 if monthly.empty:
     empty("No deals closed in this window.")
@@ -82,7 +83,7 @@ else:
     st.altair_chart(charts.monthly_win_rate_chart(monthly), width="stretch")
 
 st.subheader("By cohort")
-by_cohort = breakdown("win_rate_by_cohort", filt)
+by_cohort = data["win_rate_by_cohort"]
 if by_cohort.empty:
     empty("No deals closed in this window for any cohort's members.")
 else:
