@@ -40,7 +40,7 @@ screenshots: $(VENV)/.installed-test
 	mkdir -p docs/screenshots && cp tests/artifacts/screenshots/*.png docs/screenshots/
 
 demo-enterprise: $(VENV)/.installed-run
-	$(BIN)/learning-culture demo --scale enterprise --db data/enterprise.duckdb --replace
+	$(BIN)/learning-culture demo --scale enterprise --db data/enterprise.duckdb --replace --today 2026-11-22
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/artifacts

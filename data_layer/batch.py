@@ -1,7 +1,11 @@
-"""Evaluate a page's metrics and breakdowns together, in parallel, for one filter.
+"""Evaluate a page's metrics and breakdowns together, for one filter, in as few round trips as possible.
 
-Each is an independent read on its own cursor and DuckDB releases the GIL, so a small
-thread pool keeps both cores busy. Pages list what they show (PAGE_LOADS) and make one call.
+Scalar metrics (one row each) are captured and combined: each metric function runs once
+against a store that records its single statement, the statements become one
+`SELECT (SELECT q FROM (<statement>) q), ...`, and each function runs again against a store
+that hands back its row. So the SQL and the decoding are each metric's own, with one query
+instead of many. Everything else (tables, lists) runs alongside on a small thread pool.
+Pages list what they show in PAGE_LOADS and make one call.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Any
 
 from data_layer import breakdowns, metrics
 from data_layer.filters import Filter
-from data_layer.store import Store
+from data_layer.store import Params, Store
 
 PAGE_LOADS: dict[str, tuple[str, ...]] = {
     "adoption": ("members", "active_rate_28d", "outreach_within_24h_rate", "median_hours_to_outreach", "funnel",
@@ -29,6 +33,16 @@ PAGE_LOADS: dict[str, tuple[str, ...]] = {
                         "section_freshness"),
 }
 
+# Metrics whose function makes exactly one single-row read: these can be combined.
+SINGLE_ROW = frozenset({
+    "members", "assessed_rate", "active_rate_28d", "funnel", "outreach_within_24h_rate", "median_hours_to_outreach",
+    "readiness", "readiness_lift", "barriers_resolved_rate", "win_rate", "win_rate_partner", "win_rate_no_partner",
+    "win_rate_sourced", "win_rate_influenced", "partner_involvement_rate", "avg_won_amount_partner",
+    "avg_won_amount_no_partner", "median_cycle_days_partner", "median_cycle_days_no_partner",
+    "win_rate_before_joining", "win_rate_after_joining", "lessons_published", "flop_share", "postmortem_coverage",
+    "contributors", "action_followthrough",
+})
+
 
 def function(name: str) -> Any:
     """The metric or breakdown function of that name (an allow-list: nothing else can be called)."""
@@ -39,9 +53,71 @@ def function(name: str) -> Any:
     return fn
 
 
-def evaluate(store: Store, filt: Filter, names: tuple[str, ...]) -> dict[str, Any]:
-    """name -> result for every name, computed concurrently."""
-    fns = [function(n) for n in names]
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        results = list(pool.map(lambda fn: fn(store, filt), fns))
-    return dict(zip(names, results, strict=True))
+class _Captured(Exception):
+    def __init__(self, sql: str, params: Params) -> None:
+        super().__init__("captured")
+        self.sql, self.params = sql, params
+
+
+class _CaptureStore:
+    """Records the one statement a single-row metric runs (and runs nothing)."""
+
+    def query_one(self, sql: str, params: Params = None) -> Any:
+        raise _Captured(sql, params)
+
+    query_value = query_one
+
+
+class _ReplayStore:
+    """Hands a single-row metric the row its statement produced."""
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        self.row = row
+
+    def query_one(self, sql: str, params: Params = None) -> tuple[Any, ...]:
+        return self.row
+
+    def query_value(self, sql: str, params: Params = None) -> Any:
+        return self.row[0]
+
+
+def _combined(store: Store, filt: Filter, names: list[str]) -> dict[str, Any]:
+    statements: list[str] = []
+    params: dict[str, Any] = {}
+    for name in names:
+        try:
+            function(name)(_CaptureStore(), filt)
+        except _Captured as cap:
+            statements.append(cap.sql)
+            params.update(dict(cap.params or {}))  # every metric binds the same filter values
+        else:  # pragma: no cover - a metric that reads nothing cannot be combined
+            raise AssertionError(f"{name} made no query")
+    # The statements are the metrics' own SQL (constants plus bound parameters).
+    sql = "SELECT " + ",\n".join(f"(SELECT q FROM ({s}) q) AS c{i}" for i, s in enumerate(statements))  # noqa: S608
+    row = store.query_one(sql, params)
+    assert row is not None
+    return {name: function(name)(_ReplayStore(tuple(struct.values())), filt)
+            for name, struct in zip(names, row, strict=True)}
+
+
+def evaluate(store: Store, filt: Filter, names: tuple[str, ...], parallel: bool = True) -> dict[str, Any]:
+    """name -> result for every name: single-row metrics in one statement, the rest alongside."""
+    wanted = list(names)
+    single = [n for n in wanted if n in SINGLE_ROW]
+    if "win_rate_lift" in wanted:  # the difference of two single-row metrics: computed from them
+        single += [n for n in ("win_rate_partner", "win_rate_no_partner") if n not in single]
+    others = [n for n in wanted if n not in SINGLE_ROW and n != "win_rate_lift"]
+    jobs: list[Any] = [lambda: _combined(store, filt, single)] if single else []
+    jobs += [lambda n=n: {n: function(n)(store, filt)} for n in others]
+    if parallel and len(jobs) > 1:
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+            parts = list(pool.map(lambda job: job(), jobs))
+    else:
+        parts = [job() for job in jobs]
+    out: dict[str, Any] = {}
+    for part in parts:
+        out.update(part)
+    if "win_rate_lift" in wanted:
+        with_p, without = out["win_rate_partner"].value, out["win_rate_no_partner"].value
+        out["win_rate_lift"] = None if with_p is None or without is None else with_p - without
+    return {n: out[n] for n in wanted}

@@ -337,9 +337,11 @@ def partner_involvement_rate(store: Store, filt: Filter) -> DealRate:
 
 
 def _won_stat(store: Store, filt: Filter, expression: str, partner: bool) -> float | None:
+    # The partner flag is one of two constants (not user input): inlined, so this query can be
+    # combined with others that bind the same parameter names (see batch.py).
     sql = _with(MEMBERS_CTE, _CLOSED_CTE) + f"""
-        SELECT {expression} FROM closed WHERE status = 'won' AND with_partner = $partner"""
-    value = store.query_value(specialise(sql, filt), _params(filt, partner=partner))
+        SELECT {expression} FROM closed WHERE status = 'won' AND with_partner = {'TRUE' if partner else 'FALSE'}"""
+    value = store.query_value(specialise(sql, filt), filt.params())
     return None if value is None else float(value)
 
 
@@ -503,19 +505,17 @@ def trend_windows(filt: Filter, windows: int = 6) -> list[Filter]:
 
 def overview_grid(store: Store, filt: Filter, keys: tuple[str, ...] = OVERVIEW_KEYS,
                   windows: int = 6) -> dict[str, list[Any]]:
-    """Each KPI over `windows` consecutive windows ending with `filt`'s (oldest first), computed in parallel.
+    """Each KPI over `windows` consecutive windows ending with `filt`'s (oldest first).
 
-    The queries are independent reads, each on its own cursor, and DuckDB releases the GIL,
-    so a small thread pool keeps both cores busy.
+    Each window's KPIs run as one combined statement (batch.evaluate), and the windows run
+    in parallel: independent reads, each on its own cursor, and DuckDB releases the GIL.
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
 
+    from data_layer.batch import evaluate
+
     grid = trend_windows(filt, windows)
-    jobs = [(key, i, w) for key in keys for i, w in enumerate(grid)]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        values = list(pool.map(lambda job: globals()[job[0]](store, job[2]), jobs))
-    out: dict[str, list[Any]] = {key: [None] * len(grid) for key in keys}
-    for (key, i, _w), value in zip(jobs, values, strict=True):
-        out[key][i] = value
-    return out
+        rows = list(pool.map(lambda w: evaluate(store, w, keys, parallel=False), grid))
+    return {key: [row[key] for row in rows] for key in keys}

@@ -95,3 +95,21 @@ def test_the_parallel_overview_grid_equals_one_metric_at_a_time(small_store: Sto
         assert plain(values) == plain([getattr(metrics, key)(small_store, w) for w in windows]), key
     # Hand check: 3 members now, 4 in the previous window (p2 left on 02-15).
     assert grid["members"][-2:] == [4, 3]
+
+
+@pytest.mark.parametrize("seed", [5, 23])
+def test_combined_page_batches_equal_the_metrics_one_by_one(seed: int) -> None:
+    from data_layer.batch import PAGE_LOADS, evaluate, function
+
+    store = Store(":memory:")
+    generate_demo(store, seed=seed, today=TODAY)
+    for filt in filters_for(store, random.Random(seed), 6):
+        for page, names in PAGE_LOADS.items():
+            together = evaluate(store, filt, names)
+            for name in names:
+                assert same(together[name], function(name)(store, filt)), (page, name, filt)
+        grid = metrics.overview_grid(store, filt)
+        windows = metrics.trend_windows(filt)
+        for key in metrics.OVERVIEW_KEYS:
+            assert plain(grid[key]) == plain([getattr(metrics, key)(store, w) for w in windows]), key
+    store.close()
