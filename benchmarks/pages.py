@@ -34,7 +34,7 @@ def overview(store: Store, f: Filter) -> None:
 
 def calls(page: str) -> Callable[[Store, Filter], None]:
     def run(store: Store, f: Filter) -> None:
-        batch.evaluate(store, f, batch.PAGE_LOADS[page])  # exactly what the page loads, as it loads it
+        batch.evaluate_page(store, f, page)  # exactly what the page loads, as it loads it
     return run
 
 

@@ -54,7 +54,7 @@ def breakdown(name: str, filt: Filter) -> pd.DataFrame:
 @st.cache_data(ttl=900, show_spinner=False, max_entries=500)
 def page_data(page: str, filt: Filter) -> dict[str, Any]:
     """Everything a page shows for one filter, loaded as one parallel batch (see data_layer/batch.py)."""
-    return batch.evaluate(get_store(), filt, batch.PAGE_LOADS[page])
+    return batch.evaluate_page(get_store(), filt, page)
 
 
 @st.cache_data(ttl=900, show_spinner=False, max_entries=500)

@@ -100,6 +100,24 @@ def _combined(store: Store, filt: Filter, names: list[str]) -> dict[str, Any]:
             for name, struct in zip(names, row, strict=True)}
 
 
+def evaluate_page(store: Store, filt: Filter, page: str) -> dict[str, Any]:
+    """Everything a page shows: its own combined statement where it has one (page_sql.py), else evaluate()."""
+    from data_layer.page_sql import PAGE_STATEMENTS
+
+    names = PAGE_LOADS[page]
+    if page not in PAGE_STATEMENTS:
+        return evaluate(store, filt, names)
+    statement, covers = PAGE_STATEMENTS[page]
+    rest = tuple(n for n in names if n not in covers)
+    jobs: list[Any] = [lambda: statement(store, filt)] + [lambda n=n: {n: function(n)(store, filt)} for n in rest]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        parts = list(pool.map(lambda job: job(), jobs))
+    out: dict[str, Any] = {}
+    for part in parts:
+        out.update(part)
+    return {n: out[n] for n in names}
+
+
 def evaluate(store: Store, filt: Filter, names: tuple[str, ...], parallel: bool = True) -> dict[str, Any]:
     """name -> result for every name: single-row metrics in one statement, the rest alongside."""
     wanted = list(names)

@@ -99,15 +99,18 @@ def test_the_parallel_overview_grid_equals_one_metric_at_a_time(small_store: Sto
 
 @pytest.mark.parametrize("seed", [5, 23])
 def test_combined_page_batches_equal_the_metrics_one_by_one(seed: int) -> None:
-    from data_layer.batch import PAGE_LOADS, evaluate, function
+    from data_layer.batch import PAGE_LOADS, evaluate, evaluate_page, function
 
     store = Store(":memory:")
     generate_demo(store, seed=seed, today=TODAY)
     for filt in filters_for(store, random.Random(seed), 6):
         for page, names in PAGE_LOADS.items():
             together = evaluate(store, filt, names)
+            as_page = evaluate_page(store, filt, page)
             for name in names:
-                assert same(together[name], function(name)(store, filt)), (page, name, filt)
+                one = function(name)(store, filt)
+                assert same(together[name], one), (page, name, filt)
+                assert same(as_page[name], one), ("page statement", page, name, filt)
         grid = metrics.overview_grid(store, filt)
         windows = metrics.trend_windows(filt)
         for key in metrics.OVERVIEW_KEYS:
