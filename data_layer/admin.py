@@ -10,22 +10,13 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ValidationError
 
 from data_layer import audit
 from data_layer.auth import Actor, require
 from data_layer.errors import InvalidData, Problem
-from data_layer.models import Cohort, Membership, Person, problems_from
+from data_layer.models import Cohort, Membership, Person, validate_record
 from data_layer.sources import Mapping
 from data_layer.store import Store, Transaction
-
-
-def _valid(model: type[BaseModel], values: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        problems = problems_from(exc)
-        raise InvalidData(problems, "; ".join(f"{p.field} {p.message}" for p in problems)) from None
 
 
 def _known(tx: Transaction, table: str, column: str, value: str | None, field: str, what: str) -> list[Problem]:
@@ -56,7 +47,7 @@ def saved_mappings(store: Store) -> dict[str, Mapping]:
 def save_cohort(store: Store, actor: Actor | None, values: dict[str, Any]) -> str:
     """Create or edit a cohort (by its id)."""
     who = require(actor, "admin")
-    cohort: Cohort = _valid(Cohort, values)
+    cohort: Cohort = validate_record(Cohort, values)
     with store.transaction() as tx:
         problems = _known(tx, "people", "person_id", cohort.facilitator_id, "facilitator_id", "person")
         if problems:
@@ -72,7 +63,7 @@ def save_cohort(store: Store, actor: Actor | None, values: dict[str, Any]) -> st
 def add_member(store: Store, actor: Actor | None, cohort_id: str, person_id: str, joined_on: dt.date) -> None:
     """Put a person into a cohort from a date."""
     who = require(actor, "admin")
-    m: Membership = _valid(Membership, {"cohort_id": cohort_id, "person_id": person_id, "joined_on": joined_on})
+    m: Membership = validate_record(Membership, {"cohort_id": cohort_id, "person_id": person_id, "joined_on": joined_on})
     with store.transaction() as tx:
         problems = (_known(tx, "cohorts", "cohort_id", m.cohort_id, "cohort_id", "cohort")
                     + _known(tx, "people", "person_id", m.person_id, "person_id", "person"))
@@ -121,7 +112,7 @@ def find_people(store: Store, text: str, limit: int = 50) -> pd.DataFrame:
 def save_person(store: Store, actor: Actor | None, values: dict[str, Any]) -> str:
     """Create or edit a person (by id); emails stay unique."""
     who = require(actor, "admin")
-    person: Person = _valid(Person, values)
+    person: Person = validate_record(Person, values)
     with store.transaction() as tx:
         problems = _known(tx, "people", "person_id", person.manager_id, "manager_id", "person")
         if person.manager_id == person.person_id:

@@ -44,6 +44,14 @@ def sign_in(page: Any, url: str, email: str, password: str) -> None:
     expect(page.get_by_role("heading", name="Sign in")).to_have_count(0, timeout=30_000)
 
 
+def choose(page: Any, label: str, text: str) -> None:
+    """Pick an option of the Streamlit selectbox labelled `label` by typing it."""
+    box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
+    box.click()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from data_layer import auth, book
 from data_layer.store import Store
 
-from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
+from .browser import CHROMIUM_FLAGS, choose, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY
 
 pytestmark = pytest.mark.browser
@@ -25,14 +25,6 @@ def db(tmp_path: Path, demo_db: Path) -> Path:
     copy = tmp_path / "book.duckdb"
     copy.write_bytes(demo_db.read_bytes())
     return copy
-
-
-def choose(page: Page, label: str, text: str) -> None:
-    """Pick an option of a Streamlit selectbox by typing it."""
-    box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
-    box.click()
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
 
 
 def test_editor_writes_publishes_finds_and_opens_a_post_mortem(db: Path) -> None:

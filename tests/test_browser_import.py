@@ -8,13 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from data_layer import metrics
 from data_layer.filters import Filter
 from data_layer.store import Store
 
-from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
+from .browser import CHROMIUM_FLAGS, choose, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY
 
 pytestmark = pytest.mark.browser
@@ -25,13 +25,6 @@ def db(tmp_path: Path, demo_db: Path) -> Path:
     copy = tmp_path / "import.duckdb"
     copy.write_bytes(demo_db.read_bytes())
     return copy
-
-
-def choose(page: Page, label: str, text: str) -> None:
-    box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
-    box.click()
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
 
 
 def test_upload_check_map_import_and_see_it_on_the_overview(db: Path, tmp_path: Path) -> None:
