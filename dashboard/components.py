@@ -18,7 +18,7 @@ def kpi_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], *, link: b
     """A bordered metric with its change against the previous window, a small trend and its definition."""
     points = [v for v in (value_of(x) for x in trend) if v is not None]
     delta = change(current, previous, kpi.kind)
-    unchanged = delta is not None and float(delta.split()[0].replace(",", "")) == 0
+    unchanged = delta is not None and value_of(current) == value_of(previous)
     st.metric(
         kpi.label, display(current, kpi.kind), delta, delta_color="off" if unchanged else "normal",
         delta_arrow="off" if unchanged else "auto", height=190,

@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.loaders import cohort_choices, filter_options, program_start
+from dashboard.loaders import cohort_names, filter_options, program_start
 from dashboard.settings import app_today
 from data_layer.filters import DEFAULT_PRESET, PRESETS, Filter, preset_window
 from data_layer.library import escape_markdown
@@ -121,9 +121,8 @@ def _sync_url(state: FilterState) -> None:
 def filter_bar(page: str) -> Filter:
     """Draw the sidebar filter for `page` and return the Filter it describes (also written to the URL)."""
     today = app_today()
-    cohorts = cohort_choices()
     options = filter_options()
-    names = dict(zip(cohorts["cohort_id"], cohorts["name"], strict=True))
+    names = cohort_names()
 
     # Streamlit treats a page's widgets as new after a page switch, so reload them from the
     # shadow copy then; the URL only decides when the session has no filter yet (a shared link).

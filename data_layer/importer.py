@@ -167,9 +167,9 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _typed(col: Col, present: bool) -> list[str]:
-    """SQL select items: v_<col> (trimmed text or NULL) and its typed twin (d_/t_/n_) if any."""
-    raw = f"nullif(trim({_q(col.name)}), '')" if present else "NULL"
+def _typed(col: Col, source: str | None) -> list[str]:
+    """SQL select items: v_<col> (trimmed text or NULL, from the header `source`) and its typed twin (d_/t_/n_)."""
+    raw = f"nullif(trim({_q(source)}), '')" if source is not None else "NULL"
     items = [f"{raw} AS v_{col.name}"]
     if col.kind == "date":
         items.append(f"try_cast({raw} AS DATE) AS d_{col.name}")
@@ -321,7 +321,7 @@ def _stage(tx: Session, spec: FileSpec, path: Path, result: ImportResult) -> tup
                    "null_padding = false, strict_mode = true)", {"path": str(path)})
     except Exception as exc:
         return [_reader_problem(name, str(getattr(exc, "detail", exc)))], []
-    header = [str(r[0]) for r in tx.query(f"SELECT name FROM pragma_table_info('{stg}') ORDER BY cid")]
+    header = [str(r[0]) for r in tx.query("SELECT name FROM pragma_table_info($t) ORDER BY cid", {"t": stg})]
     header_clean = [h.strip() for h in header]
     problems = [Problem(field=c.name, file=name, line=1, message="required column is missing")
                 for c in spec.cols if c.required and c.name not in header_clean]
@@ -336,21 +336,11 @@ def _stage(tx: Session, spec: FileSpec, path: Path, result: ImportResult) -> tup
     if extra:
         result.warnings.append(f"{name}: ignored unknown column(s) {', '.join(extra)}")
     by_clean = dict(zip(header_clean, header, strict=True))
-    selects = []
-    for col in spec.cols:
-        present = col.name in by_clean
-        items = _typed(Col(by_clean.get(col.name, col.name), col.kind, col.required, col.values, col.default), present)
-        # _typed names its outputs after the source header; rename them to the canonical column.
-        src = by_clean.get(col.name, col.name)
-        items = [i.replace(f"AS v_{src}", f"AS v_{col.name}").replace(f"AS d_{src}", f"AS d_{col.name}")
-                 .replace(f"AS t_{src}", f"AS t_{col.name}").replace(f"AS n_{src}", f"AS n_{col.name}") for i in items]
-        selects += items
-    score_cols = [h for h in header if h.strip() in SCORE_COLS] if spec.table == "assessments" else []
+    selects = [item for col in spec.cols for item in _typed(col, by_clean.get(col.name))]
     passthrough = "".join(f", {_q(h)} AS {_q(h.strip())}" for h in header if h.strip().startswith(SCORE_PREFIX)) \
         if spec.table == "assessments" else ""
     tx.execute(f"CREATE OR REPLACE TEMP TABLE typed_{spec.table} AS SELECT rowid + 2 AS line, "
                f"{', '.join(selects)}{passthrough} FROM {stg}")
-    del score_cols
     return [], header_clean
 
 
@@ -445,9 +435,9 @@ def _upsert(tx: Transaction, spec: FileSpec, header: list[str]) -> None:
         for name in header:
             if name in SCORE_COLS:
                 dim = name[len(SCORE_PREFIX):]
-                tx.execute(f"INSERT INTO assessment_scores SELECT v_assessment_id, {_lit(dim)}, "
+                tx.execute(f"INSERT INTO assessment_scores SELECT v_assessment_id, $dim, "
                            f"CAST(nullif(trim({_q(name)}), '') AS DOUBLE) FROM {typed} "
-                           f"WHERE nullif(trim({_q(name)}), '') IS NOT NULL")
+                           f"WHERE nullif(trim({_q(name)}), '') IS NOT NULL", {"dim": dim})
 
 
 def import_folder(store: Store, folder: str | Path, *, actor: str = "cli", dry_run: bool = False,

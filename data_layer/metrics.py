@@ -16,16 +16,6 @@ from data_layer.stats import DealRate, Rate
 from data_layer.store import Store
 from data_layer.vocabulary import PASSIVE_VERBS
 
-# Events of members whose cohort tag is empty or a selected cohort (any, with none selected).
-MEMBER_EVENTS_CTE = """
-member_events AS (
-    SELECT e.person_id, e.occurred_at, CAST(e.occurred_at AS DATE) AS day, e.verb
-    FROM events e
-    WHERE e.person_id IN (SELECT person_id FROM members)
-      AND (e.cohort_id IS NULL OR len($cohorts::VARCHAR[]) = 0
-           OR list_contains($cohorts::VARCHAR[], e.cohort_id))
-)
-"""
 _PASSIVE = "(" + ", ".join(f"'{v}'" for v in PASSIVE_VERBS) + ")"
 # The member-event cohort rule, for a table alias with person_id and cohort_id columns.
 def _member_rows(alias: str) -> str:
@@ -35,10 +25,6 @@ def _member_rows(alias: str) -> str:
 
 def _with(*ctes: str) -> str:
     return "WITH " + ",\n".join(ctes)
-
-
-def _params(filt: Filter, **extra: Any) -> dict[str, Any]:
-    return {**filt.params(), **extra}
 
 
 def _rate_row(store: Store, sql: str, filt: Filter) -> tuple[int, int]:

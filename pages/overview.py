@@ -8,14 +8,13 @@ from dashboard.auth import guard
 from dashboard.components import kpi_tile, no_data_guard
 from dashboard.definitions import OVERVIEW_KPIS
 from dashboard.filter_bar import describe, filter_bar
-from dashboard.loaders import cohort_choices, has_any_data, overview_grid
+from dashboard.loaders import cohort_names, has_any_data, overview_grid
 
 guard("viewer")
 st.title("Overview")
 no_data_guard(has_any_data())
 filt = filter_bar("overview")
-names = dict(zip(cohort_choices()["cohort_id"], cohort_choices()["name"], strict=True))
-st.caption(describe(filt, names))
+st.caption(describe(filt, cohort_names()))
 
 # Three rows of three: adoption, readiness and learning, then the deals.
 by_key = {k.key: k for k in OVERVIEW_KPIS}

@@ -10,7 +10,7 @@ from dashboard.auth import guard
 from dashboard.components import download_table, empty, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import deal_rate_caption, money, number, percent
-from dashboard.loaders import cohort_choices, has_any_data, page_data
+from dashboard.loaders import cohort_names, has_any_data, page_data
 from data_layer.stats import DealRate
 
 guard("viewer")
@@ -18,8 +18,7 @@ st.title("Win rates")
 no_data_guard(has_any_data())
 filt = filter_bar("win_rates")
 data = page_data("win_rates", filt)  # everything this page shows, in one parallel batch
-names = dict(zip(cohort_choices()["cohort_id"], cohort_choices()["name"], strict=True))
-st.caption(describe(filt, names))
+st.caption(describe(filt, cohort_names()))
 
 
 def rate_tile(column: st.delta_generator.DeltaGenerator, label: str, rate: DealRate, help_text: str) -> None:
