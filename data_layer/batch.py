@@ -92,10 +92,14 @@ def _combined(store: Store, filt: Filter, names: list[str]) -> dict[str, Any]:
             params.update(dict(cap.params or {}))  # every metric binds the same filter values
         else:  # pragma: no cover - a metric that reads nothing cannot be combined
             raise AssertionError(f"{name} made no query")
-    # The statements are the metrics' own SQL (constants plus bound parameters).
-    sql = "SELECT " + ",\n".join(f"(SELECT q FROM ({s}) q) AS c{i}" for i, s in enumerate(statements))  # noqa: S608
-    row = store.query_one(sql, params)
-    assert row is not None
+    # The statements are the metrics' own SQL (constants plus bound parameters), glued with
+    # UNION ALL BY NAME, one row each: as scalar subqueries of one SELECT, DuckDB would
+    # cross-join them into one join graph whose join-order search alone takes ~20 ms.
+    sql = "\nUNION ALL BY NAME\n".join(
+        f"SELECT {i} AS k, (SELECT q FROM ({s}) q) AS c{i}" for i, s in enumerate(statements))  # noqa: S608
+    row: list[Any] = [None] * len(names)
+    for found in store.query(sql, params):
+        row[int(found[0])] = found[1 + int(found[0])]
     return {name: function(name)(_ReplayStore(tuple(struct.values())), filt)
             for name, struct in zip(names, row, strict=True)}
 
@@ -109,6 +113,9 @@ def evaluate_page(store: Store, filt: Filter, page: str) -> dict[str, Any]:
         return evaluate(store, filt, names)
     statement, covers = PAGE_STATEMENTS[page]
     rest = tuple(n for n in names if n not in covers)
+    if not rest:
+        whole = statement(store, filt)
+        return {n: whole[n] for n in names}
     jobs: list[Any] = [lambda: statement(store, filt)] + [lambda n=n: {n: function(n)(store, filt)} for n in rest]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         parts = list(pool.map(lambda job: job(), jobs))

@@ -63,7 +63,7 @@ def cohort_table(store: Store, filt: Filter) -> pd.DataFrame:
         assessed AS (
             SELECT mc.cohort_id, count(DISTINCT mc.person_id) AS assessed
             FROM members_by_cohort mc
-            WHERE mc.person_id IN (SELECT person_id FROM assessments WHERE CAST(taken_at AS DATE) <= $date_to)
+            WHERE mc.person_id IN (SELECT person_id FROM assessment_facts WHERE seq = 1 AND taken_on <= $date_to)
             GROUP BY mc.cohort_id
         ),
         deals_by_cohort AS (
@@ -121,12 +121,17 @@ def at_risk_members(store: Store, filt: Filter, quiet_days: int = 21) -> pd.Data
 def barrier_prevalence_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
     """Per cohort and barrier: share of the cohort's members (latest assessment) citing it."""
     sql = _with(_MEMBERS_BY_COHORT, """
+        latest_seq AS (
+            SELECT person_id, max(seq) AS seq FROM assessment_facts
+            WHERE person_id IN (SELECT person_id FROM members_by_cohort) AND taken_on <= $date_to
+            GROUP BY person_id
+        ),
         latest AS (
-            SELECT mc.cohort_id, a.person_id, a.barriers
-            FROM members_by_cohort mc JOIN assessments a ON a.person_id = mc.person_id
-            WHERE CAST(a.taken_at AS DATE) <= $date_to
-            QUALIFY row_number() OVER (PARTITION BY mc.cohort_id, a.person_id
-                                       ORDER BY a.taken_at DESC, a.assessment_id DESC) = 1
+            -- each member's latest assessment, once per cohort they are counted in
+            SELECT mc.cohort_id, f.person_id, f.barriers
+            FROM (SELECT DISTINCT cohort_id, person_id FROM members_by_cohort) mc
+            JOIN latest_seq x ON x.person_id = mc.person_id
+            JOIN assessment_facts f ON f.person_id = x.person_id AND f.seq = x.seq
         )""") + """
         SELECT c.name AS cohort, b.code, b.label AS barrier,
                count(*) FILTER (WHERE list_contains(l.barriers, b.code)) AS citing,
@@ -134,7 +139,7 @@ def barrier_prevalence_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
                count(*) FILTER (WHERE list_contains(l.barriers, b.code)) / count(*) AS share
         FROM latest l JOIN cohorts c USING (cohort_id), barrier_codes b
         GROUP BY c.name, c.start_date, b.code, b.label
-        ORDER BY c.start_date, b.code"""
+        ORDER BY c.start_date, c.name, b.code"""
     return store.query_df(_specialise(sql, filt), filt.params())
 
 
@@ -144,8 +149,13 @@ def barrier_notes(store: Store, filt: Filter, limit: int = 500) -> pd.DataFrame:
         SELECT a.taken_at, p.name, p.team, a.kind, a.barriers, a.barrier_notes AS note
         FROM latest l JOIN assessments a USING (assessment_id) JOIN people p ON p.person_id = a.person_id
         WHERE a.barrier_notes IS NOT NULL
-        ORDER BY a.taken_at DESC LIMIT $limit"""
+        ORDER BY a.taken_at DESC, a.assessment_id DESC LIMIT $limit"""
     frame = store.query_df(_specialise(sql, filt), {**filt.params(), "limit": limit})
+    return with_barrier_labels(store, frame)
+
+
+def with_barrier_labels(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
+    """The `barriers` column's codes as their labels, comma-separated (for people to read)."""
     labels = dict(store.query("SELECT code, label FROM barrier_codes"))
     frame["barriers"] = frame["barriers"].map(
         lambda codes: ", ".join(labels.get(c, c) for c in codes) if codes is not None else "")
@@ -155,7 +165,7 @@ def barrier_notes(store: Store, filt: Filter, limit: int = 500) -> pd.DataFrame:
 def readiness_by_dimension(store: Store, filt: Filter) -> pd.DataFrame:
     """Per dimension: mean latest score, and the mean lift from earliest baseline to latest follow-up."""
     # Grouped joins, one pass each (not a subquery per dimension).
-    sql = _with(MEMBERS_CTE, _LATEST_CTE, _PAIRS_CTE.replace("readiness_of AS", "readiness_of2 AS"), """
+    sql = _with(MEMBERS_CTE, _LATEST_CTE, _PAIRS_CTE, """
         latest_scores AS (
             SELECT s.dimension, avg(s.score) AS readiness
             FROM latest l JOIN assessment_scores s USING (assessment_id) GROUP BY s.dimension
@@ -185,7 +195,7 @@ def win_rate_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
         JOIN cohorts c USING (cohort_id)
         JOIN deals d ON d.owner_id = mc.person_id
         WHERE d.status IN ('won', 'lost') AND d.closed_on BETWEEN $date_from AND $date_to
-        GROUP BY c.name, c.start_date ORDER BY c.start_date DESC"""
+        GROUP BY c.name, c.start_date ORDER BY c.start_date DESC, c.name"""
     frame = store.query_df(_specialise(sql, filt), filt.params())
     frame["win_rate_partner"] = (frame["partner_won"] / frame["partner_closed"]).where(frame["partner_closed"] > 0)
     frame["win_rate_no_partner"] = (frame["no_partner_won"] / frame["no_partner_closed"]).where(
@@ -228,7 +238,7 @@ def recent_flops(store: Store, filt: Filter, limit: int = 5) -> pd.DataFrame:
         FROM lessons l LEFT JOIN people p ON p.person_id = l.author_id
         WHERE {in_scope("l.cohort_id", "l.author_id")} AND l.status = 'published' AND l.outcome = 'flopped'
           AND CAST(l.published_at AS DATE) BETWEEN $date_from AND $date_to
-        ORDER BY l.published_at DESC LIMIT $limit"""
+        ORDER BY l.published_at DESC, l.lesson_id DESC LIMIT $limit"""
     return store.query_df(_specialise(sql, filt), {**filt.params(), "limit": limit})
 
 

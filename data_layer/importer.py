@@ -26,6 +26,7 @@ from data_layer import audit
 from data_layer.errors import InvalidData, Problem
 from data_layer.store import Session, Store, Transaction
 from data_layer.summaries import refresh as refresh_summaries
+from data_layer.summaries import refresh_assessments
 from data_layer.vocabulary import (
     ASSESSMENT_KINDS,
     BARRIERS,
@@ -418,6 +419,9 @@ def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run
                 if spec.table == "events":
                     say("updating the activity summaries")
                     refresh_summaries(tx, "SELECT person_id FROM touched_people")
+                if spec.table == "assessments":
+                    say("updating the assessment summary")
+                    refresh_assessments(tx)
             summary = ", ".join(f"{table} {n:,}" for table, n in result.rows.items())
             audit.record(tx, actor, "import", ", ".join(sorted(found)), "import", summary)
             tx.commit()

@@ -44,8 +44,9 @@ def assessed_rate(store: Store, filt: Filter) -> Rate:
     """`assessed_rate` = members with an assessment taken on or before `to`, / members."""
     sql = _with(MEMBERS_CTE) + """
         SELECT count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM assessments a
-                   WHERE a.person_id = members.person_id AND CAST(a.taken_at AS DATE) <= $date_to)),
+                   -- seq 1 is a person's earliest assessment (assessment_facts, summaries.py)
+                   SELECT 1 FROM assessment_facts a
+                   WHERE a.person_id = members.person_id AND a.seq = 1 AND a.taken_on <= $date_to)),
                count(*)
         FROM members"""
     return Rate(*_rate_row(store, sql, filt))
@@ -169,18 +170,16 @@ def weekly_active(store: Store, filt: Filter) -> list[WeekActivity]:
 
 
 # ---------------------------------------------------------------- barriers and readiness
-# A member's latest assessment on or before `to`, and its readiness (mean of its scores).
+# A member's latest assessment on or before `to`, with its readiness (mean of its scores).
+# assessment_facts numbers each person's assessments by (taken_at, assessment_id) in `seq`,
+# so "latest" is the largest seq on or before `to` (summaries.py).
 _LATEST_CTE = """
 latest AS (
-    SELECT a.person_id, a.assessment_id, a.barriers
-    FROM assessments a
-    WHERE a.person_id IN (SELECT person_id FROM members) AND CAST(a.taken_at AS DATE) <= $date_to
-    QUALIFY row_number() OVER (PARTITION BY a.person_id ORDER BY a.taken_at DESC, a.assessment_id DESC) = 1
-),
-readiness_of AS (
-    -- only the assessments in play, not all of them
-    SELECT assessment_id, avg(score) AS readiness FROM assessment_scores
-    WHERE assessment_id IN (SELECT assessment_id FROM latest) GROUP BY assessment_id
+    SELECT f.person_id, f.assessment_id, f.barriers, f.readiness
+    FROM assessment_facts f
+    JOIN (SELECT person_id, max(seq) AS seq FROM assessment_facts
+          WHERE person_id IN (SELECT person_id FROM members) AND taken_on <= $date_to
+          GROUP BY person_id) x USING (person_id, seq)
 )
 """
 
@@ -198,32 +197,28 @@ def barrier_prevalence(store: Store, filt: Filter) -> dict[str, Rate]:
 def readiness(store: Store, filt: Filter) -> float | None:
     """`readiness` = mean over members with a latest assessment of its mean dimension score."""
     sql = _with(MEMBERS_CTE, _LATEST_CTE) + """
-        SELECT avg(r.readiness) FROM latest l JOIN readiness_of r USING (assessment_id)"""
+        SELECT avg(readiness) FROM latest"""
     value = store.query_value(specialise(sql, filt), filt.params())
     return None if value is None else float(value)
 
 
 # Members with a baseline and a later follow-up (both on or before `to`):
-# their earliest baseline and their latest follow-up.
+# their earliest baseline and their latest follow-up (by seq, see _LATEST_CTE).
 _PAIRS_CTE = """
 baseline AS (
-    SELECT a.person_id, a.assessment_id, a.taken_at, a.barriers
-    FROM assessments a
-    WHERE a.kind = 'baseline' AND a.person_id IN (SELECT person_id FROM members)
-      AND CAST(a.taken_at AS DATE) <= $date_to
-    QUALIFY row_number() OVER (PARTITION BY a.person_id ORDER BY a.taken_at, a.assessment_id) = 1
+    SELECT f.person_id, f.assessment_id, f.taken_at, f.barriers, f.readiness
+    FROM assessment_facts f
+    JOIN (SELECT person_id, min(seq) AS seq FROM assessment_facts
+          WHERE kind = 'baseline' AND person_id IN (SELECT person_id FROM members) AND taken_on <= $date_to
+          GROUP BY person_id) x USING (person_id, seq)
 ),
 follow AS (
-    SELECT a.person_id, a.assessment_id, a.barriers
-    FROM assessments a JOIN baseline b ON b.person_id = a.person_id AND a.taken_at > b.taken_at
-    WHERE a.kind = 'follow_up' AND CAST(a.taken_at AS DATE) <= $date_to
-    QUALIFY row_number() OVER (PARTITION BY a.person_id ORDER BY a.taken_at DESC, a.assessment_id DESC) = 1
-),
-readiness_of AS (
-    -- only the baselines and follow-ups in play, not every assessment
-    SELECT assessment_id, avg(score) AS readiness FROM assessment_scores
-    WHERE assessment_id IN (SELECT assessment_id FROM baseline UNION ALL SELECT assessment_id FROM follow)
-    GROUP BY assessment_id
+    SELECT f.person_id, f.assessment_id, f.barriers, f.readiness
+    FROM assessment_facts f
+    JOIN (SELECT a.person_id, max(a.seq) AS seq
+          FROM assessment_facts a JOIN baseline b ON b.person_id = a.person_id AND a.taken_at > b.taken_at
+          WHERE a.kind = 'follow_up' AND a.taken_on <= $date_to
+          GROUP BY a.person_id) x USING (person_id, seq)
 )
 """
 
@@ -231,10 +226,7 @@ readiness_of AS (
 def readiness_lift(store: Store, filt: Filter) -> float | None:
     """`readiness_lift` = mean of (latest follow-up readiness - earliest baseline readiness)."""
     sql = _with(MEMBERS_CTE, _PAIRS_CTE) + """
-        SELECT avg(rf.readiness - rb.readiness)
-        FROM follow f JOIN baseline b USING (person_id)
-        JOIN readiness_of rf ON rf.assessment_id = f.assessment_id
-        JOIN readiness_of rb ON rb.assessment_id = b.assessment_id"""
+        SELECT avg(f.readiness - b.readiness) FROM follow f JOIN baseline b USING (person_id)"""
     value = store.query_value(specialise(sql, filt), filt.params())
     return None if value is None else float(value)
 

@@ -231,6 +231,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     ("0008_event_summaries", "__summaries__"),
+    ("0009_assessment_facts", "__assessment_facts__"),
 ]
 
 
@@ -254,7 +255,12 @@ def apply_migrations(store: Store) -> list[str]:
                     for statement in _split(CREATE):
                         tx.execute(statement)
                     refresh(tx)
-                for statement in _split(sql) if sql != "__summaries__" else []:
+                if sql == "__assessment_facts__":
+                    from data_layer.summaries import CREATE_ASSESSMENT_FACTS, refresh_assessments
+
+                    tx.execute(CREATE_ASSESSMENT_FACTS)
+                    refresh_assessments(tx)
+                for statement in _split(sql) if not sql.startswith("__") else []:
                     tx.execute(statement)
                 tx.execute("INSERT INTO schema_migrations (name) VALUES (?)", [name])
         except Exception as exc:

@@ -1,17 +1,25 @@
-"""One statement per page for its single-row numbers, sharing the CTEs each metric would rebuild.
+"""One statement per page, sharing the CTEs each metric would rebuild.
 
-The expressions are the metric functions' own (metrics.py), gathered over shared CTEs; the
-batch-equality test (tests/test_fast_paths.py) checks every value against the metric
-functions on random datasets and filters.
+The expressions are the metric and breakdown functions' own (metrics.py, breakdowns.py),
+gathered over shared CTEs; a page's tables come back as lists of structs in the same row
+and are turned into the DataFrames the breakdown functions return. The member's rows of
+the big tables are read once per page instead of once per metric, and the page costs one
+round of planning instead of several. The batch-equality test (tests/test_fast_paths.py)
+checks every value against the metric and breakdown functions on random datasets and
+filters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
+import pandas as pd
+
+from data_layer import breakdowns, metrics
+from data_layer.breakdowns import _MEMBERS_BY_COHORT
 from data_layer.filters import MEMBERS_CTE, Filter, in_scope, specialise
-from data_layer.metrics import _CLOSED_CTE, _GROUPS, _with
+from data_layer.metrics import _GROUPS, _with
 from data_layer.stats import DealRate, Rate
 from data_layer.store import Store
 
@@ -19,93 +27,306 @@ _AFTER = "d.closed_on >= m.joined_on AND d.closed_on < CAST(m.joined_on + INTERV
 _BEFORE = "d.closed_on >= CAST(m.joined_on - INTERVAL 180 DAY AS DATE) AND d.closed_on < m.joined_on"
 
 
-def _rate_cols(group: str) -> str:
-    return f"count(*) FILTER (WHERE status = 'won' AND {_GROUPS[group]}), count(*) FILTER (WHERE {_GROUPS[group]})"
+def _one_row(store: Store, ctes: str, parts: Sequence[str], params: dict[str, Any]) -> list[Any]:
+    """Evaluate each single-value SELECT in `parts` over the shared `ctes`, in one statement.
 
-
-WIN_RATES_SQL = _with(MEMBERS_CTE, _CLOSED_CTE, f"""
-    around AS (
-        SELECT count(*) FILTER (WHERE d.status = 'won' AND {_BEFORE}) AS before_won,
-               count(*) FILTER (WHERE {_BEFORE}) AS before_n,
-               count(*) FILTER (WHERE d.status = 'won' AND {_AFTER}) AS after_won,
-               count(*) FILTER (WHERE {_AFTER}) AS after_n
-        FROM deals d JOIN members m ON m.person_id = d.owner_id
-        WHERE d.status IN ('won', 'lost')
-    )""") + f"""
-    SELECT {_rate_cols("all")}, {_rate_cols("partner")}, {_rate_cols("no_partner")}, {_rate_cols("sourced")},
-           {_rate_cols("influenced")},
-           count(*) FILTER (WHERE with_partner), count(*),
-           avg(amount) FILTER (WHERE status = 'won' AND with_partner = TRUE),
-           avg(amount) FILTER (WHERE status = 'won' AND with_partner = FALSE),
-           median(closed_on - created_on) FILTER (WHERE status = 'won' AND with_partner = TRUE),
-           median(closed_on - created_on) FILTER (WHERE status = 'won' AND with_partner = FALSE),
-           (SELECT before_won FROM around), (SELECT before_n FROM around),
-           (SELECT after_won FROM around), (SELECT after_n FROM around)
-    FROM closed"""
+    The parts are glued with UNION ALL BY NAME (one row each, its value in its own column),
+    not as scalar subqueries of one SELECT: DuckDB would cross-join those into one big join
+    graph whose join-order search alone takes ~20 ms; each union branch is planned on its own.
+    """
+    sql = ctes + "\nUNION ALL BY NAME\n".join(f"SELECT {i} AS k, ({part}) AS c{i}" for i, part in enumerate(parts))
+    rows = store.query(sql, params)
+    out: list[Any] = [None] * len(parts)
+    for row in rows:
+        k = int(row[0])
+        out[k] = row[1 + k]
+    return out
 
 
 def _float(v: Any) -> float | None:
     return None if v is None else float(v)
 
 
+def _frame(records: Sequence[dict[str, Any]] | None, columns: dict[str, str]) -> pd.DataFrame:
+    """A list of structs as a DataFrame with these columns and the dtypes query_df gives them."""
+    frame = pd.DataFrame.from_records(list(records or []), columns=list(columns))
+    for column, dtype in columns.items():
+        if dtype == "datetime":
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
+        else:
+            frame[column] = frame[column].astype(cast(Any, dtype))  # a dtype name
+    return frame
+
+
+def _rate_cols(group: str) -> str:
+    return (f"{{'won': count(*) FILTER (WHERE status = 'won' AND {_GROUPS[group]}), "
+            f"'closed': count(*) FILTER (WHERE {_GROUPS[group]})}}")
+
+
+# ---------------------------------------------------------------------------- win rates
+WIN_RATES_CTES = _with(MEMBERS_CTE, _MEMBERS_BY_COHORT, f"""
+    member_deals AS MATERIALIZED (
+        -- the members' won or lost deals: read once, used by every number below
+        SELECT d.deal_id, d.owner_id, d.created_on, d.closed_on, d.status, d.amount, d.partner_involvement,
+               d.partner_involvement <> 'none' AS with_partner
+        FROM deals d
+        WHERE d.owner_id IN (SELECT person_id FROM members) AND d.status IN ('won', 'lost')
+    ),
+    closed AS MATERIALIZED (SELECT * FROM member_deals WHERE closed_on BETWEEN $date_from AND $date_to),
+    around AS (
+        SELECT count(*) FILTER (WHERE d.status = 'won' AND {_BEFORE}) AS before_won,
+               count(*) FILTER (WHERE {_BEFORE}) AS before_n,
+               count(*) FILTER (WHERE d.status = 'won' AND {_AFTER}) AS after_won,
+               count(*) FILTER (WHERE {_AFTER}) AS after_n
+        FROM member_deals d JOIN members m ON m.person_id = d.owner_id
+    ),
+    by_month AS (
+        SELECT date_trunc('month', closed_on)::DATE AS month,
+               CASE WHEN partner_involvement = 'none' THEN 'without partner' ELSE 'with partner' END AS grp,
+               count(*) AS closed, count(*) FILTER (WHERE status = 'won') AS won
+        FROM closed GROUP BY ALL
+    ),
+    by_cohort AS (
+        SELECT c.name AS cohort, c.start_date,
+               count(*) FILTER (WHERE d.partner_involvement <> 'none') AS partner_closed,
+               count(*) FILTER (WHERE d.partner_involvement <> 'none' AND d.status = 'won') AS partner_won,
+               count(*) FILTER (WHERE d.partner_involvement = 'none') AS no_partner_closed,
+               count(*) FILTER (WHERE d.partner_involvement = 'none' AND d.status = 'won') AS no_partner_won
+        FROM (SELECT DISTINCT cohort_id, person_id FROM members_by_cohort) mc
+        JOIN cohorts c USING (cohort_id) JOIN closed d ON d.owner_id = mc.person_id
+        GROUP BY c.name, c.start_date
+    )""")
+WIN_RATES_PARTS = (
+    f"""SELECT {{'all': {_rate_cols("all")}, 'partner': {_rate_cols("partner")},
+                'no_partner': {_rate_cols("no_partner")}, 'sourced': {_rate_cols("sourced")},
+                'influenced': {_rate_cols("influenced")},
+                'involved': {{'won': count(*) FILTER (WHERE with_partner), 'closed': count(*)}},
+                'avg_p': avg(amount) FILTER (WHERE status = 'won' AND with_partner = TRUE),
+                'avg_np': avg(amount) FILTER (WHERE status = 'won' AND with_partner = FALSE),
+                'cycle_p': median(closed_on - created_on) FILTER (WHERE status = 'won' AND with_partner = TRUE),
+                'cycle_np': median(closed_on - created_on) FILTER (WHERE status = 'won' AND with_partner = FALSE)}}
+        FROM closed""",
+    "SELECT {'before_won': before_won, 'before_n': before_n, 'after_won': after_won, 'after_n': after_n} FROM around",
+    "SELECT list({'month': month, 'grp': grp, 'closed': closed, 'won': won} ORDER BY month, grp) FROM by_month",
+    """SELECT list({'cohort': cohort, 'partner_closed': partner_closed, 'partner_won': partner_won,
+                    'no_partner_closed': no_partner_closed, 'no_partner_won': no_partner_won}
+                   ORDER BY start_date DESC, cohort) FROM by_cohort""",
+)
+
+
+def _deal_rate(x: dict[str, Any]) -> DealRate:
+    return DealRate(int(x["won"] or 0), int(x["closed"] or 0))
+
+
 def win_rates(store: Store, filt: Filter) -> dict[str, Any]:
-    """Every single-row number of the Win rates page in one statement."""
-    r = store.query_one(specialise(WIN_RATES_SQL, filt), filt.params())
-    assert r is not None
-    n = [int(x or 0) if i < 12 or i >= 16 else x for i, x in enumerate(r)]
+    """Everything the Win rates page shows, in one statement."""
+    totals, around, by_month, by_cohort = _one_row(
+        store, breakdowns._specialise(WIN_RATES_CTES, filt), WIN_RATES_PARTS, filt.params())
     out: dict[str, Any] = {
-        "win_rate": DealRate(n[0], n[1]), "win_rate_partner": DealRate(n[2], n[3]),
-        "win_rate_no_partner": DealRate(n[4], n[5]), "win_rate_sourced": DealRate(n[6], n[7]),
-        "win_rate_influenced": DealRate(n[8], n[9]), "partner_involvement_rate": DealRate(n[10], n[11]),
-        "avg_won_amount_partner": _float(r[12]), "avg_won_amount_no_partner": _float(r[13]),
-        "median_cycle_days_partner": _float(r[14]), "median_cycle_days_no_partner": _float(r[15]),
-        "win_rate_before_joining": DealRate(n[16], n[17]), "win_rate_after_joining": DealRate(n[18], n[19]),
+        "win_rate": _deal_rate(totals["all"]), "win_rate_partner": _deal_rate(totals["partner"]),
+        "win_rate_no_partner": _deal_rate(totals["no_partner"]), "win_rate_sourced": _deal_rate(totals["sourced"]),
+        "win_rate_influenced": _deal_rate(totals["influenced"]),
+        "partner_involvement_rate": _deal_rate(totals["involved"]),
+        "avg_won_amount_partner": _float(totals["avg_p"]), "avg_won_amount_no_partner": _float(totals["avg_np"]),
+        "median_cycle_days_partner": _float(totals["cycle_p"]),
+        "median_cycle_days_no_partner": _float(totals["cycle_np"]),
+        "win_rate_before_joining": DealRate(int(around["before_won"] or 0), int(around["before_n"] or 0)),
+        "win_rate_after_joining": DealRate(int(around["after_won"] or 0), int(around["after_n"] or 0)),
     }
     with_p, without = out["win_rate_partner"].value, out["win_rate_no_partner"].value
     out["win_rate_lift"] = None if with_p is None or without is None else with_p - without
+    monthly = _frame(by_month, {"month": "datetime", "grp": "str", "closed": "int64", "won": "int64"})
+    monthly["win_rate"] = monthly["won"] / monthly["closed"]
+    out["win_rate_by_month"] = monthly
+    cohorts = _frame(by_cohort, {"cohort": "str", "partner_closed": "int64", "partner_won": "int64",
+                                 "no_partner_closed": "int64", "no_partner_won": "int64"})
+    cohorts["win_rate_partner"] = (cohorts["partner_won"] / cohorts["partner_closed"]).where(
+        cohorts["partner_closed"] > 0)
+    cohorts["win_rate_no_partner"] = (cohorts["no_partner_won"] / cohorts["no_partner_closed"]).where(
+        cohorts["no_partner_closed"] > 0)
+    out["win_rate_by_cohort"] = cohorts
     return out
 
 
-_LESSONS = "lessons l WHERE " + in_scope("l.cohort_id", "l.author_id")
-LEARNING_SQL = _with(MEMBERS_CTE, f"""
-    counted AS (SELECT l.* FROM {_LESSONS}),
-    published AS (
-        SELECT * FROM counted
-        WHERE status = 'published' AND CAST(published_at AS DATE) BETWEEN $date_from AND $date_to
-    )""") + f"""
-    SELECT (SELECT count(*) FROM published),
-           (SELECT count(*) FILTER (WHERE outcome = 'flopped') FROM published),
-           (SELECT count(*) FILTER (WHERE EXISTS (
-                SELECT 1 FROM lessons x WHERE x.plan_id = p.plan_id AND x.status = 'published')) FROM plans p
-             WHERE {in_scope("p.cohort_id", "p.owner_id")} AND p.ends_on BETWEEN $date_from AND least($date_to, $today)),
-           (SELECT count(*) FROM plans p
-             WHERE {in_scope("p.cohort_id", "p.owner_id")} AND p.ends_on BETWEEN $date_from AND least($date_to, $today)),
-           (SELECT count(DISTINCT author_id) FROM counted
-             WHERE CAST(created_at AS DATE) BETWEEN $date_from AND $date_to),
-           (SELECT count(*) FILTER (WHERE a.done_on IS NOT NULL AND a.done_on <= a.due_on) FROM actions a
-             WHERE a.lesson_id IN (SELECT lesson_id FROM counted)
-               AND a.due_on BETWEEN $date_from AND least($date_to, $today)),
-           (SELECT count(*) FROM actions a
-             WHERE a.lesson_id IN (SELECT lesson_id FROM counted)
-               AND a.due_on BETWEEN $date_from AND least($date_to, $today))"""
+# ---------------------------------------------------------------------- learning health
+_IN_WINDOW = "CAST(published_at AS DATE) BETWEEN $date_from AND $date_to"
+LEARNING_CTES = _with(MEMBERS_CTE, f"""
+    counted AS MATERIALIZED (SELECT l.* FROM lessons l WHERE {in_scope("l.cohort_id", "l.author_id")}),
+    published AS MATERIALIZED (SELECT * FROM counted WHERE status = 'published' AND {_IN_WINDOW}),
+    counted_plans AS MATERIALIZED (SELECT p.* FROM plans p WHERE {in_scope("p.cohort_id", "p.owner_id")}),
+    due_plans AS (SELECT * FROM counted_plans WHERE ends_on BETWEEN $date_from AND least($date_to, $today)),
+    due_actions AS (
+        SELECT a.* FROM actions a
+        WHERE a.lesson_id IN (SELECT lesson_id FROM counted) AND a.due_on BETWEEN $date_from AND least($date_to, $today)
+    ),
+    by_month AS (
+        SELECT date_trunc('month', published_at)::DATE AS month, coalesce(outcome, 'unknown') AS outcome,
+               count(*) AS lessons
+        FROM published GROUP BY ALL
+    ),
+    flops AS (
+        SELECT l.lesson_id, l.title, l.section, CAST(l.published_at AS DATE) AS published_on, p.name AS author,
+               l.lessons, l.published_at
+        FROM published l LEFT JOIN people p ON p.person_id = l.author_id
+        WHERE l.outcome = 'flopped'
+        ORDER BY l.published_at DESC, l.lesson_id DESC LIMIT $limit
+    ),
+    overdue AS (
+        SELECT p.plan_id, p.name, p.section, p.ends_on, p.owner_id, o.name AS owner_name
+        FROM counted_plans p LEFT JOIN people o ON o.person_id = p.owner_id
+        WHERE p.ends_on < CAST($today - INTERVAL 14 DAY AS DATE)
+          AND NOT EXISTS (SELECT 1 FROM lessons x WHERE x.plan_id = p.plan_id)
+    ),
+    last_published AS (
+        SELECT section, max(CAST(published_at AS DATE)) AS last_day FROM counted
+        WHERE status = 'published' AND CAST(published_at AS DATE) <= $today
+        GROUP BY section
+    )""")
+LEARNING_PARTS = (
+    """SELECT {'published': count(*), 'flopped': count(*) FILTER (WHERE outcome = 'flopped')} FROM published""",
+    """SELECT {'covered': count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM lessons x WHERE x.plan_id = p.plan_id AND x.status = 'published')),
+               'due': count(*)} FROM due_plans p""",
+    "SELECT count(DISTINCT author_id) FROM counted WHERE CAST(created_at AS DATE) BETWEEN $date_from AND $date_to",
+    """SELECT {'done': count(*) FILTER (WHERE done_on IS NOT NULL AND done_on <= due_on), 'due': count(*)}
+        FROM due_actions""",
+    "SELECT list({'month': month, 'outcome': outcome, 'lessons': lessons} ORDER BY month, outcome) FROM by_month",
+    """SELECT list({'lesson_id': lesson_id, 'title': title, 'section': section, 'published_on': published_on,
+                    'author': author, 'lessons': lessons} ORDER BY published_at DESC, lesson_id DESC) FROM flops""",
+    """SELECT list({'plan_id': plan_id, 'name': name, 'section': section, 'ends_on': ends_on, 'owner_id': owner_id,
+                    'owner_name': owner_name} ORDER BY ends_on, plan_id) FROM overdue""",
+    """SELECT list({'section_id': s.section_id, 'label': s.label, 'days': $today - x.last_day,
+                    'owner_id': s.owner_id, 'owner_name': o.name} ORDER BY s.section_id)
+        FROM sections s LEFT JOIN last_published x ON x.section = s.section_id
+        LEFT JOIN people o ON o.person_id = s.owner_id""",
+)
 
 
-def learning_health(store: Store, filt: Filter) -> dict[str, Any]:
-    """The Learning health page's single-row numbers in one statement."""
-    r = store.query_one(specialise(LEARNING_SQL, filt), filt.params())
-    assert r is not None
-    n = [int(x or 0) for x in r]
-    return {"lessons_published": n[0], "flop_share": Rate(n[1], n[0]), "postmortem_coverage": Rate(n[2], n[3]),
-            "contributors": n[4], "action_followthrough": Rate(n[5], n[6])}
+def learning_health(store: Store, filt: Filter, flops_limit: int = 5) -> dict[str, Any]:
+    """Everything the Learning health page shows, in one statement."""
+    pub, coverage, contributors, actions, by_month, flops, overdue, fresh = _one_row(
+        store, specialise(LEARNING_CTES, filt), LEARNING_PARTS, {**filt.params(), "limit": flops_limit})
+    return {
+        "lessons_published": int(pub["published"]), "flop_share": Rate(int(pub["flopped"]), int(pub["published"])),
+        "postmortem_coverage": Rate(int(coverage["covered"]), int(coverage["due"])),
+        "contributors": int(contributors), "action_followthrough": Rate(int(actions["done"]), int(actions["due"])),
+        "lessons_by_month": _frame(by_month, {"month": "datetime", "outcome": "str", "lessons": "int64"}),
+        "recent_flops": _frame(flops, {"lesson_id": "str", "title": "str", "section": "str",
+                                       "published_on": "datetime", "author": "str", "lessons": "str"}),
+        "overdue_postmortems": [metrics.OverduePlan(**x) for x in overdue or []],
+        "section_freshness": [metrics.SectionFreshness(**{**x, "days": None if x["days"] is None else int(x["days"])})
+                              for x in fresh or []],
+    }
 
 
-# Page -> the statement function and the names it answers.
+# ----------------------------------------------------------------------------- barriers
+BARRIERS_CTES = _with(MEMBERS_CTE, _MEMBERS_BY_COHORT, """
+    mf AS MATERIALIZED (
+        -- the members' assessments on or before `to`: read once, used by every number below
+        SELECT f.* FROM assessment_facts f
+        WHERE f.person_id IN (SELECT person_id FROM members) AND f.taken_on <= $date_to
+    ),
+    latest AS MATERIALIZED (
+        SELECT mf.* FROM mf JOIN (SELECT person_id, max(seq) AS seq FROM mf GROUP BY person_id) x
+          USING (person_id, seq)
+    ),
+    baseline AS (
+        SELECT mf.* FROM mf
+        JOIN (SELECT person_id, min(seq) AS seq FROM mf WHERE kind = 'baseline' GROUP BY person_id) x
+          USING (person_id, seq)
+    ),
+    follow AS (
+        SELECT mf.* FROM mf
+        JOIN (SELECT a.person_id, max(a.seq) AS seq
+              FROM mf a JOIN baseline b ON b.person_id = a.person_id AND a.taken_at > b.taken_at
+              WHERE a.kind = 'follow_up' GROUP BY a.person_id) x USING (person_id, seq)
+    ),
+    pairs AS MATERIALIZED (
+        SELECT b.person_id, b.barriers AS before, f.barriers AS after, b.readiness AS rb, f.readiness AS rf,
+               b.scores AS sb, f.scores AS sf
+        FROM baseline b JOIN follow f USING (person_id)
+    ),
+    prevalence AS (
+        SELECT b.code, count(l.person_id) FILTER (WHERE list_contains(l.barriers, b.code)) AS citing
+        FROM barrier_codes b LEFT JOIN latest l ON TRUE GROUP BY b.code
+    ),
+    before_after AS (
+        SELECT c.code, count(p.before) FILTER (WHERE list_contains(p.before, c.code)) AS before,
+               count(p.after) FILTER (WHERE list_contains(p.after, c.code)) AS after
+        FROM barrier_codes c LEFT JOIN pairs p ON TRUE GROUP BY c.code
+    ),
+    by_cohort AS (
+        SELECT c.name AS cohort, c.start_date, b.code, b.label AS barrier,
+               count(*) FILTER (WHERE list_contains(l.barriers, b.code)) AS citing, count(*) AS assessed
+        FROM (SELECT DISTINCT cohort_id, person_id FROM members_by_cohort) mc
+        JOIN latest l USING (person_id) JOIN cohorts c USING (cohort_id), barrier_codes b
+        GROUP BY c.name, c.start_date, b.code, b.label
+    ),
+    latest_scores AS (
+        SELECT s.dimension, avg(s.score) AS readiness FROM (SELECT unnest(scores) AS s FROM latest) GROUP BY 1
+    ),
+    lifts AS (
+        SELECT f.dimension, avg(f.score - b.score) AS lift
+        FROM (SELECT person_id, unnest(sf, recursive := true) FROM pairs) f
+        JOIN (SELECT person_id, unnest(sb, recursive := true) FROM pairs) b USING (person_id, dimension)
+        GROUP BY f.dimension
+    ),
+    notes AS (
+        SELECT a.taken_at, p.name, p.team, a.kind, a.barriers, a.barrier_notes AS note, a.assessment_id
+        FROM latest l JOIN assessments a USING (assessment_id) JOIN people p ON p.person_id = a.person_id
+        WHERE a.barrier_notes IS NOT NULL
+        ORDER BY a.taken_at DESC, a.assessment_id DESC LIMIT $limit
+    )""")
+BARRIERS_PARTS = (
+    "SELECT list({'code': code, 'citing': citing} ORDER BY code) FROM prevalence",
+    "SELECT {'with_latest': count(*), 'readiness': avg(readiness)} FROM latest",
+    "SELECT avg(rf - rb) FROM pairs",
+    """SELECT {'resolved': count(*) FILTER (WHERE NOT list_contains(after, code)), 'cited': count(*)}
+        FROM pairs, unnest(before) AS t(code)""",
+    "SELECT list({'code': code, 'before': before, 'after': after} ORDER BY code) FROM before_after",
+    """SELECT list({'cohort': cohort, 'code': code, 'barrier': barrier, 'citing': citing, 'assessed': assessed,
+                    'share': citing / assessed} ORDER BY start_date, cohort, code) FROM by_cohort""",
+    """SELECT list({'dimension': d.dimension, 'label': d.label, 'readiness': x.readiness, 'lift': y.lift}
+                   ORDER BY d.dimension)
+        FROM dimensions d LEFT JOIN latest_scores x USING (dimension) LEFT JOIN lifts y USING (dimension)""",
+    """SELECT list({'taken_at': taken_at, 'name': name, 'team': team, 'kind': kind, 'barriers': barriers,
+                    'note': note} ORDER BY taken_at DESC, assessment_id DESC) FROM notes""",
+)
+
+
+def barriers(store: Store, filt: Filter, notes_limit: int = 500) -> dict[str, Any]:
+    """Everything the Barriers page shows, in one statement."""
+    prevalence, latest, lift, resolved, before_after, by_cohort, dims, notes = _one_row(
+        store, breakdowns._specialise(BARRIERS_CTES, filt), BARRIERS_PARTS, {**filt.params(), "limit": notes_limit})
+    with_latest = int(latest["with_latest"])
+    return {
+        "barrier_prevalence": {x["code"]: Rate(int(x["citing"]), with_latest) for x in prevalence or []},
+        "readiness": _float(latest["readiness"]),
+        "readiness_lift": _float(lift),
+        "barriers_resolved_rate": Rate(int(resolved["resolved"]), int(resolved["cited"])),
+        "barrier_baseline_vs_follow_up": [(x["code"], int(x["before"]), int(x["after"])) for x in before_after or []],
+        "barrier_prevalence_by_cohort": _frame(by_cohort, {
+            "cohort": "str", "code": "str", "barrier": "str", "citing": "int64", "assessed": "int64",
+            "share": "float64"}),
+        "readiness_by_dimension": _frame(dims, {
+            "dimension": "str", "label": "str", "readiness": "float64", "lift": "float64"}),
+        "barrier_notes": breakdowns.with_barrier_labels(store, _frame(notes, {
+            "taken_at": "datetime", "name": "str", "team": "str", "kind": "str", "barriers": "object",
+            "note": "str"})),
+    }
+
+
+# Page -> the statement function and the names it answers (the whole page, for these three).
 PAGE_STATEMENTS: dict[str, tuple[Callable[[Store, Filter], dict[str, Any]], frozenset[str]]] = {
     "win_rates": (win_rates, frozenset({
         "win_rate", "win_rate_partner", "win_rate_no_partner", "win_rate_sourced", "win_rate_influenced",
         "partner_involvement_rate", "avg_won_amount_partner", "avg_won_amount_no_partner",
         "median_cycle_days_partner", "median_cycle_days_no_partner", "win_rate_before_joining",
-        "win_rate_after_joining", "win_rate_lift"})),
+        "win_rate_after_joining", "win_rate_lift", "win_rate_by_month", "win_rate_by_cohort"})),
+    "barriers": (barriers, frozenset({
+        "barrier_prevalence", "readiness", "readiness_lift", "barriers_resolved_rate", "barrier_baseline_vs_follow_up",
+        "barrier_prevalence_by_cohort", "readiness_by_dimension", "barrier_notes"})),
     "learning_health": (learning_health, frozenset({
-        "lessons_published", "flop_share", "postmortem_coverage", "contributors", "action_followthrough"})),
+        "lessons_published", "flop_share", "postmortem_coverage", "contributors", "action_followthrough",
+        "lessons_by_month", "recent_flops", "overdue_postmortems", "section_freshness"})),
 }

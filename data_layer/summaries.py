@@ -5,6 +5,9 @@
 - activity_days: one row per (day, person, cohort tag) with "did something themselves" and
   "shared a win" flags, stored in day order so window filters skip most of it -> active
   members, weekly activity, at-risk lists, per-cohort activity.
+- assessment_facts: one row per assessment with its readiness (mean dimension score) and
+  `seq`, its place in the person's assessments by (taken_at, assessment_id): "latest on or
+  before a day" becomes an integer max (its dimension scores ride along in `scores`) instead of a window function with string tie-breaks.
 They hold exactly what the raw-event definitions need (tests/test_fast_paths.py compares the
 metrics computed from them with the raw-event SQL on random datasets).
 """
@@ -28,6 +31,14 @@ CREATE TABLE IF NOT EXISTS activity_days (
 );
 """
 
+CREATE_ASSESSMENT_FACTS = """
+CREATE TABLE IF NOT EXISTS assessment_facts (
+    person_id VARCHAR NOT NULL, seq INTEGER NOT NULL, assessment_id VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+    taken_at TIMESTAMP NOT NULL, taken_on DATE NOT NULL, readiness DOUBLE, barriers VARCHAR[] NOT NULL,
+    scores STRUCT(dimension VARCHAR, score DOUBLE)[] NOT NULL
+);
+"""
+
 
 def refresh(tx: Transaction | Session, persons_sql: str | None = None) -> None:
     """Rebuild the summaries for everyone, or for the people listed by `persons_sql` (a SELECT of person ids)."""
@@ -42,3 +53,20 @@ def refresh(tx: Transaction | Session, persons_sql: str | None = None) -> None:
     tx.execute(f"INSERT INTO activity_days SELECT CAST(occurred_at AS DATE) AS day, person_id, cohort_id, "
                f"bool_or(verb NOT IN {_PASSIVE}), bool_or(verb = 'shared_win') FROM events{only} "
                "GROUP BY ALL ORDER BY day")
+
+
+def refresh_assessments(tx: Transaction | Session) -> None:
+    """Rebuild assessment_facts from assessments and assessment_scores (200,000 rows: well under a second)."""
+    tx.execute("DELETE FROM assessment_facts")
+    tx.execute("""
+        INSERT INTO assessment_facts
+        SELECT a.person_id,
+               row_number() OVER (PARTITION BY a.person_id ORDER BY a.taken_at, a.assessment_id),
+               a.assessment_id, a.kind, a.taken_at, CAST(a.taken_at AS DATE), r.readiness, a.barriers,
+               coalesce(r.scores, [])
+        FROM assessments a
+        LEFT JOIN (SELECT assessment_id, avg(score) AS readiness,
+                          list({'dimension': dimension, 'score': score} ORDER BY dimension) AS scores
+                   FROM assessment_scores GROUP BY assessment_id) r
+          USING (assessment_id)
+        ORDER BY a.person_id, 2""")

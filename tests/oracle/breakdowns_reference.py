@@ -109,7 +109,7 @@ def barrier_prevalence_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
                count(*) FILTER (WHERE list_contains(l.barriers, b.code)) / count(*) AS share
         FROM latest l JOIN cohorts c USING (cohort_id), barrier_codes b
         GROUP BY c.name, c.start_date, b.code, b.label
-        ORDER BY c.start_date, b.code"""
+        ORDER BY c.start_date, c.name, b.code"""  # (c.name: a fixed order for ties)
     return store.query_df(sql, filt.params())
 
 
@@ -119,7 +119,7 @@ def barrier_notes(store: Store, filt: Filter, limit: int = 500) -> pd.DataFrame:
         SELECT a.taken_at, p.name, p.team, a.kind, a.barriers, a.barrier_notes AS note
         FROM latest l JOIN assessments a USING (assessment_id) JOIN people p ON p.person_id = a.person_id
         WHERE a.barrier_notes IS NOT NULL
-        ORDER BY a.taken_at DESC LIMIT $limit"""
+        ORDER BY a.taken_at DESC, a.assessment_id DESC LIMIT $limit"""  # (assessment_id: a fixed order for ties)
     frame = store.query_df(sql, {**filt.params(), "limit": limit})
     labels = dict(store.query("SELECT code, label FROM barrier_codes"))
     frame["barriers"] = frame["barriers"].map(
@@ -153,7 +153,7 @@ def win_rate_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
         JOIN cohorts c USING (cohort_id)
         JOIN deals d ON d.owner_id = mc.person_id
         WHERE d.status IN ('won', 'lost') AND d.closed_on BETWEEN $date_from AND $date_to
-        GROUP BY c.name, c.start_date ORDER BY c.start_date DESC"""
+        GROUP BY c.name, c.start_date ORDER BY c.start_date DESC, c.name"""  # (c.name: a fixed order for ties)
     frame = store.query_df(sql, filt.params())
     frame["win_rate_partner"] = (frame["partner_won"] / frame["partner_closed"]).where(frame["partner_closed"] > 0)
     frame["win_rate_no_partner"] = (frame["no_partner_won"] / frame["no_partner_closed"]).where(
@@ -196,7 +196,7 @@ def recent_flops(store: Store, filt: Filter, limit: int = 5) -> pd.DataFrame:
         FROM lessons l LEFT JOIN people p ON p.person_id = l.author_id
         WHERE {in_scope("l.cohort_id", "l.author_id")} AND l.status = 'published' AND l.outcome = 'flopped'
           AND CAST(l.published_at AS DATE) BETWEEN $date_from AND $date_to
-        ORDER BY l.published_at DESC LIMIT $limit"""
+        ORDER BY l.published_at DESC, l.lesson_id DESC LIMIT $limit"""  # (lesson_id: a fixed order for ties)
     return store.query_df(sql, {**filt.params(), "limit": limit})
 
 
