@@ -35,6 +35,7 @@ class Tables:
     actions: pd.DataFrame
     sections: pd.DataFrame
     cohorts: pd.DataFrame
+    barrier_codes: pd.DataFrame
 
 
 def load(store: Store) -> Tables:
@@ -51,10 +52,11 @@ def load(store: Store) -> Tables:
         deals=q("SELECT deal_id, owner_id, created_on, closed_on, status, amount, partner_involvement FROM deals"),
         plans=q("SELECT * FROM plans"),
         lessons=q("SELECT lesson_id, section, plan_id, outcome, status, author_id, cohort_id, created_at, "
-                  "published_at, title FROM lessons"),
+                  "published_at, title, lessons FROM lessons"),
         actions=q("SELECT * FROM actions"),
         sections=q("SELECT * FROM sections"),
         cohorts=q("SELECT * FROM cohorts"),
+        barrier_codes=q("SELECT * FROM barrier_codes"),
     )
 
 
@@ -71,6 +73,17 @@ def members(t: Tables, f: Filter) -> pd.DataFrame:
         if values:
             keep &= m[col].isin(values)
     return m[keep].groupby("person_id", as_index=False)["joined_on"].min()
+
+
+def members_by_cohort(t: Tables, f: Filter) -> pd.DataFrame:
+    m = t.memberships.merge(t.people, on="person_id")
+    keep = (m["joined_on"] <= _ts(f.date_to)) & (m["left_on"].isna() | (m["left_on"] >= _ts(f.date_from)))
+    if f.cohorts:
+        keep &= m["cohort_id"].isin(f.cohorts)
+    for col, values in (("team", f.teams), ("region", f.regions), ("role", f.roles)):
+        if values:
+            keep &= m[col].isin(values)
+    return m[keep]
 
 
 def member_events(t: Tables, f: Filter, m: pd.DataFrame) -> pd.DataFrame:
@@ -101,6 +114,18 @@ def counted_plans(t: Tables, f: Filter, m: pd.DataFrame) -> pd.DataFrame:
     return t.plans[t.plans["cohort_id"].isin(f.cohorts) | t.plans["owner_id"].isin(m["person_id"])]
 
 
+def outreach_hours(t: Tables, f: Filter, m: pd.DataFrame, e: pd.DataFrame) -> pd.Series:
+    """Per member assessment in the window: hours to the first outreach at or after it (NaN: none)."""
+    a = t.assessments[t.assessments["person_id"].isin(m["person_id"])]
+    a = a[(a["taken_at"].dt.normalize() >= _ts(f.date_from)) & (a["taken_at"].dt.normalize() <= _ts(f.date_to))]
+    o = e[e["verb"] == "outreach_received"][["person_id", "occurred_at"]]
+    j = a[["assessment_id", "person_id", "taken_at"]].merge(o, on="person_id", how="left")
+    j = j[j["occurred_at"].isna() | (j["occurred_at"] >= j["taken_at"])]
+    first = j.groupby("assessment_id").agg(taken_at=("taken_at", "first"), first=("occurred_at", "min"))
+    first = first.reindex(a["assessment_id"])
+    return (first["first"] - first["taken_at"]).dt.total_seconds() / 3600
+
+
 def kpis(t: Tables, f: Filter) -> dict[str, Any]:
     """The nine Overview numbers for one window."""
     m = members(t, f)
@@ -111,16 +136,8 @@ def kpis(t: Tables, f: Filter) -> dict[str, Any]:
     act = e[(~e["verb"].isin(PASSIVE_VERBS)) & (e["day"] >= lo) & (e["day"] <= _ts(f.date_to))]
     out = {"members": n, "assessed_rate": _rate(int(m["person_id"].isin(assessed).sum()), n),
            "active_rate_28d": _rate(act["person_id"].nunique(), n)}
-    # outreach within 24 h
-    a = t.assessments[t.assessments["person_id"].isin(m["person_id"])]
-    a = a[(a["taken_at"].dt.normalize() >= _ts(f.date_from)) & (a["taken_at"].dt.normalize() <= _ts(f.date_to))]
-    o = e[e["verb"] == "outreach_received"][["person_id", "occurred_at"]]
-    j = a[["assessment_id", "person_id", "taken_at"]].merge(o, on="person_id", how="left")
-    j = j[j["occurred_at"].isna() | (j["occurred_at"] >= j["taken_at"])]
-    first = j.groupby("assessment_id").agg(taken_at=("taken_at", "first"), first=("occurred_at", "min"))
-    first = first.reindex(a["assessment_id"])
-    hours = (first["first"] - first["taken_at"]).dt.total_seconds() / 3600
-    out["outreach_within_24h_rate"] = _rate(int((hours <= 24).sum()), len(a))
+    hours = outreach_hours(t, f, m, e)
+    out["outreach_within_24h_rate"] = _rate(int((hours <= 24).sum()), len(hours))
     out["readiness_lift"] = readiness_lift(t, f, m)
     plans = counted_plans(t, f, m)
     due = plans[(plans["ends_on"] >= _ts(f.date_from)) & (plans["ends_on"] <= _ts(min(f.date_to, f.today)))]
@@ -167,35 +184,77 @@ def adoption(t: Tables, f: Filter) -> None:
     _ = {v: int(reached[v].sum()) for v in reached.columns}
     win = e[(~e["verb"].isin(PASSIVE_VERBS)) & (e["day"] >= _ts(f.date_from)) & (e["day"] <= _ts(f.date_to))]
     win.assign(week=win["day"].dt.to_period("W-SUN")).groupby("week")["person_id"].nunique()
-    kpis(t, f)
+    hours = outreach_hours(t, f, m, e)
+    _rate(int((hours <= 24).sum()), len(hours))
+    hours[hours <= 14 * 24].median()
+    lo28 = max(_ts(f.date_from), _ts(f.date_to) - pd.Timedelta(days=27))
+    win[win["day"] >= lo28]["person_id"].nunique()
+    # funnel's last stage: a won partner deal since joining
+    won = t.deals[(t.deals["status"] == "won") & (t.deals["partner_involvement"] != "none")].merge(
+        m, left_on="owner_id", right_on="person_id")
+    won[(won["closed_on"] >= won["joined_on"]) & (won["closed_on"] <= _ts(f.date_to))]["person_id"].nunique()
     # per-cohort table
-    mc = t.memberships.merge(t.people, on="person_id")
-    mc = mc[(mc["joined_on"] <= _ts(f.date_to)) & (mc["left_on"].isna() | (mc["left_on"] >= _ts(f.date_from)))]
-    if f.cohorts:
-        mc = mc[mc["cohort_id"].isin(f.cohorts)]
-    ce = mc[["cohort_id", "person_id"]].merge(t.events, on="person_id", suffixes=("", "_e"))
+    mc = members_by_cohort(t, f)
+    sizes = mc.groupby("cohort_id")["person_id"].nunique()
+    assessed = t.assessments[t.assessments["taken_at"].dt.normalize() <= _ts(f.date_to)]["person_id"].unique()
+    mc[mc["person_id"].isin(assessed)].groupby("cohort_id")["person_id"].nunique().reindex(sizes.index, fill_value=0)
+    ce = mc[["cohort_id", "person_id"]].drop_duplicates().merge(t.events, on="person_id", suffixes=("", "_e"))
     ce = ce[ce["cohort_id_e"].isna() | (ce["cohort_id_e"] == ce["cohort_id"])]
     lo = max(_ts(f.date_from), _ts(f.date_to) - pd.Timedelta(days=27))
     ce[(~ce["verb"].isin(PASSIVE_VERBS)) & (ce["day"] >= lo) & (ce["day"] <= _ts(f.date_to))].groupby("cohort_id")[
         "person_id"].nunique()
-    # at risk
-    last = win.groupby("person_id")["day"].max()
-    m[~m["person_id"].isin(last[last >= _ts(f.date_to) - pd.Timedelta(days=20)].index)]
+    ce[(ce["verb"] == "shared_win") & (ce["day"] >= _ts(f.date_from)) & (ce["day"] <= _ts(f.date_to))].groupby(
+        "cohort_id")["person_id"].nunique()
+    cd = closed_deals(t, f, m).merge(mc[["cohort_id", "person_id"]].drop_duplicates(), left_on="owner_id",
+                                     right_on="person_id")
+    cd.groupby("cohort_id")["status"].agg(closed="size", won=lambda s: int((s == "won").sum()))
+    # at risk: no qualifying event in the 21 days ending `to`
+    own = upto[~upto["verb"].isin(PASSIVE_VERBS)]
+    last = own.groupby("person_id")["day"].max()
+    quiet = m[~m["person_id"].isin(last[last >= _ts(f.date_to) - pd.Timedelta(days=20)].index)]
+    quiet.merge(t.people, on="person_id").assign(last_active=lambda x: x["person_id"].map(last)).sort_values(
+        ["last_active", "name"], na_position="first")
 
 
-def barriers(t: Tables, f: Filter) -> None:
+def assessment_pairs(t: Tables, a: pd.DataFrame) -> pd.DataFrame:
+    """Per member: earliest baseline and latest later follow-up (from their assessments `a`)."""
+    base = a[a["kind"] == "baseline"].sort_values(["taken_at", "assessment_id"]).groupby("person_id").head(1)
+    fol = a[a["kind"] == "follow_up"].merge(base[["person_id", "taken_at"]], on="person_id", suffixes=("", "_base"))
+    fol = fol[fol["taken_at"] > fol["taken_at_base"]].sort_values(["taken_at", "assessment_id"]).groupby(
+        "person_id").tail(1).drop(columns="taken_at_base")
+    return base.merge(fol, on="person_id", suffixes=("_b", "_f"))
+
+
+def barriers(t: Tables, f: Filter) -> dict[str, Any]:
     m = members(t, f)
     a = t.assessments[t.assessments["person_id"].isin(m["person_id"])
                       & (t.assessments["taken_at"].dt.normalize() <= _ts(f.date_to))]
     latest = a.sort_values(["taken_at", "assessment_id"]).groupby("person_id").tail(1)
+    out: dict[str, Any] = {}
     exploded = latest[["person_id", "barriers"]].explode("barriers")
-    exploded.groupby("barriers")["person_id"].nunique()
+    out["prevalence"] = exploded.groupby("barriers")["person_id"].nunique() / len(latest) if len(latest) else None
     ready = t.scores[t.scores["assessment_id"].isin(latest["assessment_id"])].groupby("assessment_id")["score"].mean()
-    float(ready.mean()) if len(ready) else None
-    readiness_lift(t, f, m)
+    out["readiness"] = float(ready.mean()) if len(ready) else None
+    out["readiness_lift"] = readiness_lift(t, f, m)
+    pairs = assessment_pairs(t, a)
+    cited = pairs[["person_id", "barriers_b", "barriers_f"]].explode("barriers_b").dropna(subset=["barriers_b"])
+    resolved = [code not in after for code, after in zip(cited["barriers_b"], cited["barriers_f"], strict=True)]
+    out["barriers_resolved_rate"] = _rate(sum(resolved), len(cited))
+    out["baseline_vs_follow_up"] = (pairs["barriers_b"].explode().value_counts(), pairs["barriers_f"].explode().value_counts())
     mc = t.memberships[t.memberships["person_id"].isin(m["person_id"])]
-    latest.merge(mc, on="person_id").explode("barriers").groupby(["cohort_id", "barriers"]).size()
-    t.scores[t.scores["assessment_id"].isin(latest["assessment_id"])].groupby("dimension")["score"].mean()
+    out["by_cohort"] = latest.merge(mc, on="person_id").explode("barriers").groupby(["cohort_id", "barriers"]).size()
+    scores = t.scores[t.scores["assessment_id"].isin(latest["assessment_id"])]
+    by_dim = scores.groupby("dimension")["score"].mean()
+    ids = pairs[["person_id", "assessment_id_b", "assessment_id_f"]]
+    sb = t.scores.merge(ids, left_on="assessment_id", right_on="assessment_id_b")[["person_id", "dimension", "score"]]
+    sf = t.scores.merge(ids, left_on="assessment_id", right_on="assessment_id_f")[["person_id", "dimension", "score"]]
+    lifts = sf.merge(sb, on=["person_id", "dimension"], suffixes=("_f", "_b"))
+    out["by_dimension"] = (by_dim, (lifts["score_f"] - lifts["score_b"]).groupby(lifts["dimension"]).mean())
+    notes = latest[latest["barrier_notes"].notna()].merge(t.people, on="person_id")
+    notes = notes.sort_values(["taken_at", "assessment_id"], ascending=False).head(500)
+    labels = dict(zip(t.barrier_codes["code"], t.barrier_codes["label"], strict=True))
+    out["notes"] = notes.assign(barriers=notes["barriers"].map(lambda codes: ", ".join(labels.get(c, c) for c in codes)))
+    return out
 
 
 def win_rates(t: Tables, f: Filter) -> None:
@@ -204,6 +263,7 @@ def win_rates(t: Tables, f: Filter) -> None:
     for group in (d, d[d["partner_involvement"] != "none"], d[d["partner_involvement"] == "none"],
                   d[d["partner_involvement"] == "sourced"], d[d["partner_involvement"] == "influenced"]):
         _rate(int((group["status"] == "won").sum()), len(group))
+    _rate(int((d["partner_involvement"] != "none").sum()), len(d))
     won = d[d["status"] == "won"]
     won.groupby(won["partner_involvement"] != "none")["amount"].mean()
     ((won["closed_on"] - won["created_on"]).dt.days).groupby(won["partner_involvement"] != "none").median()
@@ -214,27 +274,45 @@ def win_rates(t: Tables, f: Filter) -> None:
     _rate(int((after["status"] == "won").sum()), len(after))
     d.groupby([d["closed_on"].dt.to_period("M"), d["partner_involvement"] != "none"])["status"].apply(
         lambda s: (s == "won").mean())
-    mc = t.memberships[t.memberships["person_id"].isin(m["person_id"])]
-    d.merge(mc, left_on="owner_id", right_on="person_id").groupby("cohort_id")["status"].apply(lambda s: (s == "won").mean())
+    mc = members_by_cohort(t, f)[["cohort_id", "person_id"]].drop_duplicates()
+    d.merge(mc, left_on="owner_id", right_on="person_id").groupby(
+        ["cohort_id", d["partner_involvement"].ne("none").rename("partner")])["status"].apply(lambda s: (s == "won").mean())
 
 
-def learning_health(t: Tables, f: Filter) -> None:
+def learning_health(t: Tables, f: Filter) -> dict[str, Any]:
     m = members(t, f)
+    out: dict[str, Any] = {}
     lessons = counted_lessons(t, f, m)
     pub = lessons[(lessons["status"] == "published") & (lessons["published_at"].dt.normalize() >= _ts(f.date_from))
                   & (lessons["published_at"].dt.normalize() <= _ts(f.date_to))]
-    _rate(int((pub["outcome"] == "flopped").sum()), len(pub))
-    pub.groupby([pub["published_at"].dt.to_period("M"), "outcome"]).size()
+    out["lessons_published"] = len(pub)
+    out["flop_share"] = _rate(int((pub["outcome"] == "flopped").sum()), len(pub))
     plans = counted_plans(t, f, m)
-    with_lesson = set(t.lessons["plan_id"].dropna())
-    plans[(plans["ends_on"] < _ts(f.today) - pd.Timedelta(days=14)) & ~plans["plan_id"].isin(with_lesson)]
+    due = plans[(plans["ends_on"] >= _ts(f.date_from)) & (plans["ends_on"] <= _ts(min(f.date_to, f.today)))]
+    published_plans = set(t.lessons.loc[t.lessons["status"] == "published", "plan_id"].dropna())
+    out["postmortem_coverage"] = _rate(int(due["plan_id"].isin(published_plans).sum()), len(due))
     created = lessons[(lessons["created_at"].dt.normalize() >= _ts(f.date_from))
                       & (lessons["created_at"].dt.normalize() <= _ts(f.date_to))]
-    created["author_id"].nunique()
+    out["contributors"] = created["author_id"].nunique()
     acts = t.actions[t.actions["lesson_id"].isin(lessons["lesson_id"])]
     acts = acts[(acts["due_on"] >= _ts(f.date_from)) & (acts["due_on"] <= _ts(min(f.date_to, f.today)))]
-    _rate(int((acts["done_on"].notna() & (acts["done_on"] <= acts["due_on"])).sum()), len(acts))
-    lessons[lessons["status"] == "published"].groupby("section")["published_at"].max()
+    out["action_followthrough"] = _rate(int((acts["done_on"].notna() & (acts["done_on"] <= acts["due_on"])).sum()),
+                                        len(acts))
+    out["by_month"] = pub.groupby([pub["published_at"].dt.to_period("M"), pub["outcome"].fillna("unknown")]).size()
+    flops = pub[pub["outcome"] == "flopped"].sort_values(["published_at", "lesson_id"], ascending=False).head(5)
+    out["recent_flops"] = flops.merge(t.people[["person_id", "name"]], left_on="author_id", right_on="person_id",
+                                      how="left")
+    with_lesson = set(t.lessons["plan_id"].dropna())
+    overdue = plans[(plans["ends_on"] < _ts(f.today) - pd.Timedelta(days=14)) & ~plans["plan_id"].isin(with_lesson)]
+    out["overdue"] = overdue.merge(t.people[["person_id", "name"]], left_on="owner_id", right_on="person_id",
+                                   how="left", suffixes=("", "_owner")).sort_values(["ends_on", "plan_id"])
+    published = lessons[(lessons["status"] == "published") & (lessons["published_at"].dt.normalize() <= _ts(f.today))]
+    last = published.groupby("section")["published_at"].max().dt.normalize()
+    fresh = t.sections.merge(last.rename("last").reset_index(), left_on="section_id", right_on="section", how="left")
+    fresh["days"] = (_ts(f.today) - fresh["last"]).dt.days
+    out["section_freshness"] = fresh.merge(t.people[["person_id", "name"]], left_on="owner_id", right_on="person_id",
+                                           how="left")
+    return out
 
 
 PAGES = {"overview": overview, "adoption": adoption, "barriers": barriers, "win_rates": win_rates,
@@ -253,6 +331,15 @@ def check(store: Store, t: Tables, f: Filter) -> None:
         assert (value is None and ours[key] is None) or np.isclose(value, ours[key]), (key, value, ours[key])
     lift = metrics.readiness_lift(store, f)
     assert (lift is None and ours["readiness_lift"] is None) or np.isclose(lift, ours["readiness_lift"])
+    # and a few of the other pages' numbers
+    page = barriers(t, f)
+    assert page["barriers_resolved_rate"] == metrics.barriers_resolved_rate(store, f).value
+    health = learning_health(t, f)
+    for key in ("flop_share", "action_followthrough", "contributors"):
+        theirs = getattr(metrics, key)(store, f)
+        value = getattr(theirs, "value", theirs)
+        assert (value is None and health[key] is None) or np.isclose(value, health[key]), (key, value, health[key])
+    assert len(health["overdue"]) == len(metrics.overdue_postmortems(store, f))
 
 
 def main() -> None:

@@ -485,15 +485,19 @@ def overview_grid(store: Store, filt: Filter, keys: tuple[str, ...] = OVERVIEW_K
                   windows: int = 6) -> dict[str, list[Any]]:
     """Each KPI over `windows` consecutive windows ending with `filt`'s (oldest first).
 
-    Each window's KPIs run as one combined statement (batch.evaluate), and the windows run
-    in parallel: independent reads, each on its own cursor, and DuckDB releases the GIL.
+    The Overview's KPIs come from one multi-window statement (page_sql.overview); any other
+    key is evaluated window by window, each window's metrics combined (batch.evaluate).
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
 
     from data_layer.batch import evaluate
+    from data_layer.page_sql import overview
 
-    grid = trend_windows(filt, windows)
+    if set(keys) <= set(OVERVIEW_KEYS):
+        grid = overview(store, filt, windows)
+        return {key: grid[key] for key in keys}
+    spans = trend_windows(filt, windows)
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        rows = list(pool.map(lambda w: evaluate(store, w, keys, parallel=False), grid))
+        rows = list(pool.map(lambda w: evaluate(store, w, keys, parallel=False), spans))
     return {key: [row[key] for row in rows] for key in keys}

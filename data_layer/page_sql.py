@@ -11,6 +11,7 @@ filters.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from data_layer import breakdowns, metrics
 from data_layer.breakdowns import _MEMBERS_BY_COHORT
-from data_layer.filters import MEMBERS_CTE, Filter, in_scope, specialise
+from data_layer.filters import MEMBERS_CTE, NARROWED, Filter, in_scope, specialise
 from data_layer.metrics import _GROUPS, _with
 from data_layer.stats import DealRate, Rate
 from data_layer.store import Store
@@ -330,3 +331,156 @@ PAGE_STATEMENTS: dict[str, tuple[Callable[[Store, Filter], dict[str, Any]], froz
         "lessons_published", "flop_share", "postmortem_coverage", "contributors", "action_followthrough",
         "lessons_by_month", "recent_flops", "overdue_postmortems", "section_freshness"})),
 }
+
+
+# ----------------------------------------------------------------------------- overview
+# The Overview's nine KPIs over its six consecutive windows of equal length, in one statement.
+# Window k (0 = oldest) runs from $start0 + k * $length for $length days; the last is the
+# filter's own. Each window has its own member set (members_w); a dated row belongs to the
+# window (day - $start0) // $length, so no row is joined to more than one window.
+_WINDOWS = """
+windows AS (
+    SELECT CAST(k AS INTEGER) AS k, $start0 + CAST(k * $length AS INTEGER) AS w_from,
+           $start0 + CAST((k + 1) * $length - 1 AS INTEGER) AS w_to
+    FROM range(CAST($nwin AS BIGINT)) t(k)
+)"""
+_MEMBERS_W = """
+members_w AS MATERIALIZED (
+    SELECT w.k, m.person_id, min(m.joined_on) AS joined_on
+    FROM memberships m JOIN people p ON p.person_id = m.person_id
+    JOIN windows w ON m.joined_on <= w.w_to AND (m.left_on IS NULL OR m.left_on >= w.w_from)
+    WHERE (len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], m.cohort_id))
+      AND (len($teams::VARCHAR[]) = 0 OR list_contains($teams::VARCHAR[], p.team))
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], p.region))
+      AND (len($roles::VARCHAR[]) = 0 OR list_contains($roles::VARCHAR[], p.role))
+    GROUP BY w.k, m.person_id
+)"""
+# Without a team, region or role filter the join with people is not needed (filters.specialise).
+_MEMBERS_W_NO_PEOPLE = """
+members_w AS MATERIALIZED (
+    SELECT w.k, m.person_id, min(m.joined_on) AS joined_on
+    FROM memberships m
+    JOIN windows w ON m.joined_on <= w.w_to AND (m.left_on IS NULL OR m.left_on >= w.w_from)
+    WHERE (len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], m.cohort_id))
+    GROUP BY w.k, m.person_id
+)"""
+_TAG_RULE = "({a}.cohort_id IS NULL OR len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], {a}.cohort_id))"
+
+
+def _window_of(day: str) -> str:
+    return f"CAST(({day} - $start0) // $length AS INTEGER)"
+
+
+def _scoped(cohort_col: str, person_col: str) -> str:
+    """filters.in_scope with window k's members."""
+    return (f"(NOT {NARROWED} OR list_contains($cohorts::VARCHAR[], {cohort_col}) OR EXISTS ("
+            f"SELECT 1 FROM members_w mw WHERE mw.k = w.k AND mw.person_id = {person_col}))")
+
+
+OVERVIEW_CTES = _with(_WINDOWS, _MEMBERS_W, f"""
+    mfw AS MATERIALIZED (
+        SELECT f.person_id, f.seq, f.kind, f.taken_at, f.taken_on, f.readiness FROM assessment_facts f
+        WHERE f.person_id IN (SELECT person_id FROM members_w) AND f.taken_on <= $date_to
+    ),
+    base AS (
+        -- a person's earliest baseline; it is on or before window k's end iff any baseline is
+        SELECT f.person_id, f.taken_at, f.taken_on, f.readiness FROM mfw f
+        JOIN (SELECT person_id, min(seq) AS seq FROM mfw WHERE kind = 'baseline' GROUP BY person_id) x
+          USING (person_id, seq)
+    ),
+    follow_w AS (
+        SELECT mw.k, mw.person_id, max(a.seq) AS seq
+        FROM members_w mw JOIN windows w USING (k)
+        JOIN base b ON b.person_id = mw.person_id AND b.taken_on <= w.w_to
+        JOIN mfw a ON a.person_id = mw.person_id AND a.kind = 'follow_up' AND a.taken_at > b.taken_at
+                  AND a.taken_on <= w.w_to
+        GROUP BY mw.k, mw.person_id
+    ),
+    window_assessments AS (
+        SELECT w.k, a.assessment_id, a.person_id, a.taken_at
+        FROM assessment_facts a JOIN windows w ON w.k = {_window_of("a.taken_on")}
+        SEMI JOIN members_w mw ON mw.k = w.k AND mw.person_id = a.person_id
+        WHERE a.taken_on BETWEEN $start0 AND $date_to
+    ),
+    outreach AS (
+        SELECT wa.k, wa.assessment_id, date_diff('second', wa.taken_at, min(o.occurred_at)) / 3600.0 AS hours
+        FROM window_assessments wa
+        LEFT JOIN outreach_events o
+          ON o.person_id = wa.person_id AND o.occurred_at >= wa.taken_at AND {_TAG_RULE.format(a="o")}
+        GROUP BY wa.k, wa.assessment_id, wa.taken_at
+    ),
+    window_deals AS (
+        SELECT w.k, d.status, d.partner_involvement <> 'none' AS with_partner
+        FROM deals d JOIN windows w ON w.k = {_window_of("d.closed_on")}
+        SEMI JOIN members_w mw ON mw.k = w.k AND mw.person_id = d.owner_id
+        WHERE d.status IN ('won', 'lost') AND d.closed_on BETWEEN $start0 AND $date_to
+    )""")
+
+
+def _per_window(select: str) -> str:
+    return f"SELECT list(x ORDER BY x.k) FROM ({select}) x"
+
+
+OVERVIEW_PARTS = (
+    _per_window("SELECT k, count(*) AS n FROM members_w GROUP BY k"),
+    _per_window("""SELECT mw.k, count(*) AS n FROM members_w mw JOIN windows w USING (k)
+                   JOIN assessment_facts a ON a.person_id = mw.person_id AND a.seq = 1
+                   WHERE a.taken_on <= w.w_to GROUP BY mw.k"""),
+    _per_window(f"""SELECT w.k, count(DISTINCT a.person_id) AS n
+                    FROM activity_days a JOIN windows w ON w.k = {_window_of("a.day")}
+                    SEMI JOIN members_w mw ON mw.k = w.k AND mw.person_id = a.person_id
+                    WHERE a.active AND a.day BETWEEN $start0 AND $date_to AND {_TAG_RULE.format(a="a")}
+                      AND a.day >= greatest(w.w_from, CAST(w.w_to - INTERVAL 27 DAY AS DATE))
+                    GROUP BY w.k"""),
+    _per_window("SELECT k, count(*) FILTER (WHERE hours <= 24) AS within, count(*) AS n FROM outreach GROUP BY k"),
+    _per_window("""SELECT fw.k, avg(f.readiness - b.readiness) AS lift
+                   FROM follow_w fw JOIN mfw f ON f.person_id = fw.person_id AND f.seq = fw.seq
+                   JOIN base b ON b.person_id = fw.person_id GROUP BY fw.k"""),
+    _per_window(f"""SELECT w.k, count(*) FILTER (WHERE EXISTS (
+                        SELECT 1 FROM lessons x WHERE x.plan_id = p.plan_id AND x.status = 'published')) AS covered,
+                        count(*) AS due
+                    FROM plans p JOIN windows w ON w.k = {_window_of("p.ends_on")}
+                    WHERE p.ends_on BETWEEN $start0 AND least($date_to, $today)
+                      AND {_scoped("p.cohort_id", "p.owner_id")}
+                    GROUP BY w.k"""),
+    _per_window("""SELECT k, count(*) FILTER (WHERE with_partner AND status = 'won') AS partner_won,
+                          count(*) FILTER (WHERE with_partner) AS partner_closed,
+                          count(*) FILTER (WHERE NOT with_partner AND status = 'won') AS none_won,
+                          count(*) FILTER (WHERE NOT with_partner) AS none_closed
+                   FROM window_deals GROUP BY k"""),
+    _per_window(f"""SELECT w.k, count(*) AS n
+                    FROM lessons l JOIN windows w ON w.k = {_window_of("CAST(l.published_at AS DATE)")}
+                    WHERE l.status = 'published' AND CAST(l.published_at AS DATE) BETWEEN $start0 AND $date_to
+                      AND {_scoped("l.cohort_id", "l.author_id")}
+                    GROUP BY w.k"""),
+)
+
+
+def overview(store: Store, filt: Filter, windows: int = 6) -> dict[str, list[Any]]:
+    """The Overview's KPIs (metrics.OVERVIEW_KEYS) over `windows` windows ending with `filt`'s, oldest first."""
+    length = (filt.date_to - filt.date_from).days + 1
+    start0 = filt.date_from - dt.timedelta(days=length * (windows - 1))
+    ctes = OVERVIEW_CTES
+    if not (filt.teams or filt.regions or filt.roles):
+        ctes = ctes.replace(_MEMBERS_W, _MEMBERS_W_NO_PEOPLE)
+    parts = _one_row(store, ctes, OVERVIEW_PARTS,
+                     {**filt.params(), "start0": start0, "length": length, "nwin": windows})
+    members, assessed, active, outreach, lift, coverage, deals, published = (
+        {x["k"]: x for x in part or []} for part in parts)
+
+    def n(table: dict[int, dict[str, Any]], k: int, field: str = "n") -> int:
+        return int(table[k][field]) if k in table else 0
+
+    grid: dict[str, list[Any]] = {key: [] for key in metrics.OVERVIEW_KEYS}
+    for k in range(windows):
+        size = n(members, k)
+        grid["members"].append(size)
+        grid["assessed_rate"].append(Rate(n(assessed, k), size))
+        grid["active_rate_28d"].append(Rate(n(active, k), size))
+        grid["outreach_within_24h_rate"].append(Rate(n(outreach, k, "within"), n(outreach, k)))
+        grid["readiness_lift"].append(_float(lift[k]["lift"]) if k in lift else None)
+        grid["postmortem_coverage"].append(Rate(n(coverage, k, "covered"), n(coverage, k, "due")))
+        grid["win_rate_partner"].append(DealRate(n(deals, k, "partner_won"), n(deals, k, "partner_closed")))
+        grid["win_rate_no_partner"].append(DealRate(n(deals, k, "none_won"), n(deals, k, "none_closed")))
+        grid["lessons_published"].append(n(published, k))
+    return grid
