@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 DB     ?= $(or $(LEARNING_CULTURE_DB),data/learning_culture.duckdb)
 
-.PHONY: run test lint typecheck pytest screenshots demo-enterprise clean
+.PHONY: run test lint typecheck pytest screenshots demo-enterprise benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) scripts/make_venv.py $(VENV)
@@ -41,6 +41,11 @@ screenshots: $(VENV)/.installed-test
 
 demo-enterprise: $(VENV)/.installed-run
 	$(BIN)/learning-culture demo --scale enterprise --db data/enterprise.duckdb --replace --today 2026-11-22
+
+# Every page's data on the enterprise demo vs the pandas baseline, report --json, search, memory.
+# Builds benchmarks/enterprise.duckdb on first use (about 20 s); about 5 minutes in all.
+benchmark: $(VENV)/.installed-run
+	$(BIN)/python benchmarks/pages.py --db benchmarks/enterprise.duckdb --json benchmarks/results-pages.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/artifacts

@@ -28,7 +28,7 @@ from data_layer.auth import create_demo_users
 from data_layer.errors import StoreError
 from data_layer.store import Store, Transaction
 from data_layer.summaries import refresh as refresh_summaries
-from data_layer.summaries import refresh_assessments
+from data_layer.summaries import refresh_assessments, refresh_deals
 from data_layer.vocabulary import BARRIERS, DEFAULT_SECTIONS, DIMENSIONS, OUTCOMES, VERBS
 
 DAY = 86_400
@@ -115,6 +115,7 @@ def generate_demo(
         create_demo_users(tx)
         refresh_summaries(tx)
         refresh_assessments(tx)
+        refresh_deals(tx)
         record(tx, "demo", "import", scale, "demo", f"seed {seed}, today {today.isoformat()}")
         for key, value in (("demo", "true"), ("demo_scale", scale), ("demo_seed", str(seed)),
                            ("demo_today", today.isoformat())):

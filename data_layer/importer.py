@@ -26,7 +26,7 @@ from data_layer import audit
 from data_layer.errors import InvalidData, Problem
 from data_layer.store import Session, Store, Transaction
 from data_layer.summaries import refresh as refresh_summaries
-from data_layer.summaries import refresh_assessments
+from data_layer.summaries import refresh_assessments, refresh_deals
 from data_layer.vocabulary import (
     ASSESSMENT_KINDS,
     BARRIERS,
@@ -422,6 +422,9 @@ def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run
                 if spec.table == "assessments":
                     say("updating the assessment summary")
                     refresh_assessments(tx)
+                if spec.table == "deals":
+                    say("updating the deal summary")
+                    refresh_deals(tx)
             summary = ", ".join(f"{table} {n:,}" for table, n in result.rows.items())
             audit.record(tx, actor, "import", ", ".join(sorted(found)), "import", summary)
             tx.commit()

@@ -232,6 +232,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
     ("0008_event_summaries", "__summaries__"),
     ("0009_assessment_facts", "__assessment_facts__"),
+    ("0010_closed_deals", "__closed_deals__"),
 ]
 
 
@@ -260,6 +261,11 @@ def apply_migrations(store: Store) -> list[str]:
 
                     tx.execute(CREATE_ASSESSMENT_FACTS)
                     refresh_assessments(tx)
+                if sql == "__closed_deals__":
+                    from data_layer.summaries import CREATE_CLOSED_DEALS, refresh_deals
+
+                    tx.execute(CREATE_CLOSED_DEALS)
+                    refresh_deals(tx)
                 for statement in _split(sql) if not sql.startswith("__") else []:
                     tx.execute(statement)
                 tx.execute("INSERT INTO schema_migrations (name) VALUES (?)", [name])

@@ -60,39 +60,37 @@ def _frame(records: Sequence[dict[str, Any]] | None, columns: dict[str, str]) ->
 
 
 def _rate_cols(group: str) -> str:
-    return (f"{{'won': count(*) FILTER (WHERE status = 'won' AND {_GROUPS[group]}), "
-            f"'closed': count(*) FILTER (WHERE {_GROUPS[group]})}}")
+    return f"{{'won': count(*) FILTER (WHERE won AND {_GROUPS[group]}), 'closed': count(*) FILTER (WHERE {_GROUPS[group]})}}"
 
 
 # ---------------------------------------------------------------------------- win rates
 WIN_RATES_CTES = _with(MEMBERS_CTE, _MEMBERS_BY_COHORT, f"""
     member_deals AS MATERIALIZED (
-        -- the members' won or lost deals: read once, used by every number below
-        SELECT d.deal_id, d.owner_id, d.created_on, d.closed_on, d.status, d.amount, d.partner_involvement,
-               d.partner_involvement <> 'none' AS with_partner
-        FROM deals d
-        WHERE d.owner_id IN (SELECT person_id FROM members) AND d.status IN ('won', 'lost')
+        -- the members' won or lost deals (closed_deals, summaries.py): read once, used by every number below
+        SELECT d.owner_id, d.created_on, d.closed_on, d.won, d.amount, d.partner_involvement, d.with_partner
+        FROM closed_deals d
+        WHERE d.owner_id IN (SELECT person_id FROM members)
     ),
     closed AS MATERIALIZED (SELECT * FROM member_deals WHERE closed_on BETWEEN $date_from AND $date_to),
     around AS (
-        SELECT count(*) FILTER (WHERE d.status = 'won' AND {_BEFORE}) AS before_won,
+        SELECT count(*) FILTER (WHERE d.won AND {_BEFORE}) AS before_won,
                count(*) FILTER (WHERE {_BEFORE}) AS before_n,
-               count(*) FILTER (WHERE d.status = 'won' AND {_AFTER}) AS after_won,
+               count(*) FILTER (WHERE d.won AND {_AFTER}) AS after_won,
                count(*) FILTER (WHERE {_AFTER}) AS after_n
         FROM member_deals d JOIN members m ON m.person_id = d.owner_id
     ),
     by_month AS (
         SELECT date_trunc('month', closed_on)::DATE AS month,
                CASE WHEN partner_involvement = 'none' THEN 'without partner' ELSE 'with partner' END AS grp,
-               count(*) AS closed, count(*) FILTER (WHERE status = 'won') AS won
+               count(*) AS closed, count(*) FILTER (WHERE won) AS won
         FROM closed GROUP BY ALL
     ),
     by_cohort AS (
         SELECT c.name AS cohort, c.start_date,
-               count(*) FILTER (WHERE d.partner_involvement <> 'none') AS partner_closed,
-               count(*) FILTER (WHERE d.partner_involvement <> 'none' AND d.status = 'won') AS partner_won,
-               count(*) FILTER (WHERE d.partner_involvement = 'none') AS no_partner_closed,
-               count(*) FILTER (WHERE d.partner_involvement = 'none' AND d.status = 'won') AS no_partner_won
+               count(*) FILTER (WHERE d.with_partner) AS partner_closed,
+               count(*) FILTER (WHERE d.with_partner AND d.won) AS partner_won,
+               count(*) FILTER (WHERE NOT d.with_partner) AS no_partner_closed,
+               count(*) FILTER (WHERE NOT d.with_partner AND d.won) AS no_partner_won
         FROM (SELECT DISTINCT cohort_id, person_id FROM members_by_cohort) mc
         JOIN cohorts c USING (cohort_id) JOIN closed d ON d.owner_id = mc.person_id
         GROUP BY c.name, c.start_date
@@ -102,10 +100,10 @@ WIN_RATES_PARTS = (
                 'no_partner': {_rate_cols("no_partner")}, 'sourced': {_rate_cols("sourced")},
                 'influenced': {_rate_cols("influenced")},
                 'involved': {{'won': count(*) FILTER (WHERE with_partner), 'closed': count(*)}},
-                'avg_p': avg(amount) FILTER (WHERE status = 'won' AND with_partner = TRUE),
-                'avg_np': avg(amount) FILTER (WHERE status = 'won' AND with_partner = FALSE),
-                'cycle_p': median(closed_on - created_on) FILTER (WHERE status = 'won' AND with_partner = TRUE),
-                'cycle_np': median(closed_on - created_on) FILTER (WHERE status = 'won' AND with_partner = FALSE)}}
+                'avg_p': avg(amount) FILTER (WHERE won AND with_partner),
+                'avg_np': avg(amount) FILTER (WHERE won AND NOT with_partner),
+                'cycle_p': median(closed_on - created_on) FILTER (WHERE won AND with_partner),
+                'cycle_np': median(closed_on - created_on) FILTER (WHERE won AND NOT with_partner)}}
         FROM closed""",
     "SELECT {'before_won': before_won, 'before_n': before_n, 'after_won': after_won, 'after_n': after_n} FROM around",
     "SELECT list({'month': month, 'grp': grp, 'closed': closed, 'won': won} ORDER BY month, grp) FROM by_month",
@@ -151,10 +149,18 @@ def win_rates(store: Store, filt: Filter) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------- learning health
 _IN_WINDOW = "CAST(published_at AS DATE) BETWEEN $date_from AND $date_to"
+_LESSON_SCOPE = in_scope("l.cohort_id", "l.author_id")
+_PLAN_SCOPE = in_scope("p.cohort_id", "p.owner_id")
 LEARNING_CTES = _with(MEMBERS_CTE, f"""
-    counted AS MATERIALIZED (SELECT l.* FROM lessons l WHERE {in_scope("l.cohort_id", "l.author_id")}),
+    counted AS MATERIALIZED (
+        -- the columns the numbers need (not the lessons' text: materialising that costs more than the rest)
+        SELECT l.lesson_id, l.section, l.status, l.outcome, l.published_at, l.created_at, l.author_id
+        FROM lessons l WHERE {_LESSON_SCOPE}
+    ),
     published AS MATERIALIZED (SELECT * FROM counted WHERE status = 'published' AND {_IN_WINDOW}),
-    counted_plans AS MATERIALIZED (SELECT p.* FROM plans p WHERE {in_scope("p.cohort_id", "p.owner_id")}),
+    counted_plans AS MATERIALIZED (
+        SELECT p.plan_id, p.name, p.section, p.ends_on, p.owner_id FROM plans p WHERE {_PLAN_SCOPE}
+    ),
     due_plans AS (SELECT * FROM counted_plans WHERE ends_on BETWEEN $date_from AND least($date_to, $today)),
     due_actions AS (
         SELECT a.* FROM actions a
@@ -166,11 +172,11 @@ LEARNING_CTES = _with(MEMBERS_CTE, f"""
         FROM published GROUP BY ALL
     ),
     flops AS (
-        SELECT l.lesson_id, l.title, l.section, CAST(l.published_at AS DATE) AS published_on, p.name AS author,
-               l.lessons, l.published_at
-        FROM published l LEFT JOIN people p ON p.person_id = l.author_id
-        WHERE l.outcome = 'flopped'
-        ORDER BY l.published_at DESC, l.lesson_id DESC LIMIT $limit
+        SELECT l.lesson_id, t.title, l.section, CAST(l.published_at AS DATE) AS published_on, p.name AS author,
+               t.lessons, l.published_at
+        FROM (SELECT * FROM published WHERE outcome = 'flopped'
+              ORDER BY published_at DESC, lesson_id DESC LIMIT $limit) l
+        JOIN lessons t USING (lesson_id) LEFT JOIN people p ON p.person_id = l.author_id
     ),
     overdue AS (
         SELECT p.plan_id, p.name, p.section, p.ends_on, p.owner_id, o.name AS owner_name
@@ -205,8 +211,11 @@ LEARNING_PARTS = (
 
 def learning_health(store: Store, filt: Filter, flops_limit: int = 5) -> dict[str, Any]:
     """Everything the Learning health page shows, in one statement."""
+    ctes = specialise(LEARNING_CTES, filt)
+    if not filt.is_narrowed:  # every lesson and plan counts: skip the scope test (it is TRUE)
+        ctes = ctes.replace(_LESSON_SCOPE, "TRUE").replace(_PLAN_SCOPE, "TRUE")
     pub, coverage, contributors, actions, by_month, flops, overdue, fresh = _one_row(
-        store, specialise(LEARNING_CTES, filt), LEARNING_PARTS, {**filt.params(), "limit": flops_limit})
+        store, ctes, LEARNING_PARTS, {**filt.params(), "limit": flops_limit})
     return {
         "lessons_published": int(pub["published"]), "flop_share": Rate(int(pub["flopped"]), int(pub["published"])),
         "postmortem_coverage": Rate(int(coverage["covered"]), int(coverage["due"])),
@@ -410,10 +419,10 @@ OVERVIEW_CTES = _with(_WINDOWS, _MEMBERS_W, f"""
         GROUP BY wa.k, wa.assessment_id, wa.taken_at
     ),
     window_deals AS (
-        SELECT w.k, d.status, d.partner_involvement <> 'none' AS with_partner
-        FROM deals d JOIN windows w ON w.k = {_window_of("d.closed_on")}
+        SELECT w.k, d.won, d.with_partner
+        FROM closed_deals d JOIN windows w ON w.k = {_window_of("d.closed_on")}
         SEMI JOIN members_w mw ON mw.k = w.k AND mw.person_id = d.owner_id
-        WHERE d.status IN ('won', 'lost') AND d.closed_on BETWEEN $start0 AND $date_to
+        WHERE d.closed_on BETWEEN $start0 AND $date_to
     )""")
 
 
@@ -443,9 +452,9 @@ OVERVIEW_PARTS = (
                     WHERE p.ends_on BETWEEN $start0 AND least($date_to, $today)
                       AND {_scoped("p.cohort_id", "p.owner_id")}
                     GROUP BY w.k"""),
-    _per_window("""SELECT k, count(*) FILTER (WHERE with_partner AND status = 'won') AS partner_won,
+    _per_window("""SELECT k, count(*) FILTER (WHERE with_partner AND won) AS partner_won,
                           count(*) FILTER (WHERE with_partner) AS partner_closed,
-                          count(*) FILTER (WHERE NOT with_partner AND status = 'won') AS none_won,
+                          count(*) FILTER (WHERE NOT with_partner AND won) AS none_won,
                           count(*) FILTER (WHERE NOT with_partner) AS none_closed
                    FROM window_deals GROUP BY k"""),
     _per_window(f"""SELECT w.k, count(*) AS n

@@ -8,6 +8,8 @@
 - assessment_facts: one row per assessment with its readiness (mean dimension score) and
   `seq`, its place in the person's assessments by (taken_at, assessment_id): "latest on or
   before a day" becomes an integer max (its dimension scores ride along in `scores`) instead of a window function with string tie-breaks.
+- closed_deals: the won or lost deals with `won` and `with_partner` flags, in closing-day
+  order: the Win rates page reads these instead of filtering every deal's status text.
 They hold exactly what the raw-event definitions need (tests/test_fast_paths.py compares the
 metrics computed from them with the raw-event SQL on random datasets).
 """
@@ -28,6 +30,13 @@ CREATE TABLE IF NOT EXISTS outreach_events (
 );
 CREATE TABLE IF NOT EXISTS activity_days (
     day DATE NOT NULL, person_id VARCHAR NOT NULL, cohort_id VARCHAR, active BOOLEAN NOT NULL, shared_win BOOLEAN NOT NULL
+);
+"""
+
+CREATE_CLOSED_DEALS = """
+CREATE TABLE IF NOT EXISTS closed_deals (
+    owner_id VARCHAR NOT NULL, created_on DATE NOT NULL, closed_on DATE NOT NULL, won BOOLEAN NOT NULL,
+    partner_involvement VARCHAR NOT NULL, with_partner BOOLEAN NOT NULL, amount DECIMAL(18, 2) NOT NULL
 );
 """
 
@@ -70,3 +79,13 @@ def refresh_assessments(tx: Transaction | Session) -> None:
                    FROM assessment_scores GROUP BY assessment_id) r
           USING (assessment_id)
         ORDER BY a.person_id, 2""")
+
+
+def refresh_deals(tx: Transaction | Session) -> None:
+    """Rebuild closed_deals from deals (1,000,000 deals: about a quarter of a second)."""
+    tx.execute("DELETE FROM closed_deals")
+    tx.execute("""
+        INSERT INTO closed_deals
+        SELECT owner_id, created_on, closed_on, status = 'won', partner_involvement, partner_involvement <> 'none', amount
+        FROM deals WHERE status IN ('won', 'lost') AND closed_on IS NOT NULL
+        ORDER BY closed_on""")

@@ -118,3 +118,33 @@ def test_combined_page_batches_equal_the_metrics_one_by_one(seed: int) -> None:
             expected = [getattr(metrics, key)(store, w) for w in windows]
             assert all(same(a, b) for a, b in zip(grid[key], expected, strict=True)), (key, filt, grid[key], expected)
     store.close()
+
+
+def test_deal_and_assessment_summaries_follow_an_import(tmp_path: Path, small_store: Store) -> None:
+    from data_layer.batch import PAGE_LOADS, evaluate, evaluate_page
+
+    filt = Filter(dt.date(2026, 1, 1), dt.date(2026, 6, 30), dt.date(2026, 6, 30))
+    before = evaluate_page(small_store, filt, "win_rates")
+    # d2 (p1, lost, no partner, closed 04-01) becomes won; p1 takes a later follow-up on 05-20.
+    (tmp_path / "deals.csv").write_text(
+        "deal_id,owner_id,created_on,closed_on,status,amount,currency,partner_involvement,partner_name,segment\n"
+        "d2,p1,2026-02-01,2026-04-01,won,5000,USD,none,,Enterprise\n")
+    (tmp_path / "assessments.csv").write_text(
+        "assessment_id,person_id,taken_at,instrument,kind,score_partner_knowledge,score_co_selling_confidence,"
+        "score_solution_selling,score_tool_fluency,barriers,barrier_notes\n"
+        "a99,p1,2026-05-20T10:00:00Z,readiness v1,follow_up,90,90,90,90,,All clear now\n")
+    import_folder(small_store, tmp_path)
+    after = evaluate_page(small_store, filt, "win_rates")
+    assert after["win_rate_no_partner"].numerator == before["win_rate_no_partner"].numerator + 1
+    for page in ("win_rates", "barriers"):
+        fast, slow = evaluate_page(small_store, filt, page), evaluate(small_store, filt, PAGE_LOADS[page])
+        for name in PAGE_LOADS[page]:
+            assert same(fast[name], slow[name]), (page, name)
+    for name in ("readiness", "barrier_prevalence", "barriers_resolved_rate", "assessed_rate"):
+        assert same(getattr(metrics, name)(small_store, filt), getattr(metrics_ref, name)(small_store, filt)), name
+    assert same(metrics.readiness_lift(small_store, filt), metrics_ref.readiness_lift(small_store, filt))
+    notes = evaluate_page(small_store, filt, "barriers")["barrier_notes"]
+    assert "All clear now" in set(notes["note"])
+    grid = metrics.overview_grid(small_store, filt)
+    assert same(grid["win_rate_no_partner"][-1], metrics_ref.win_rate_no_partner(small_store, filt))
+    assert same(grid["readiness_lift"][-1], metrics_ref.readiness_lift(small_store, filt))
