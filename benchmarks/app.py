@@ -93,6 +93,24 @@ def main() -> None:
         page.get_by_role("button", name="Save draft").click()
         expect(page.get_by_text("Saved.", exact=True)).to_be_visible(timeout=60_000)
         out["postmortem_submit_browser_s"] = time.perf_counter() - started
+        # A second visitor opens the URL on the running server: from opening it to the Overview
+        # fully rendered, signing in on the way (the form filled instantly).
+        visitor = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+        started = time.perf_counter()
+        visitor.goto(url)
+        expect(visitor.get_by_role("heading", name="Sign in")).to_be_visible(timeout=60_000)
+        out["open_url_to_sign_in_form_s"] = time.perf_counter() - started
+        visitor.get_by_role("textbox", name="Email").fill("viewer@demo.example")
+        visitor.get_by_role("textbox", name="Password").fill("demo-viewer-pass")
+        visitor.get_by_role("button", name="Sign in", exact=True).click()
+        expect(visitor.get_by_test_id("stMetricValue")).to_have_count(9, timeout=60_000)
+        expect(visitor.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+        # fully rendered: every tile's trend chart drawn too (each KPI has six windows of data here)
+        charts = visitor.get_by_test_id("stMetric").locator("canvas, svg.marks")
+        expect(charts).to_have_count(9, timeout=60_000)
+        out["open_url_to_overview_s"] = time.perf_counter() - started
+        out["overview_trend_charts_drawn"] = charts.count()
+        visitor.screenshot(path="/tmp/visitor-overview.png")
         browser.close()
         server_pid = _server_pid(url)
         out["server_rss_mb"], out["server_peak_rss_mb"] = rss_mb(server_pid)
