@@ -103,8 +103,9 @@ def main() -> None:
             library.search(store, query)
             times.append((time.perf_counter() - started) * 1000)
         results["search"] = {"p50_ms": statistics.median(times), "p95_ms": pct(times, 0.95), "max_ms": max(times)}
+        lessons = store.query_value("SELECT count(*) FROM lessons")
         print(f"{'search':<16} p50 {results['search']['p50_ms']:8.1f} ms   p95 {results['search']['p95_ms']:8.1f} ms"
-              f"   ({len(QUERIES)} queries over {store.query_value('SELECT count(*) FROM lessons'):,} lessons)")
+              f"   ({len(QUERIES)} queries over {lessons:,} lessons)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:,.0f} MB; {args.filters} filters; {platform.machine()}, python {platform.python_version()}")
     baseline = None
