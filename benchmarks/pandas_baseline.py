@@ -64,18 +64,8 @@ def _ts(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
-def members(t: Tables, f: Filter) -> pd.DataFrame:
-    m = t.memberships.merge(t.people, on="person_id")
-    keep = (m["joined_on"] <= _ts(f.date_to)) & (m["left_on"].isna() | (m["left_on"] >= _ts(f.date_from)))
-    if f.cohorts:
-        keep &= m["cohort_id"].isin(f.cohorts)
-    for col, values in (("team", f.teams), ("region", f.regions), ("role", f.roles)):
-        if values:
-            keep &= m[col].isin(values)
-    return m[keep].groupby("person_id", as_index=False)["joined_on"].min()
-
-
 def members_by_cohort(t: Tables, f: Filter) -> pd.DataFrame:
+    """Memberships in a selected cohort overlapping the window, of people matching team/region/role."""
     m = t.memberships.merge(t.people, on="person_id")
     keep = (m["joined_on"] <= _ts(f.date_to)) & (m["left_on"].isna() | (m["left_on"] >= _ts(f.date_from)))
     if f.cohorts:
@@ -84,6 +74,11 @@ def members_by_cohort(t: Tables, f: Filter) -> pd.DataFrame:
         if values:
             keep &= m[col].isin(values)
     return m[keep]
+
+
+def members(t: Tables, f: Filter) -> pd.DataFrame:
+    """M: one row per member with their earliest qualifying joined_on."""
+    return members_by_cohort(t, f).groupby("person_id", as_index=False)["joined_on"].min()
 
 
 def member_events(t: Tables, f: Filter, m: pd.DataFrame) -> pd.DataFrame:
