@@ -11,6 +11,7 @@ Pages list what they show in PAGE_LOADS and make one call.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -81,6 +82,20 @@ class _ReplayStore:
         return self.row[0]
 
 
+def one_row(store: Store, ctes: str, parts: Sequence[str], params: dict[str, Any]) -> list[Any]:
+    """Evaluate each single-value SELECT in `parts` (over the shared `ctes`) in one statement.
+
+    The parts are glued with UNION ALL BY NAME (one row each, its value in its own column),
+    not as scalar subqueries of one SELECT: DuckDB would cross-join those into one big join
+    graph whose join-order search alone takes ~20 ms; each union branch is planned on its own.
+    """
+    sql = ctes + "\nUNION ALL BY NAME\n".join(f"SELECT {i} AS k, ({part}) AS c{i}" for i, part in enumerate(parts))
+    out: list[Any] = [None] * len(parts)
+    for found in store.query(sql, params):
+        out[int(found[0])] = found[1 + int(found[0])]
+    return out
+
+
 def _combined(store: Store, filt: Filter, names: list[str]) -> dict[str, Any]:
     statements: list[str] = []
     params: dict[str, Any] = {}
@@ -92,14 +107,8 @@ def _combined(store: Store, filt: Filter, names: list[str]) -> dict[str, Any]:
             params.update(dict(cap.params or {}))  # every metric binds the same filter values
         else:  # pragma: no cover - a metric that reads nothing cannot be combined
             raise AssertionError(f"{name} made no query")
-    # The statements are the metrics' own SQL (constants plus bound parameters), glued with
-    # UNION ALL BY NAME, one row each: as scalar subqueries of one SELECT, DuckDB would
-    # cross-join them into one join graph whose join-order search alone takes ~20 ms.
-    sql = "\nUNION ALL BY NAME\n".join(
-        f"SELECT {i} AS k, (SELECT q FROM ({s}) q) AS c{i}" for i, s in enumerate(statements))  # noqa: S608
-    row: list[Any] = [None] * len(names)
-    for found in store.query(sql, params):
-        row[int(found[0])] = found[1 + int(found[0])]
+    # The statements are the metrics' own SQL (constants plus bound parameters).
+    row = one_row(store, "", [f"SELECT q FROM ({sql}) q" for sql in statements], params)  # noqa: S608
     return {name: function(name)(_ReplayStore(tuple(struct.values())), filt)
             for name, struct in zip(names, row, strict=True)}
 

@@ -481,23 +481,12 @@ def trend_windows(filt: Filter, windows: int = 6) -> list[Filter]:
     return out[::-1]
 
 
-def overview_grid(store: Store, filt: Filter, keys: tuple[str, ...] = OVERVIEW_KEYS,
-                  windows: int = 6) -> dict[str, list[Any]]:
-    """Each KPI over `windows` consecutive windows ending with `filt`'s (oldest first).
+def overview_grid(store: Store, filt: Filter, windows: int = 6) -> dict[str, list[Any]]:
+    """Each Overview KPI (OVERVIEW_KEYS) over `windows` consecutive windows ending with `filt`'s, oldest first.
 
-    The Overview's KPIs come from one multi-window statement (page_sql.overview); any other
-    key is evaluated window by window, each window's metrics combined (batch.evaluate).
+    One multi-window statement (page_sql.overview); tests/test_fast_paths.py checks it against
+    each metric function window by window.
     """
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    from data_layer.batch import evaluate
     from data_layer.page_sql import overview
 
-    if set(keys) <= set(OVERVIEW_KEYS):
-        grid = overview(store, filt, windows)
-        return {key: grid[key] for key in keys}
-    spans = trend_windows(filt, windows)
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        rows = list(pool.map(lambda w: evaluate(store, w, keys, parallel=False), spans))
-    return {key: [row[key] for row in rows] for key in keys}
+    return overview(store, filt, windows)

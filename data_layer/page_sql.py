@@ -11,13 +11,13 @@ filters.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import pandas as pd
 
 from data_layer import breakdowns, metrics
+from data_layer.batch import one_row
 from data_layer.breakdowns import _MEMBERS_BY_COHORT
 from data_layer.filters import MEMBERS_CTE, NARROWED, Filter, in_scope, specialise
 from data_layer.metrics import _GROUPS, _with
@@ -26,22 +26,6 @@ from data_layer.store import Store
 
 _AFTER = "d.closed_on >= m.joined_on AND d.closed_on < CAST(m.joined_on + INTERVAL 180 DAY AS DATE)"
 _BEFORE = "d.closed_on >= CAST(m.joined_on - INTERVAL 180 DAY AS DATE) AND d.closed_on < m.joined_on"
-
-
-def _one_row(store: Store, ctes: str, parts: Sequence[str], params: dict[str, Any]) -> list[Any]:
-    """Evaluate each single-value SELECT in `parts` over the shared `ctes`, in one statement.
-
-    The parts are glued with UNION ALL BY NAME (one row each, its value in its own column),
-    not as scalar subqueries of one SELECT: DuckDB would cross-join those into one big join
-    graph whose join-order search alone takes ~20 ms; each union branch is planned on its own.
-    """
-    sql = ctes + "\nUNION ALL BY NAME\n".join(f"SELECT {i} AS k, ({part}) AS c{i}" for i, part in enumerate(parts))
-    rows = store.query(sql, params)
-    out: list[Any] = [None] * len(parts)
-    for row in rows:
-        k = int(row[0])
-        out[k] = row[1 + k]
-    return out
 
 
 def _float(v: Any) -> float | None:
@@ -119,7 +103,7 @@ def _deal_rate(x: dict[str, Any]) -> DealRate:
 
 def win_rates(store: Store, filt: Filter) -> dict[str, Any]:
     """Everything the Win rates page shows, in one statement."""
-    totals, around, by_month, by_cohort = _one_row(
+    totals, around, by_month, by_cohort = one_row(
         store, breakdowns._specialise(WIN_RATES_CTES, filt), WIN_RATES_PARTS, filt.params())
     out: dict[str, Any] = {
         "win_rate": _deal_rate(totals["all"]), "win_rate_partner": _deal_rate(totals["partner"]),
@@ -214,7 +198,7 @@ def learning_health(store: Store, filt: Filter, flops_limit: int = 5) -> dict[st
     ctes = specialise(LEARNING_CTES, filt)
     if not filt.is_narrowed:  # every lesson and plan counts: skip the scope test (it is TRUE)
         ctes = ctes.replace(_LESSON_SCOPE, "TRUE").replace(_PLAN_SCOPE, "TRUE")
-    pub, coverage, contributors, actions, by_month, flops, overdue, fresh = _one_row(
+    pub, coverage, contributors, actions, by_month, flops, overdue, fresh = one_row(
         store, ctes, LEARNING_PARTS, {**filt.params(), "limit": flops_limit})
     return {
         "lessons_published": int(pub["published"]), "flop_share": Rate(int(pub["flopped"]), int(pub["published"])),
@@ -306,7 +290,7 @@ BARRIERS_PARTS = (
 
 def barriers(store: Store, filt: Filter, notes_limit: int = 500) -> dict[str, Any]:
     """Everything the Barriers page shows, in one statement."""
-    prevalence, latest, lift, resolved, before_after, by_cohort, dims, notes = _one_row(
+    prevalence, latest, lift, resolved, before_after, by_cohort, dims, notes = one_row(
         store, breakdowns._specialise(BARRIERS_CTES, filt), BARRIERS_PARTS, {**filt.params(), "limit": notes_limit})
     with_latest = int(latest["with_latest"])
     return {
@@ -468,11 +452,11 @@ OVERVIEW_PARTS = (
 def overview(store: Store, filt: Filter, windows: int = 6) -> dict[str, list[Any]]:
     """The Overview's KPIs (metrics.OVERVIEW_KEYS) over `windows` windows ending with `filt`'s, oldest first."""
     length = (filt.date_to - filt.date_from).days + 1
-    start0 = filt.date_from - dt.timedelta(days=length * (windows - 1))
+    start0 = metrics.trend_windows(filt, windows)[0].date_from  # the same windows as previous_window's
     ctes = OVERVIEW_CTES
     if not (filt.teams or filt.regions or filt.roles):
         ctes = ctes.replace(_MEMBERS_W, _MEMBERS_W_NO_PEOPLE)
-    parts = _one_row(store, ctes, OVERVIEW_PARTS,
+    parts = one_row(store, ctes, OVERVIEW_PARTS,
                      {**filt.params(), "start0": start0, "length": length, "nwin": windows})
     members, assessed, active, outreach, lift, coverage, deals, published = (
         {x["k"]: x for x in part or []} for part in parts)
