@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -34,6 +35,7 @@ class Problem:
     file: str | None = None
     line: int | None = None
     value: str | None = None
+    rows: int = 1  # how many rows this problem stands for (an unknown person is listed once)
 
     def __str__(self) -> str:
         where = []
@@ -44,14 +46,18 @@ class Problem:
         if self.field not in ("(file)", "(row)"):
             where.append(f"column {self.field}" if self.file else self.field)
         shown = f" (value {self.value!r})" if self.value not in (None, "") and self.file else ""
-        return f"{', '.join(where)}: {self.message}{shown}"
+        count = f" [{self.rows:,} rows]" if self.rows > 1 else ""
+        return f"{', '.join(where)}: {self.message}{shown}{count}"
 
 
 class InvalidData(LearningCultureError):
     """One or more values were rejected; nothing was written."""
 
-    def __init__(self, problems: list[Problem], summary: str | None = None) -> None:
+    def __init__(self, problems: list[Problem], summary: str | None = None,
+                 strangers: Sequence[object] | None = None) -> None:
         self.problems = problems
+        # People named by the files but unknown here (ingest.people.Stranger), for "add them as people".
+        self.strangers: list[object] = list(strangers or [])
         text = summary or f"{len(problems)} problem(s) found; nothing was written."
         super().__init__(text)
 

@@ -67,6 +67,8 @@ class FileSpec:
     rules: tuple[tuple[str, str, str], ...] = ()
     # (column, SQL that lists the known values, reason) for references to other records.
     refs: tuple[tuple[str, str, str], ...] = ()
+    # (SQL condition, sentence) for rows that import but deserve a word in the report.
+    warns: tuple[tuple[str, str], ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -106,18 +108,23 @@ SPECS: tuple[FileSpec, ...] = (
         Col("barriers", "codes", values=tuple(BARRIERS)), Col("barrier_notes"),
     ), refs=(("person_id", PEOPLE, "is not a known person"),)),
     FileSpec("deals.csv", "deals", ("deal_id",), (
-        Col("deal_id", "id", True), Col("owner_id", "id", True), Col("created_on", "date", True),
-        Col("closed_on", "date"), Col("status", "enum", True, DEAL_STATUSES), Col("amount", "number", True),
+        Col("deal_id", "id", True), Col("owner_id", "id", True), Col("created_on", "date"),
+        Col("closed_on", "date"), Col("status", "enum", True, DEAL_STATUSES), Col("amount", "number"),
         Col("currency", "text", default="'USD'"),
         Col("partner_involvement", "enum", False, PARTNER_INVOLVEMENT, default="'none'"),
         Col("partner_name"), Col("segment"),
     ), rules=(
         ("n_amount < 0", "amount", "must not be negative"),
         ("v_status IN ('won', 'lost') AND v_closed_on IS NULL", "closed_on", "a {status} deal needs the date it closed"),
-        ("d_closed_on < d_created_on", "closed_on", "must be on or after created_on"),
+        # An open deal may lack both (CRMs keep early opportunities so); a closed one is counted and needs them.
+        ("v_status IN ('won', 'lost') AND v_amount IS NULL", "amount", "a {status} deal needs its amount"),
+        ("v_status IN ('won', 'lost') AND v_created_on IS NULL", "created_on",
+         "a {status} deal needs the date it was created"),
         ("v_currency IS NOT NULL AND NOT regexp_full_match(v_currency, '[A-Za-z]{3}')", "currency",
          "must be a three-letter currency code such as USD"),
-    ), refs=(("owner_id", PEOPLE, "is not a known person"),)),
+    ), refs=(("owner_id", PEOPLE, "is not a known person"),),
+        warns=(("d_closed_on < d_created_on", "closed before they were created; they are imported and left out of "
+                                              "the cycle-time medians"),)),
     FileSpec("sections.csv", "sections", ("section_id",), (
         Col("section_id", "id", True), Col("label", "text", True), Col("owner_id", "id"),
     ), refs=(("owner_id", PEOPLE, "is not a known person"),)),
@@ -354,6 +361,29 @@ def _check(tx: Transaction, spec: FileSpec, header: list[str]) -> list[Problem]:
                     message=str(r[4])) for r in rows]
 
 
+def _sections_by_label(tx: Transaction, spec: FileSpec, with_staged: bool) -> None:
+    """A plan's or lesson's section given by its label ("Email") becomes the section's id."""
+    known = "SELECT section_id, label FROM sections" + (
+        " UNION ALL SELECT v_section_id, v_label FROM typed_sections" if with_staged else "")
+    typed = f"typed_{spec.table}"
+    tx.execute(f"UPDATE {typed} SET v_section = k.section_id FROM ({known}) k "
+               f"WHERE lower(trim(k.label)) = lower({typed}.v_section) "
+               f"AND {typed}.v_section NOT IN (SELECT section_id FROM ({known}))")
+
+
+def _warnings(tx: Transaction, spec: FileSpec) -> list[str]:
+    """Sentences for rows that import but deserve a word (counted, with the first ids)."""
+    out = []
+    for cond, sentence in spec.warns:
+        row = tx.query(f"SELECT count(*), list(v_{spec.key[0]} ORDER BY line)[1:3] FROM typed_{spec.table} "
+                       f"WHERE {cond}")[0]
+        if row[0]:
+            ids = ", ".join(str(x) for x in row[1])
+            more = " ..." if row[0] > 3 else ""
+            out.append(f"{spec.filename}: {row[0]:,} row(s) {sentence} ({ids}{more}).")
+    return out
+
+
 def _known_ids(tx: Transaction, spec: FileSpec) -> None:
     # References see ids of the files in this run: expose each staged file's ids as stg_<table>.
     key = spec.key[0] if spec.table != "memberships" else "person_id"
@@ -398,9 +428,13 @@ def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run
                 headers[spec.filename] = header
                 _known_ids(tx, spec)
         for spec in ordered:
+            if spec.table in ("plans", "lessons") and spec.filename in headers:
+                _sections_by_label(tx, spec, "sections.csv" in headers)
+        for spec in ordered:
             if spec.filename in headers:
                 say(f"checking {spec.filename}")
                 problems += _check(tx, spec, headers[spec.filename])
+                result.warnings += _warnings(tx, spec)
         if problems:
             raise InvalidData(problems, f"{len(problems)} bad row(s) or value(s); nothing was imported.")
         for spec in ordered:

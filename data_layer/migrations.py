@@ -233,6 +233,14 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0008_event_summaries", "__summaries__"),
     ("0009_assessment_facts", "__assessment_facts__"),
     ("0010_closed_deals", "__closed_deals__"),
+    (
+        # Real CRM exports hold open deals without an amount or a created date (issue: real exports in).
+        "0011_open_deals_may_lack_amount_and_created_on",
+        """
+        ALTER TABLE deals ALTER COLUMN amount DROP NOT NULL;
+        ALTER TABLE deals ALTER COLUMN created_on DROP NOT NULL
+        """,
+    ),
 ]
 
 

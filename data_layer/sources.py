@@ -2,8 +2,10 @@
 
 Everything here turns a source file into the canonical CSV files of DOMAIN.md in a work
 folder; `importer.import_files` then validates and writes them (all or nothing). So every
-source gets the same row-level report, and nothing is guessed: a sender or owner who is
-not a known person is reported, not invented.
+source gets the same row-level report, and nothing is guessed: each column's format is
+decided from all of its values (`ingest.formats`), a person who cannot be matched is
+reported once with their row count (`ingest.people`), and a value that fits two readings
+is refused with a sentence saying how to choose.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import hashlib
 import io
 import json
 import re
-import tomllib
 import zipfile
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,372 +25,651 @@ from typing import Any
 import pandas as pd
 
 from data_layer.errors import InvalidData, Problem
-from data_layer.importer import SCORE_PREFIX, SPEC_BY_NAME, SPECS
+from data_layer.importer import PEOPLE, PEOPLE_OR_USERS, SCORE_PREFIX, SPEC_BY_NAME, import_files
+from data_layer.ingest.formats import (
+    DATE_CHOICES,
+    FormatError,
+    convert_dates,
+    convert_numbers,
+    convert_ratings,
+    date_order_shown,
+)
+from data_layer.ingest.mapping import PRESETS, Mapping
+from data_layer.ingest.people import PeopleIndex, Stranger, resolve
+from data_layer.ingest.presets import (
+    TOOLS,
+    guess_entity,
+    guess_mapping,
+    legacy_preset,
+    norm,
+    recognise,
+)
+from data_layer.ingest.tables import Table, read_any, read_delimited
 from data_layer.store import Store
-from data_layer.vocabulary import BARRIERS, DIMENSIONS
+from data_layer.vocabulary import BARRIERS, DIMENSIONS, VERBS
 
+__all__ = [
+    "PRESETS", "Mapping", "SourceFile", "SourcesResult", "guess_entity", "guess_mapping", "import_sources",
+    "kind_of", "preset_mapping", "read_table", "safe_name", "slack_to_activity", "xapi_to_activity",
+    "convert_table", "read_source", "DEFAULT_VERBS",
+]
 SOURCE_SUFFIXES = (".csv", ".xlsx", ".json", ".zip")
-PRESETS = ("crm_opportunities", "survey_assessments")
-
-# Other names people's exports use for our fields (normalised: lower case, letters and digits).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "person_id": ("personid", "userid", "employeeid", "sellerid", "id"),
-    "name": ("fullname", "employeename", "sellername", "displayname"),
-    "email": ("emailaddress", "mail", "workemail"),
-    "role": ("jobtitle", "title", "position"),
-    "team": ("department", "group"),
-    "region": ("geo", "territory", "area"),
-    "manager_id": ("manager", "managerid", "reportsto"),
-    "cohort_id": ("cohort", "cohortid", "groupid"),
-    "joined_on": ("joined", "joindate", "startdate", "enrolled", "enrolledon"),
-    "left_on": ("left", "leftdate", "enddate"),
-    "event_id": ("eventid", "activityid", "statementid"),
-    "occurred_at": ("timestamp", "time", "date", "occurred", "createdat"),
-    "verb": ("action", "activity", "eventtype", "type"),
-    "object": ("objectid", "item", "target"),
-    "source": ("system", "origin"),
-    "deal_id": ("opportunityid", "dealid", "oppid"),
-    "owner_id": ("opportunityowner", "owner", "ownerid", "opportunityowneremail", "owneremail"),
-    "created_on": ("createddate", "created", "createdon"),
-    "closed_on": ("closedate", "closeddate", "closed"),
-    "status": ("stage", "state"),
-    "amount": ("value", "dealvalue", "amountusd"),
-    "partner_name": ("partneraccount", "partner"),
-    "partner_involvement": ("partnerinvolvement", "partnerrole", "partnertype"),
-    "assessment_id": ("responseid", "submissionid"),
-    "taken_at": ("submittedat", "completedat", "takenat"),
-    "barriers": ("barrier", "blockers", "whatholdsyouback"),
-    "barrier_notes": ("notes", "comments", "anythingelse"),
-}
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def guess_entity(filename: str, columns: Iterable[str]) -> str | None:
-    """Which of DOMAIN.md's files a source most likely is: by its name, else by its columns."""
-    stem = _norm(PurePosixPath(filename).stem)
-    for spec in SPECS:
-        if _norm(spec.filename[:-4]) == stem or _norm(spec.table) == stem:
-            return spec.filename
-    cols = {_norm(c) for c in columns}
-    best, best_score = None, 0
-    for spec in SPECS:
-        score = sum(1 for f in spec.columns if _norm(f) in cols or cols & {_norm(s) for s in SYNONYMS.get(f, ())})
-        required = [c.name for c in spec.cols if c.required]
-        score += sum(1 for f in required if _norm(f) in cols)
-        if score > best_score:
-            best, best_score = spec.filename, score
-    return best if best_score >= 2 else None
-
-
-def guess_mapping(columns: Iterable[str], entity: str) -> dict[str, str]:
-    """Field -> source column, guessed from names (exact, then known synonyms)."""
-    spec = SPEC_BY_NAME[entity]
-    by_norm = {_norm(c): c for c in columns}
-    out: dict[str, str] = {}
-    for f in spec.columns:
-        if _norm(f) in by_norm:
-            out[f] = by_norm[_norm(f)]
-            continue
-        for syn in SYNONYMS.get(f, ()):
-            if syn in by_norm and by_norm[syn] not in out.values():
-                out[f] = by_norm[syn]
-                break
-    if entity == "assessments.csv":
-        for dim in DIMENSIONS:
-            for c in columns:
-                if _norm(c).startswith(_norm(dim)) or _norm(c) == _norm(SCORE_PREFIX + dim):
-                    out[SCORE_PREFIX + dim] = c
-                    break
-    return out
-
-
-@dataclass
-class Mapping:
-    """How one source file becomes one of our files: target, field -> source column, preset options."""
-
-    entity: str
-    columns: dict[str, str] = field(default_factory=dict)
-    preset: str | None = None
-    options: dict[str, str] = field(default_factory=dict)
-
-    def to_toml(self) -> str:
-        """The mapping as TOML (for `import --mapping FILE.toml` and saved mappings)."""
-        def q(v: str) -> str:
-            return json.dumps(v)  # a JSON string is a valid TOML basic string
-        lines = [f"entity = {q(self.entity)}"]
-        if self.preset:
-            lines.append(f"preset = {q(self.preset)}")
-        lines.append("\n[columns]")
-        lines += [f"{k} = {q(v)}" for k, v in self.columns.items()]
-        if self.options:
-            lines.append("\n[options]")
-            lines += [f"{k} = {q(v)}" for k, v in self.options.items()]
-        return "\n".join(lines) + "\n"
-
-    @classmethod
-    def from_toml(cls, text: str) -> Mapping:
-        """Read a mapping written by `to_toml` (or by hand); a bad one gets a sentence."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidData([Problem("mapping", f"is not valid TOML: {exc}")], f"The mapping is not valid TOML: {exc}") from None
-        entity = str(data.get("entity", ""))
-        if entity not in SPEC_BY_NAME:
-            raise InvalidData([Problem("entity", f"must be one of {', '.join(SPEC_BY_NAME)}")],
-                              f"The mapping's entity must be one of {', '.join(SPEC_BY_NAME)}.")
-        preset = data.get("preset")
-        if preset is not None and preset not in PRESETS:
-            raise InvalidData([Problem("preset", f"must be one of {', '.join(PRESETS)}")],
-                              f"Unknown preset {preset!r}; use one of {', '.join(PRESETS)}.")
-        cols = {str(k): str(v) for k, v in dict(data.get("columns", {})).items()}
-        opts = {str(k): str(v) for k, v in dict(data.get("options", {})).items()}
-        return cls(entity=entity, columns=cols, preset=preset, options=opts)
 
 
 def preset_mapping(preset: str) -> Mapping:
-    """The ready-made mapping of a common export."""
-    if preset == "crm_opportunities":
-        return Mapping("deals.csv", {
-            "deal_id": "Opportunity ID", "owner_id": "Opportunity Owner (email)", "created_on": "Created Date",
-            "closed_on": "Close Date", "status": "Stage", "amount": "Amount", "partner_name": "Partner Account",
-            "currency": "Currency", "segment": "Segment"}, preset)
-    if preset == "survey_assessments":
-        cols = {"assessment_id": "Response ID", "person_id": "Email", "taken_at": "Submitted At",
-                "barriers": "What holds you back?", "barrier_notes": "Anything else?", "kind": "Kind"}
-        for dim, label in DIMENSIONS.items():
-            cols[SCORE_PREFIX + dim] = f"{label} (1-5)"
-        return Mapping("assessments.csv", cols, preset, {"instrument": "Readiness survey"})
-    raise ValueError(f"unknown preset {preset}")
+    """The ready-made mapping of a common export (the first version's two sample layouts)."""
+    return legacy_preset(preset)
 
 
-# ------------------------------------------------------------------------ reading sources
 def read_table(path: Path, nrows: int | None = None) -> pd.DataFrame:
     """A CSV or XLSX source as text columns (nothing converted, blanks kept as '')."""
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        try:
-            frame = pd.read_excel(path, dtype=str, nrows=nrows, engine="openpyxl")
-        except Exception as exc:
-            raise InvalidData([Problem("(file)", "is not a readable Excel workbook", file=path.name)],
-                              f"{path.name} is not a readable Excel workbook ({type(exc).__name__}).") from None
-        return frame.fillna("")
-    try:
-        return pd.read_csv(path, dtype=str, nrows=nrows, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidData([Problem("(file)", "is not UTF-8 text; save it as UTF-8 CSV", file=path.name)],
-                          f"{path.name} is not UTF-8 text; save it as UTF-8 CSV.") from None
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        msg = "is empty; it needs a header row" if isinstance(exc, pd.errors.EmptyDataError) else \
-            "is not valid CSV (check the quotes and commas)"
-        raise InvalidData([Problem("(file)", msg, file=path.name)], f"{path.name} {msg}.") from None
+    frame = read_any(path.name, path).frame
+    return frame.head(nrows) if nrows is not None else frame
 
 
-def _emails_to_people(store: Store, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Email -> person id, from the database plus people arriving in the same run."""
-    known = {str(e).lower(): str(p) for p, e in store.query("SELECT person_id, email FROM people")}
-    return {**known, **(extra or {})}
+def read_source(name: str, data: bytes, work: Path | None = None) -> Table:
+    """A table source as found: sniffed delimiter, extra header rows set aside, each row's line kept."""
+    if name.lower().endswith(".xlsx"):
+        if work is None:
+            raise ValueError("an XLSX source needs a work folder")
+        path = work / ("src-" + name)
+        path.write_bytes(data)
+        return read_any(name, path)
+    return read_delimited(name, data)
 
 
-def _people_in(files: list[SourceFile]) -> dict[str, str]:
-    """Email -> person id of a people.csv among the files of a run (so its people can be matched)."""
-    out: dict[str, str] = {}
-    for f in files:
-        if f.name.lower() == "people.csv":
-            try:
-                rows = csv.DictReader(io.StringIO(f.data.decode("utf-8-sig")))
-                for row in rows:
-                    email, pid = (row.get("email") or "").strip().lower(), (row.get("person_id") or "").strip()
-                    if email and pid:
-                        out[email] = pid
-            except (UnicodeDecodeError, csv.Error):
-                pass  # the importer reports what is wrong with the file itself
-    return out
+# ------------------------------------------------------------------------ table sources
+@dataclass
+class Conversion:
+    """A source table converted to one of our files, with what it took and what is wrong."""
+
+    entity: str
+    frame: pd.DataFrame
+    lines: list[int]
+    back: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+    strangers: dict[str, Stranger] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    formats: dict[str, str] = field(default_factory=dict)  # source column -> the format read
+    stages: dict[str, tuple[str, int]] = field(default_factory=dict)  # stage name -> (status, rows)
+    tool: str | None = None
 
 
-LIKERT = {"1": "0", "2": "25", "3": "50", "4": "75", "5": "100"}
+_WON = {"closedwon", "won", "dealwon", "closedwin"}
+_LOST = {"closedlost", "lost", "deallost"}
+_CLOSED_WORDS = ("closed", "lost", "won", "disqualif", "dead", "cancel", "reject", "churn")
+_TRUE = {"true", "1", "yes", "y", "x", "t", "checked"}
+_FALSE = {"false", "0", "no", "n", "", "f", "unchecked"}
 
 
-def _stage_label(value: str) -> str:
-    v = value.strip().lower()
-    if v in ("closed won", "won"):
+def stage_status(name: str, chosen: dict[str, str]) -> str | None:
+    """open | won | lost for a stage name; None when the name says closed but not how."""
+    if name in chosen:
+        return chosen[name]
+    key = norm(name)
+    if key in _WON or key.startswith("closedwon"):
         return "won"
-    if v in ("closed lost", "lost"):
+    if key in _LOST or key.startswith("closedlost"):
         return "lost"
-    return "open"
+    if key == "open" or not any(w in key for w in _CLOSED_WORDS):
+        return "open"
+    return None
 
 
-def _iso_date(value: str) -> str:
-    """ISO dates pass through; US-style M/D/YYYY (what CRMs export) becomes ISO; else unchanged."""
-    v = value.strip()
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", v)
-    return f"{m.group(3)}-{int(m.group(1)):02d}-{int(m.group(2)):02d}" if m else v
+def _kind_value(text: str) -> str | None:
+    key = norm(text)
+    if key in ("baseline", "pre", "before", "intake", "initial", "first"):
+        return "baseline"
+    if key in ("followup", "post", "after", "final", "second", "repeat"):
+        return "follow_up"
+    return None
 
 
-def apply_mapping(store: Store, frame: pd.DataFrame, mapping: Mapping,
-                  extra_people: dict[str, str] | None = None) -> pd.DataFrame:
-    """Rename and convert a source frame into one of our files (as text, for the importer to check)."""
+def _involvement(text: str) -> str | None:
+    key = norm(text)
+    if key in ("", "none", "no", "nopartner", "direct"):
+        return "none"
+    if key.startswith("sourc") or key in ("partnersourced", "referral", "partnerreferral"):
+        return "sourced"
+    if key.startswith("influenc") or key in ("partnerinfluenced", "cosell", "coselling", "assisted", "partner"):
+        return "influenced"
+    return None
+
+
+def convert_table(store: Store, table: Table, mapping: Mapping, index: PeopleIndex | None = None,
+                  tool: str | None = None) -> Conversion:
+    """Rename and convert a source table into one of our files (as text, for the importer to check)."""
+    name, frame, lines = table.name, table.frame, table.lines
     spec = SPEC_BY_NAME[mapping.entity]
+    index = index or PeopleIndex.load(store, explicit=mapping.people)
+    conv = Conversion(mapping.entity, pd.DataFrame(index=frame.index), lines, dict(mapping.columns), tool=tool)
     missing = [src for src in mapping.columns.values() if src and src not in frame.columns]
     if missing:
-        raise InvalidData([Problem(src, "is mapped but not in the file") for src in missing],
-                          f"Mapped column(s) not in the file: {', '.join(missing)}.")
-    out = pd.DataFrame(index=frame.index)
+        raise InvalidData([Problem(src, "is mapped but not in the file", file=name) for src in missing],
+                          f"{name}: mapped column(s) not in the file: {', '.join(missing)}.")
+    kinds = {c.name: c.kind for c in spec.cols}
+    person_refs = {col for col, known, _r in spec.refs if known in (PEOPLE, PEOPLE_OR_USERS)}
+    if spec.table == "assessments":
+        person_refs.add("person_id")
     wanted = list(spec.columns) + ([SCORE_PREFIX + d for d in DIMENSIONS] if spec.table == "assessments" else [])
+    out: dict[str, list[str]] = {}
+    date_order = mapping.options.get("date_order")
+    # One export is written in one locale: a date column whose own values cannot tell day-first from
+    # month-first follows the other date columns of the file when they all say the same.
+    shown = {src: date_order_shown(frame[src].astype(str).tolist()) for f, src in mapping.columns.items()
+             if kinds.get(f) in ("date", "ts") and src in frame.columns}
+    orders = {o for o in shown.values() if o}
+    file_order = orders.pop() if len(orders) == 1 else None
+
+    def problem(field_name: str, src: str, message: str, i: int | None = None, value: str | None = None) -> None:
+        conv.problems.append(Problem(f"{src} ({field_name})" if src != field_name else src, message, file=name,
+                                     line=None if i is None else lines[i], value=value))
+
     for f in wanted:
         src = mapping.columns.get(f)
-        if src:
-            out[f] = frame[src].astype(str)
-    people = _emails_to_people(store, extra_people) if mapping.preset else {}
-    if mapping.preset == "crm_opportunities":
-        if "status" in out:
-            out["status"] = out["status"].map(_stage_label)
-        for col in ("created_on", "closed_on"):
-            if col in out:
-                out[col] = out[col].map(_iso_date)
-        if "closed_on" in out and "status" in out:
-            out.loc[out["status"] == "open", "closed_on"] = ""  # an open deal's close date is a forecast
-        if "owner_id" in out:
-            # Owners come as emails: known emails become person ids; unknown ones stay, and are reported.
-            out["owner_id"] = out["owner_id"].map(lambda e: people.get(str(e).strip().lower(), str(e).strip()))
-        partner = out.get("partner_name", pd.Series("", index=out.index)).astype(str).str.strip()
+        if not src:
+            continue
+        raw = [str(v) for v in frame[src].tolist()]
+        kind = "score" if f.startswith(SCORE_PREFIX) else kinds.get(f, "text")
+        choice = mapping.formats.get(src)
+        try:
+            if f in person_refs:
+                found: dict[str, Stranger] = {}
+                values, bad = resolve(index, raw, lines, found)
+                for value, stranger in found.items():
+                    stranger.column = f"{src} ({f})" if src != f else src
+                    conv.strangers[f"{src}\x00{value}"] = stranger
+            elif kind in ("date", "ts"):
+                try:
+                    done = convert_dates(src, raw, with_time=kind == "ts", choice=choice or date_order)
+                except FormatError:
+                    if choice or date_order or not file_order:
+                        raise
+                    done = convert_dates(src, raw, with_time=kind == "ts", choice=file_order)
+                    others = ", ".join(c for c, o in shown.items() if o == file_order)
+                    conv.notes.append(f'column "{src}" read {DATE_CHOICES[file_order]}, as the dates in {others} '
+                                      f'show')
+                values, bad = done.values, done.bad
+                conv.formats[src] = done.described
+            elif kind == "number":
+                done = convert_numbers(src, raw, money=f == "amount", choice=choice)
+                values, bad = done.values, done.bad
+                conv.formats[src] = done.described
+                if f == "amount":
+                    out["_amount_currency"] = done.currency
+            elif kind == "score":
+                done = convert_ratings(src, raw, header=" ".join([src, table.header_text.get(src, "")]),
+                                       choice=choice)
+                values, bad = done.values, done.bad
+                conv.formats[src] = done.described
+            else:
+                values, bad = [v.strip() for v in raw], {}
+        except FormatError as exc:
+            problem(f, src, str(exc))
+            values, bad = ["" for _ in raw], {}
+        for i, message in bad.items():
+            problem(f, src, message, i, raw[i])
+        out[f] = values
+    if spec.table == "deals":
+        _finish_deals(mapping, frame, out, conv, problem)
+    if spec.table == "assessments":
+        _finish_assessments(mapping, frame, out, conv, index, problem)
+    for stranger in conv.strangers.values():
+        conv.problems.append(Problem(stranger.column or "person", "is not a known person", file=name,
+                                     line=stranger.lines[0] if stranger.lines else None, value=stranger.value,
+                                     rows=stranger.rows))
+    conv.frame = pd.DataFrame({k: v for k, v in out.items()}, index=frame.index)
+    return conv
+
+
+ProblemFn = Callable[..., None]
+
+
+def _finish_deals(mapping: Mapping, frame: pd.DataFrame, out: dict[str, list[str]], conv: Conversion,
+                  problem: ProblemFn) -> None:
+    n = len(frame)
+    won_col, closed_col = mapping.options.get("won_column"), mapping.options.get("closed_column")
+    if won_col in frame.columns and closed_col in frame.columns:
+        # The CRM's own flags decide (Salesforce IsClosed / IsWon): no stage name is interpreted.
+        status: list[str] = []
+        for i, (w, c) in enumerate(zip(frame[won_col].astype(str), frame[closed_col].astype(str), strict=True)):
+            wk, ck = w.strip().lower(), c.strip().lower()
+            if wk not in _TRUE | _FALSE or ck not in _TRUE | _FALSE:
+                problem("status", f"{closed_col}/{won_col}", "must be true or false", i, f"{c}/{w}")
+                status.append("")
+            else:
+                status.append(("won" if wk in _TRUE else "lost") if ck in _TRUE else "open")
+        out["status"] = status
+        stage_col = mapping.columns.get("status")
+        if stage_col:
+            for name_, st in zip(frame[stage_col].astype(str), status, strict=True):
+                prev = conv.stages.get(name_.strip(), (st, 0))
+                conv.stages[name_.strip()] = (prev[0], prev[1] + 1)
+        conv.back["status"] = f"{closed_col}, {won_col}"
+    elif "status" in out:
+        src = mapping.columns["status"]
+        unknown: Counter[str] = Counter()
+        mapped: list[str] = []
+        for name_ in out["status"]:
+            decided = stage_status(name_, mapping.stages)
+            if decided is None:
+                unknown[name_] += 1
+            mapped.append(decided or "")
+            conv.stages[name_] = (decided or "?", conv.stages.get(name_, ("", 0))[1] + 1)
+        if unknown:
+            names = ", ".join(f'"{k}"' for k in sorted(unknown))
+            problem("status", src, f"stage name(s) {names} say closed but not whether won or lost; say which in "
+                                   f"the mapping's stages (Import page: Stages; mapping file: [stages])")
+        out["status"] = mapped
+    won_at, lost_at = mapping.options.get("won_date_column"), mapping.options.get("lost_date_column")
+    if won_at in frame.columns and lost_at in frame.columns and "status" in out:
+        picked = [w if s == "won" else lo if s == "lost" else "" for s, w, lo in
+                  zip(out["status"], frame[won_at].astype(str), frame[lost_at].astype(str), strict=True)]
+        try:
+            done = convert_dates(f"{won_at} / {lost_at}", picked, choice=mapping.options.get("date_order"))
+        except FormatError as exc:
+            problem("closed_on", f"{won_at} / {lost_at}", str(exc))
+        else:
+            for i, message in done.bad.items():
+                problem("closed_on", f"{won_at} / {lost_at}", message, i, picked[i])
+            out["closed_on"] = done.values
+            conv.back["closed_on"] = f"{won_at} / {lost_at}"
+    if "closed_on" in out and "status" in out:
+        # An open deal's close date is a forecast, not a close.
+        out["closed_on"] = [c if s in ("won", "lost") else "" for c, s in zip(out["closed_on"], out["status"],
+                                                                             strict=True)]
+    currency_marks = out.pop("_amount_currency", [""] * n)
+    if "currency" not in out:
+        default = mapping.options.get("currency", "")
+        if any(currency_marks) or default:
+            out["currency"] = [m or default for m in currency_marks]
+    else:
+        out["currency"] = [c.strip().upper() or m for c, m in zip(out["currency"], currency_marks, strict=True)]
+    if "partner_involvement" in out:
+        src = mapping.columns["partner_involvement"]
+        values = []
+        for i, v in enumerate(out["partner_involvement"]):
+            got = _involvement(v)
+            if got is None:
+                problem("partner_involvement", src, "must say sourced, influenced or none", i, v)
+            values.append(got or "")
+        out["partner_involvement"] = values
+    else:
+        partner = out.get("partner_name", [""] * n)
         role_col = mapping.options.get("partner_role_column")
         if role_col and role_col in frame.columns:
-            role = frame[role_col].astype(str).str.strip().str.lower()
+            roles = frame[role_col].astype(str).str.strip().str.lower().tolist()
             out["partner_involvement"] = [("sourced" if r.startswith("sourc") else "influenced") if p else "none"
-                                          for p, r in zip(partner, role, strict=True)]
+                                          for p, r in zip(partner, roles, strict=True)]
         else:
             out["partner_involvement"] = ["influenced" if p else "none" for p in partner]
-        if "amount" in out:
-            out["amount"] = out["amount"].str.replace(r"[,$€£\s]", "", regex=True)
-    elif mapping.preset == "survey_assessments":
-        if "person_id" in out:
-            out["person_id"] = out["person_id"].map(lambda e: people.get(str(e).strip().lower(), str(e).strip()))
-        for dim in DIMENSIONS:
-            col = SCORE_PREFIX + dim
-            if col in out:
-                out[col] = out[col].map(lambda v: LIKERT.get(str(v).strip(), str(v).strip()))
-        if "barriers" in out:
-            by_label = {_norm(label): code for code, label in BARRIERS.items()} | {_norm(c): c for c in BARRIERS}
-            out["barriers"] = out["barriers"].map(lambda v: ";".join(
-                by_label.get(_norm(part), part.strip()) for part in re.split(r"[;,]", str(v)) if part.strip()))
-        out["instrument"] = mapping.options.get("instrument", "Readiness survey")
-        if "kind" not in out:
-            out["kind"] = mapping.options.get("kind", "baseline")
-    return out
+
+
+def _finish_assessments(mapping: Mapping, frame: pd.DataFrame, out: dict[str, list[str]], conv: Conversion,
+                        index: PeopleIndex, problem: ProblemFn) -> None:
+    n = len(frame)
+    first, last = mapping.options.get("first_name_column"), mapping.options.get("last_name_column")
+    if "person_id" not in out and first in frame.columns and last in frame.columns:
+        names = [f"{a.strip()} {b.strip()}".strip() for a, b in zip(frame[first].astype(str), frame[last].astype(str),
+                                                                      strict=True)]
+        values, bad = resolve(index, names, conv.lines, conv.strangers)
+        for i, message in bad.items():
+            problem("person_id", f"{first} + {last}", message, i, names[i])
+        out["person_id"] = values
+        conv.back["person_id"] = f"{first} + {last}"
+    if "person_id" not in out:
+        problem("person_id", "respondent", "no column says who answered (an email, person id or name); map one")
+    if "taken_at" not in out:
+        problem("taken_at", "submitted at", "no column says when the answers were given; map one")
+    if mapping.options.get("derive_id") == "gf" and "assessment_id" not in mapping.columns:
+        # Google Forms writes no response id: one is made from the submission time and the respondent, so
+        # importing the same export again updates the same assessments.
+        when = frame[mapping.columns["taken_at"]].astype(str).tolist() if "taken_at" in mapping.columns else [""] * n
+        who = out.get("person_id", [""] * n)
+        out["assessment_id"] = ["gf-" + hashlib.sha1(f"{w.strip()}|{p}".encode()).hexdigest()[:16] if w.strip()
+                                else "" for w, p in zip(when, who, strict=True)]
+    if not any(k.startswith(SCORE_PREFIX) for k in out):
+        labels = ", ".join(DIMENSIONS.values())
+        problem("score", "questions", f"no column is a readiness dimension ({labels}); map the questions to "
+                                      f"dimensions on the Import page or in a mapping file ([columns] "
+                                      f'score_partner_knowledge = "Q3")')
+    if "barriers" in out:
+        src = mapping.columns["barriers"]
+        by_label = {norm(label): code for code, label in BARRIERS.items()} | {norm(c): c for c in BARRIERS}
+        codes = []
+        for i, v in enumerate(out["barriers"]):
+            parts = [p.strip() for p in re.split(r"[;,\n]", v) if p.strip()]
+            found = [by_label.get(norm(p)) for p in parts]
+            unknown = [p for p, c in zip(parts, found, strict=True) if c is None]
+            if unknown:
+                problem("barriers", src, f"has answer(s) that are not barriers we know ({', '.join(unknown)}); "
+                                         f"allowed: {', '.join(BARRIERS.values())}", i, v)
+            codes.append(";".join(dict.fromkeys(c for c in found if c)))
+        out["barriers"] = codes
+    out["instrument"] = [mapping.options.get("instrument", "Readiness survey")] * n
+    if "kind" in out:
+        src = mapping.columns["kind"]
+        kinds = []
+        for i, v in enumerate(out["kind"]):
+            k = _kind_value(v) if v else mapping.options.get("kind", "baseline")
+            if k is None:
+                problem("kind", src, "must say baseline or follow-up", i, v)
+            kinds.append(k or "")
+        out["kind"] = kinds
+    elif mapping.options.get("kind") in ("baseline", "follow_up"):
+        out["kind"] = [mapping.options["kind"]] * n
+    elif "person_id" in out and "taken_at" in out:
+        out["kind"] = _first_is_baseline(conv, out["person_id"], out["taken_at"])
+    else:
+        out["kind"] = ["baseline"] * n
+
+
+def _first_is_baseline(conv: Conversion, people: list[str], taken: list[str]) -> list[str]:
+    """A person's first assessment (in this file) is their baseline and later ones follow-ups."""
+    order = sorted(range(len(people)), key=lambda i: (people[i], taken[i]))
+    seen: set[str] = set()
+    kinds = ["baseline"] * len(people)
+    for i in order:
+        if people[i] in seen:
+            kinds[i] = "follow_up"
+        seen.add(people[i])
+    if any(k == "follow_up" for k in kinds):
+        conv.notes.append("each respondent's first answers in the file are their baseline, later ones follow-ups "
+                          "(set the kind option or map a kind column to say otherwise)")
+    return kinds
 
 
 # --------------------------------------------------------------------------------- xAPI
+# ADL's and common verbs -> ours; the last part of the IRI (after '/' or '#') is looked up.
+# "skip" leaves such statements out (counted in the report). Editable per mapping ([verbs]).
+DEFAULT_VERBS: dict[str, str] = {
+    "completed": "tutorial_completed", "mastered": "tutorial_completed",
+    "passed": "assessed", "failed": "assessed", "scored": "assessed", "answered": "assessed",
+    "attempted": "tool_used", "launched": "tool_used", "interacted": "tool_used", "used": "tool_used",
+    "experienced": "resource_subscribed", "viewed": "resource_subscribed", "watched": "resource_subscribed",
+    "read": "resource_subscribed", "subscribed": "resource_subscribed",
+    "commented": "replied", "responded": "replied", "replied": "replied",
+    "posted": "posted", "shared": "posted", "asked": "posted", "created": "posted",
+    "registered": "invited", "invited": "invited", "attended": "coached", "mentored": "coached",
+    "initialized": "skip", "terminated": "skip", "suspended": "skip", "resumed": "skip", "exited": "skip",
+    "progressed": "skip", "loggedin": "skip", "loggedout": "skip", "voided": "skip",
+}
+
+
+def verb_of(iri: str, chosen: dict[str, str]) -> str | None:
+    """Our verb (or 'skip') for an xAPI verb IRI; None when nothing says."""
+    if iri in chosen:
+        return chosen[iri]
+    last = re.split(r"[/#]", iri.rstrip("/#"))[-1] if iri else ""
+    if last in VERBS:
+        return last
+    return DEFAULT_VERBS.get(re.sub(r"[^a-z]", "", last.lower()))
+
+
+def _statements(data: bytes, filename: str) -> list[Any]:
+    try:
+        parsed = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InvalidData([Problem("(file)", f"is not valid JSON ({type(exc).__name__})", file=filename)],
+                          f"{filename} is not valid JSON.") from None
+    if isinstance(parsed, dict) and isinstance(parsed.get("statements"), list):
+        return list(parsed["statements"])  # an LRS response: {"statements": [...], "more": "..."}
+    if isinstance(parsed, dict) and "actor" in parsed and "verb" in parsed:
+        return [parsed]
+    if not isinstance(parsed, list):
+        raise InvalidData([Problem("(file)", "must be a JSON array of xAPI statements or an LRS response "
+                                             '({"statements": [...]})', file=filename)],
+                          f"{filename} must be a JSON array of xAPI statements.")
+    return parsed
+
+
 def _cohort_from_context(ctx: dict[str, Any], cohorts: set[str]) -> str:
-    for key, value in dict(ctx.get("extensions") or {}).items():
-        if str(key).rstrip("/").split("/")[-1].lower() in ("cohort", "cohort_id", "cohortid"):
+    extensions = ctx.get("extensions")
+    for key, value in (extensions.items() if isinstance(extensions, dict) else ()):
+        if str(key).rstrip("/").split("/")[-1].lower() in ("cohort", "cohort_id", "cohortid") and \
+                isinstance(value, str | int):
             return str(value)
-    activities = ctx.get("contextActivities") or {}
+    activities = ctx.get("contextActivities")
     for group in ("grouping", "parent", "other", "category"):
-        for act in activities.get(group) or []:
-            ident = str((act or {}).get("id", "")).rstrip("/").split("/")[-1]
+        items = activities.get(group) if isinstance(activities, dict) else None
+        for act in items if isinstance(items, list) else []:
+            ident = str(act.get("id", "") if isinstance(act, dict) else "").rstrip("/").split("/")[-1]
             if ident in cohorts:
                 return ident
     return ""
 
 
+@dataclass
+class XapiResult:
+    """Activity rows from xAPI statements, the people not matched, the verbs used and what was skipped."""
+
+    activity: pd.DataFrame
+    problems: list[Problem]
+    strangers: dict[str, Stranger]
+    verbs: dict[str, tuple[str, int]]  # verb IRI -> (our verb, skip or '?', statements)
+    skipped: int = 0
+
+
+def _d(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def xapi_statements(store: Store, data: bytes, filename: str = "activity.json", index: PeopleIndex | None = None,
+                    verbs: dict[str, str] | None = None) -> XapiResult:
+    """xAPI statements (an array or an LRS response) as activity rows, with what could not be read."""
+    statements = _statements(data, filename)
+    index = index or PeopleIndex.load(store)
+    chosen = dict(verbs or {})
+    cohorts = {str(r[0]) for r in store.query("SELECT cohort_id FROM cohorts")}
+    rows: list[dict[str, str]] = []
+    problems: list[Problem] = []
+    strangers: dict[str, Stranger] = {}
+    used: dict[str, tuple[str, int]] = {}
+    skipped = 0
+    for i, raw in enumerate(statements, start=1):
+        where = f"statement {i}"
+        if not isinstance(raw, dict):
+            problems.append(Problem(where, "is not a JSON object", file=filename))
+            continue
+        actor = _d(raw.get("actor"))
+        verb_iri = str(_d(raw.get("verb")).get("id") or "")
+        verb = verb_of(verb_iri, chosen)
+        before = used.get(verb_iri, (verb or "?", 0))
+        used[verb_iri] = (verb or "?", before[1] + 1)
+        if verb == "skip":
+            skipped += 1
+            continue
+        if verb is None:
+            problems.append(Problem(f"{where}: verb", f"{verb_iri or '(none)'} is not mapped to one of our verbs; "
+                                                      "choose one (or skip) in the mapping's verbs",
+                                    file=filename, value=verb_iri))
+            continue
+        if str(actor.get("objectType", "")) == "Group" or "member" in actor:
+            problems.append(Problem(f"{where}: actor", "is a group; only statements about one person can be "
+                                                       "imported (split the group's statements by member)",
+                                    file=filename))
+            continue
+        account = _d(actor.get("account"))
+        candidates = [str(actor.get("mbox") or ""), str(account.get("name") or ""), str(actor.get("name") or "")]
+        person = ""
+        for cand in candidates:
+            pid, _many = index.match(cand)
+            if pid:
+                person = pid
+                break
+        if not person:
+            key = next((c for c in candidates if c), str(actor.get("mbox_sha1sum") or actor.get("openid") or "?"))
+            key = key[7:] if key.lower().startswith("mailto:") else key
+            who = strangers.setdefault(key, Stranger(key, display=str(actor.get("name") or "")))
+            who.rows += 1
+            if len(who.lines) < 3:
+                who.lines.append(i)
+        when = str(raw.get("timestamp") or raw.get("stored") or "")
+        obj = _d(raw.get("object"))
+        ident = str(raw.get("id") or "") or "xapi-" + hashlib.sha1(
+            json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        rows.append({"event_id": ident, "occurred_at": when, "person_id": person, "verb": verb,
+                     "object": str(obj.get("id") or ""), "cohort_id": _cohort_from_context(_d(raw.get("context")),
+                                                                                          cohorts),
+                     "source": "lms", "_statement": str(i)})
+    frame = pd.DataFrame(rows, columns=["event_id", "occurred_at", "person_id", "verb", "object", "cohort_id",
+                                        "source", "_statement"])
+    if len(frame):
+        try:
+            done = convert_dates("timestamp", frame["occurred_at"].tolist(), with_time=True, choice="YMD")
+        except FormatError as exc:
+            problems.append(Problem("timestamp", str(exc), file=filename))
+        else:
+            for j, message in done.bad.items():
+                problems.append(Problem(f"statement {frame['_statement'].iloc[j]}: timestamp", message,
+                                        file=filename, value=frame["occurred_at"].iloc[j]))
+            frame["occurred_at"] = done.values
+    for who in strangers.values():
+        problems.append(Problem("actor", "is not a known person", file=filename, value=who.value, rows=who.rows,
+                                line=None))
+    return XapiResult(frame, problems, strangers, used, skipped)
+
+
 def xapi_to_activity(store: Store, data: bytes, filename: str = "activity.json",
                      extra_people: dict[str, str] | None = None) -> pd.DataFrame:
-    """An xAPI statement array as activity rows (actor by mbox email or account name)."""
-    try:
-        statements = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidData([Problem("(file)", f"is not valid JSON ({exc})", file=filename)],
-                          f"{filename} is not valid JSON.") from None
-    if not isinstance(statements, list):
-        raise InvalidData([Problem("(file)", "must be a JSON array of xAPI statements", file=filename)],
-                          f"{filename} must be a JSON array of xAPI statements.")
-    people = _emails_to_people(store, extra_people)
-    cohorts = {str(r[0]) for r in store.query("SELECT cohort_id FROM cohorts")}
-    rows = []
-    for i, st in enumerate(statements, start=1):
-        st = st if isinstance(st, dict) else {}
-        actor = st.get("actor") or {}
-        mbox = str(actor.get("mbox") or "")
-        person = ""
-        if mbox.lower().startswith("mailto:"):
-            email = mbox[7:].strip().lower()
-            person = people.get(email, email)
-        elif isinstance(actor.get("account"), dict):
-            person = str(actor["account"].get("name") or "")
-        verb = str((st.get("verb") or {}).get("id") or "").rstrip("/").split("/")[-1]
-        obj = str((st.get("object") or {}).get("id") or "")
-        ident = str(st.get("id") or "") or "xapi-" + hashlib.sha1(json.dumps(st, sort_keys=True).encode()).hexdigest()[:16]
-        rows.append({"event_id": ident, "occurred_at": str(st.get("timestamp") or ""), "person_id": person,
-                     "verb": verb, "object": obj, "cohort_id": _cohort_from_context(st.get("context") or {}, cohorts),
-                     "source": "lms", "_statement": str(i)})
-    return pd.DataFrame(rows, columns=["event_id", "occurred_at", "person_id", "verb", "object", "cohort_id",
-                                       "source", "_statement"])
+    """An xAPI statement array as activity rows (actor by mbox email, account name or full name)."""
+    index = PeopleIndex.load(store, [(p, e, "") for e, p in (extra_people or {}).items()])
+    result = xapi_statements(store, data, filename, index)
+    hard = [p for p in result.problems if p.message != "is not a known person"]
+    if hard:
+        raise InvalidData(hard, f"{filename}: {len(hard)} statement(s) could not be read.")
+    return result.activity
 
 
 # ------------------------------------------------------------------------- Slack export
+_SYSTEM = {"channel_join": "joins and leaves", "channel_leave": "joins and leaves", "group_join": "joins and leaves",
+           "group_leave": "joins and leaves", "bot_message": "bot messages", "tombstone": "deleted messages",
+           "message_deleted": "deleted messages", "channel_topic": "channel changes",
+           "channel_purpose": "channel changes", "channel_name": "channel changes", "channel_archive": "channel changes",
+           "channel_unarchive": "channel changes", "pinned_item": "channel changes", "unpinned_item": "channel changes",
+           "reminder_add": "channel changes", "huddle_thread": "channel changes"}
+_KEEP = {"", "thread_broadcast", "file_share", "me_message"}
+
+
 @dataclass
 class SlackResult:
-    """The activity rows made from a Slack export, and the senders who are not known people."""
+    """The activity rows made from a Slack export, and what was left out and why."""
 
     activity: pd.DataFrame
     unknown_senders: list[str]
     channels_without_cohort: list[str]
+    strangers: dict[str, Stranger] = field(default_factory=dict)
+    skipped: Counter[str] = field(default_factory=Counter)
+    outside_dates: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def slack_to_activity(store: Store, data: bytes, win: str = "trophy", frustration: str = "warning",
-                      extra_people: dict[str, str] | None = None) -> SlackResult:
+                      extra_people: dict[str, str] | None = None, index: PeopleIndex | None = None,
+                      filename: str = "export.zip") -> SlackResult:
     """A Slack workspace export (zip): messages in cohort channels become activity events."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise InvalidData([Problem("(file)", "is not a zip file", file="export.zip")],
+        raise InvalidData([Problem("(file)", "is not a zip file", file=filename)],
                           "That is not a Slack export (not a zip file).") from None
     names = archive.namelist()
+    index = index or PeopleIndex.load(store, [(p, e, "") for e, p in (extra_people or {}).items()])
 
-    def load(name: str) -> Any:
+    def load(name: str, required: bool = True) -> list[Any]:
+        if name not in names and not required:
+            return []
         try:
-            return json.loads(archive.read(name).decode("utf-8"))
-        except (KeyError, UnicodeDecodeError, json.JSONDecodeError):
-            raise InvalidData([Problem("(file)", f"{name} is missing or not valid JSON", file="export.zip")],
+            value = json.loads(archive.read(name).decode("utf-8"))
+        except (KeyError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise InvalidData([Problem("(file)", f"{name} is missing or not valid JSON", file=filename)],
                               f"The Slack export's {name} is missing or not valid JSON.") from None
+        if not isinstance(value, list):
+            raise InvalidData([Problem("(file)", f"{name} must hold a JSON list", file=filename)],
+                              f"The Slack export's {name} must hold a JSON list.")
+        return value
 
-    users = {u.get("id"): str((u.get("profile") or {}).get("email") or "").lower() for u in load("users.json")}
-    channels = {c.get("name"): c.get("id") for c in load("channels.json")}
-    people = _emails_to_people(store, extra_people)
-    by_channel = {str(ch or "").lstrip("#").lower(): str(cid) for cid, ch in store.query("SELECT cohort_id, channel FROM cohorts")}
-    rows, unknown, no_cohort = [], set(), []
+    users: dict[str, dict[str, Any]] = {}
+    for u in load("users.json"):
+        if isinstance(u, dict) and u.get("id"):
+            profile = _d(u.get("profile"))
+            users[str(u["id"])] = {
+                "email": str(profile.get("email") or "").strip().lower(),
+                "display": str(profile.get("display_name") or u.get("real_name") or profile.get("real_name")
+                               or u.get("name") or u["id"]).strip(),
+                "real": str(u.get("real_name") or profile.get("real_name") or "").strip(),
+                "bot": bool(u.get("is_bot")) or str(u["id"]) == "USLACKBOT"}
+    channels: dict[str, str] = {}
+    for c in load("channels.json") + load("groups.json", required=False):
+        if isinstance(c, dict) and c.get("name"):
+            channels[str(c["name"])] = str(c.get("id") or "")
+    cohort_rows = store.query("SELECT cohort_id, channel, start_date, end_date FROM cohorts")
+    by_channel: dict[str, tuple[str, Any, Any]] = {}
+    for cid, ch, start, end in cohort_rows:
+        if ch:
+            by_channel[str(ch).lstrip("#").lower()] = (str(cid), start, end)
+    result = SlackResult(pd.DataFrame(), [], [])
+    rows: list[dict[str, str]] = []
     win, frustration = win.strip(":"), frustration.strip(":")
-    for channel in channels:
-        cohort = by_channel.get(str(channel).lower())
-        if cohort is None:
-            no_cohort.append(str(channel))
+    for channel, channel_id in channels.items():
+        hit = by_channel.get(channel.lower()) or by_channel.get(channel_id.lower())
+        if hit is None:
+            result.channels_without_cohort.append(channel)
             continue
+        cohort, start, end = hit
         for name in sorted(n for n in names if n.startswith(f"{channel}/") and n.endswith(".json")):
             for msg in load(name):
-                if msg.get("subtype") in ("channel_join", "channel_leave", "bot_message"):
+                if not isinstance(msg, dict):
+                    result.problems.append(Problem("(message)", "is not a JSON object", file=f"{filename}: {name}"))
                     continue
-                email = users.get(msg.get("user"), "")
-                person = people.get(email)
-                if person is None:
-                    unknown.add(email or str(msg.get("user") or "unknown"))
+                subtype = str(msg.get("subtype") or "")
+                uid = str(msg.get("user") or "")
+                if subtype not in _KEEP or msg.get("hidden"):
+                    result.skipped[_SYSTEM.get(subtype, "other system messages")] += 1
+                    continue
+                if msg.get("bot_id") or users.get(uid, {}).get("bot"):
+                    result.skipped["bot messages"] += 1
                     continue
                 ts = str(msg.get("ts") or "")
-                when = pd.Timestamp(float(ts), unit="s").strftime("%Y-%m-%dT%H:%M:%S.%fZ") if ts else ""
+                try:
+                    seconds = float(ts)
+                    when = pd.Timestamp(seconds, unit="s")
+                except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+                    result.problems.append(Problem("ts", "is not a Slack timestamp (seconds since 1970)",
+                                                   file=f"{filename}: {name}", value=ts[:40]))
+                    continue
+                user = users.get(uid, {"email": "", "display": uid or "unknown", "real": ""})
+                person = ""
+                for cand in (uid, user["email"], user["display"], user["real"]):
+                    pid, _many = index.match(cand) if cand else (None, [])
+                    if pid:
+                        person = pid
+                        break
+                if not person:
+                    key = user["email"] or uid or "unknown"
+                    who = result.strangers.setdefault(key, Stranger(key, display=user["display"]))
+                    who.rows += 1
+                    continue
+                day = when.date()
+                if (start is not None and day < start) or (end is not None and day > end):
+                    result.outside_dates[channel] = result.outside_dates.get(channel, 0) + 1
                 is_reply = msg.get("thread_ts") and msg.get("thread_ts") != ts
                 base = f"slack-{channel}-{ts}"
-                rows.append({"event_id": base, "occurred_at": when, "person_id": person,
+                stamp = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+                rows.append({"event_id": base, "occurred_at": stamp, "person_id": person,
                              "verb": "replied" if is_reply else "posted", "object": "", "cohort_id": cohort,
                              "source": "slack"})
-                reactions = {str(r.get("name")) for r in msg.get("reactions") or []}
+                reactions = msg.get("reactions")
+                names_ = {str(_d(r).get("name")) for r in reactions} if isinstance(reactions, list) else set()
                 for reaction, verb in ((win, "shared_win"), (frustration, "shared_frustration")):
-                    if reaction in reactions:
-                        rows.append({"event_id": f"{base}-{verb}", "occurred_at": when, "person_id": person,
+                    if reaction in names_:
+                        rows.append({"event_id": f"{base}-{verb}", "occurred_at": stamp, "person_id": person,
                                      "verb": verb, "object": "", "cohort_id": cohort, "source": "slack"})
-    frame = pd.DataFrame(rows, columns=["event_id", "occurred_at", "person_id", "verb", "object", "cohort_id", "source"])
-    return SlackResult(frame, sorted(unknown), sorted(no_cohort))
+    result.activity = pd.DataFrame(rows, columns=["event_id", "occurred_at", "person_id", "verb", "object",
+                                                  "cohort_id", "source"])
+    result.unknown_senders = sorted(result.strangers)
+    result.channels_without_cohort.sort()
+    return result
 
 
 # ---------------------------------------------------------------------- putting together
@@ -426,6 +707,7 @@ class SourcesResult:
     warnings: list[str]
     notes: list[str]
     dry_run: bool
+    seconds: float = 0.0
 
 
 def kind_of(name: str) -> str:
@@ -437,24 +719,56 @@ def kind_of(name: str) -> str:
         return "xapi"
     if lower.endswith(".zip"):
         return "slack"
-    if lower.endswith((".csv", ".xlsx")):
+    if lower.endswith((".csv", ".xlsx", ".tsv")):
         return "table"
     raise InvalidData([Problem("(file)", "is not a CSV, XLSX, JSON or zip file", file=name)],
                       f"{name}: only CSV, XLSX, JSON (xAPI) and zip (Slack export) files can be imported.")
+
+
+def _people_in(files: list[SourceFile]) -> list[tuple[str, str, str]]:
+    """(person id, email, name) of a people.csv among the files of a run (so its people can be matched)."""
+    out: list[tuple[str, str, str]] = []
+    for f in files:
+        if f.name.lower() == "people.csv":
+            try:
+                for row in csv.DictReader(io.StringIO(f.data.decode("utf-8-sig"))):
+                    pid = (row.get("person_id") or "").strip()
+                    if pid:
+                        out.append((pid, (row.get("email") or "").strip(), (row.get("name") or "").strip()))
+            except (UnicodeDecodeError, csv.Error):
+                pass  # the importer reports what is wrong with the file itself
+    return out
+
+
+def plan_table(store: Store, table: Table, given: Mapping | None) -> tuple[Mapping, str | None]:
+    """The mapping for a table: the one given, a recognised export's, or names guessed; and the tool's name."""
+    if given is not None:
+        return given, TOOLS.get(given.preset or "")
+    found = recognise(table.columns)
+    if found:
+        preset, mapping = found
+        return mapping, TOOLS[preset]
+    entity = guess_entity(table.name, table.columns)
+    if entity is None:
+        raise InvalidData([Problem("(file)", "could not tell which data this is", file=table.name)],
+                          f"{table.name}: could not tell which data this file holds. Name it after what it holds "
+                          f"(deals.csv, people.csv ...), choose it on the Import page, or give a mapping on the "
+                          f"command line (--mapping FILE.toml; see docs/import.md).")
+    return Mapping(entity, guess_mapping(table.columns, entity)), None
 
 
 def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: str = "cli", dry_run: bool = False,
                    progress: Any = None, win_reaction: str = "trophy",
                    frustration_reaction: str = "warning") -> SourcesResult:
     """Convert every source to our files in `work`, then validate and import them all or nothing."""
-    from data_layer.importer import import_files
-
     work.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _m: None)
     arriving = _people_in(files)
-    produced: dict[str, tuple[pd.DataFrame, str, dict[str, str]]] = {}
+    produced: dict[str, tuple[pd.DataFrame, str, dict[str, str], list[int] | None]] = {}
     canonical: list[Path] = []
     notes: list[str] = []
     problems: list[Problem] = []
+    strangers: list[Stranger] = []
     for f in files:
         try:
             name = safe_name(f.name)
@@ -462,66 +776,98 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
             if not f.data.strip():
                 raise InvalidData([Problem("(file)", "is empty", file=name)], f"{name} is empty.")
             if kind == "canonical":
-                path = work / ("src-" + name)
-                path.write_bytes(f.data)
                 target = work / name
                 target.write_bytes(f.data)
                 canonical.append(target)
                 continue
+            say(f"reading {name}")
+            explicit = dict(f.mapping.people) if f.mapping else {}
+            index = PeopleIndex.load(store, arriving, explicit)
+            lines: list[int] | None = None
             back: dict[str, str] = {}
             if kind == "xapi":
-                frame, entity = xapi_to_activity(store, f.data, name, arriving), "activity.csv"
+                xr = xapi_statements(store, f.data, name, index, f.mapping.verbs if f.mapping else None)
+                problems += xr.problems
+                strangers += list(xr.strangers.values())
+                frame, entity = xr.activity, "activity.csv"
+                if xr.skipped:
+                    notes.append(f"{name}: {xr.skipped:,} statement(s) left out (their verbs are set to skip: "
+                                 f"{', '.join(sorted(k for k, v in xr.verbs.items() if v[0] == 'skip'))}).")
             elif kind == "slack":
-                res = slack_to_activity(store, f.data, win_reaction, frustration_reaction, arriving)
+                res = slack_to_activity(store, f.data, win_reaction, frustration_reaction, index=index, filename=name)
+                problems += res.problems
                 frame, entity = res.activity, "activity.csv"
-                if res.unknown_senders:
-                    notes.append(f"{name}: {len(res.unknown_senders)} sender(s) are not known people and were "
-                                 f"left out: {', '.join(res.unknown_senders[:20])}")
+                if res.strangers:
+                    listed = "; ".join(f"{_who(s)} ({s.rows:,} message{'s' if s.rows != 1 else ''})"
+                                       for s in sorted(res.strangers.values(), key=lambda s: -s.rows)[:30])
+                    notes.append(f"{name}: {len(res.strangers)} sender(s) are not known people and their messages "
+                                 f"were left out: {listed}. Match them in the mapping's people, or import them "
+                                 f"as people and import again.")
+                for what, n in sorted(res.skipped.items()):
+                    notes.append(f"{name}: skipped {n:,} {what}.")
+                for channel, n in sorted(res.outside_dates.items()):
+                    notes.append(f"{name}: {n:,} message(s) in #{channel} fall outside the cohort's dates.")
                 if res.channels_without_cohort:
                     notes.append(f"{name}: channels that are no cohort's channel were skipped: "
                                  f"{', '.join(res.channels_without_cohort[:20])}")
             else:
-                src = work / ("src-" + name)
-                src.write_bytes(f.data)
-                table = read_table(src)
-                mapping = f.mapping or Mapping(guess_entity(name, table.columns) or "",
-                                               guess_mapping(table.columns, guess_entity(name, table.columns) or "people.csv"))
+                table = read_source(name, f.data, work)
+                notes += table.notes
+                mapping, tool = plan_table(store, table, f.mapping)
                 if mapping.entity not in SPEC_BY_NAME:
-                    raise InvalidData([Problem("(file)", "could not tell which data this is; choose a mapping", file=name)],
-                                      f"{name}: choose what this file holds.")
-                frame, entity = apply_mapping(store, table, mapping, arriving), mapping.entity
-                back = {field_name: src_col for field_name, src_col in mapping.columns.items()}
+                    raise InvalidData([Problem("(file)", "could not tell which data this is; choose a mapping",
+                                               file=name)], f"{name}: choose what this file holds.")
+                if tool:
+                    notes.append(f"{name}: read as a {tool}.")
+                conv = convert_table(store, table, mapping, index, tool)
+                problems += conv.problems
+                strangers += list(conv.strangers.values())
+                notes += [f"{name}: {n}" for n in conv.notes]
+                frame, entity, back, lines = conv.frame, mapping.entity, conv.back, table.lines
             if entity in produced:
-                raise InvalidData([Problem("(file)", f"is a second source of {entity}; import one at a time", file=name)],
-                                  f"{name} is a second source of {entity}.")
-            produced[entity] = (frame, name, back)
+                raise InvalidData([Problem("(file)", f"is a second source of {entity}; import one at a time",
+                                           file=name)], f"{name} is a second source of {entity}.")
+            produced[entity] = (frame, name, back, lines)
         except InvalidData as exc:
-            problems += [Problem(p.field, p.message, file=p.file or f.name, line=p.line, value=p.value)
+            problems += [Problem(p.field, p.message, file=p.file or f.name, line=p.line, value=p.value, rows=p.rows)
                          for p in exc.problems]
     if problems:
-        raise InvalidData(problems, f"{len(problems)} problem(s) with the files; nothing was imported.")
+        raise InvalidData(problems, f"{sum(p.rows for p in problems):,} problem(s) with the files; nothing was "
+                                    f"imported.", strangers=strangers)
     paths = list(canonical)
-    for entity, (frame, _name, _back) in produced.items():
+    for entity, (frame, _name, _back, _lines) in produced.items():
         if entity in {p.name for p in canonical}:
             raise InvalidData([Problem("(file)", f"two files give {entity}", file=entity)], f"Two files give {entity}.")
         paths.append(write_canonical(frame, entity, work))
     try:
         result = import_files(store, paths, actor=actor, dry_run=dry_run, progress=progress)
     except InvalidData as exc:
-        # Report in the terms of the person's own files: their file name and column names.
-        translated = []
-        for p in exc.problems:
-            origin = produced.get(p.file or "")
-            if origin is None:
-                translated.append(p)
-                continue
-            _frame, src_name, back = origin
-            col = back.get(p.field)
-            label = f"{col} ({p.field})" if col and col != p.field else p.field
-            line = p.line
-            if src_name.lower().endswith(".json") and p.line is not None:
-                label = f"statement {p.line - 1}: {label}"
-                line = None
-            translated.append(Problem(label, p.message, file=src_name, line=line, value=p.value))
-        raise InvalidData(translated, str(exc)) from None
-    return SourcesResult(result.rows, result.warnings, notes, dry_run)
+        raise InvalidData([_translate(p, produced) for p in exc.problems], str(exc)) from None
+    return SourcesResult(result.rows, result.warnings, notes, dry_run, result.seconds)
+
+
+def _who(s: Stranger) -> str:
+    """How to name a stranger in a sentence: their display name and, when known, their email."""
+    if s.display and s.email and s.display.lower() != s.email:
+        return f"{s.display} <{s.email}>"
+    return s.display or s.value
+
+
+def _translate(p: Problem, produced: dict[str, tuple[pd.DataFrame, str, dict[str, str], list[int] | None]]) -> Problem:
+    """A problem in our converted file, told in the terms of the person's own file: its name, columns, lines."""
+    origin = produced.get(p.file or "")
+    if origin is None:
+        return p
+    frame, src_name, back, lines = origin
+    col = back.get(p.field)
+    label = f"{col} ({p.field})" if col and col != p.field else p.field
+    line = p.line
+    if src_name.lower().endswith(".json") and p.line is not None and "_statement" in frame.columns:
+        label = f"statement {frame['_statement'].iloc[p.line - 2]}: {label}"
+        line = None
+    elif lines is not None and p.line is not None and 2 <= p.line < len(lines) + 2:
+        line = lines[p.line - 2]
+    elif src_name.lower().endswith(".zip"):
+        line = None
+    return Problem(label, p.message, file=src_name, line=line, value=p.value, rows=p.rows)
+

@@ -1,0 +1,194 @@
+"""A delimited or Excel file as found: its encoding, delimiter and header rows, as text cells.
+
+Nothing is converted here: every cell stays the text the file holds (blank as ''), and
+each row keeps the line of the file it came from, so problems point at the person's own
+file. Survey tools that write extra header rows (Qualtrics: question texts and ImportId
+rows; SurveyMonkey: a row of answer labels) are recognised and those rows set aside.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from data_layer.errors import InvalidData, Problem
+
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+@dataclass
+class Table:
+    """A file's rows as text, the source line of each row, and what was learnt reading it."""
+
+    name: str
+    frame: pd.DataFrame
+    lines: list[int]
+    delimiter: str = ","
+    notes: list[str] = field(default_factory=list)
+    tool_rows: str | None = None  # "qualtrics" | "qualtrics_legacy" | "surveymonkey" when their header rows were read
+    header_text: dict[str, str] = field(default_factory=dict)  # column -> question text from an extra header row
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+
+def _refuse(name: str, message: str, line: int | None = None) -> InvalidData:
+    return InvalidData([Problem("(file)", message, file=name, line=line)], f"{name} {message}.")
+
+
+def decode(name: str, data: bytes) -> str:
+    """The file's text: UTF-8 (with or without BOM) or UTF-16 with a BOM; anything else is refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _refuse(name, "is not valid UTF-16 text; save it as UTF-8 CSV") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _refuse(name, "is not UTF-8 text (Excel's \"CSV UTF-8\" or any UTF-8 export works); "
+                            "save it as UTF-8 CSV", line) from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter whose cell counts are most consistent over the first lines (comma when unsure)."""
+    sample = "\n".join(text.splitlines()[:50])
+    best, best_score = ",", (-1.0, 0)
+    for delim in DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delim) if r]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        counts = Counter(len(r) for r in rows)
+        width, seen = counts.most_common(1)[0]
+        if width < 2:
+            continue
+        score = (seen / len(rows), width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _unique(names: list[str]) -> list[str]:
+    out: list[str] = []
+    seen: Counter[str] = Counter()
+    for i, raw in enumerate(names, start=1):
+        name = raw.strip() or f"(column {i})"
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+_IMPORT_ID = re.compile(r'^\{\s*"ImportId"\s*:')
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _header_rows(rows: list[list[str]]) -> tuple[int, list[str], str | None, dict[str, str], int]:
+    """(index of the header row, names, tool, question texts, rows to skip after the header)."""
+    first = {_norm(c) for c in rows[0]} if rows else set()
+    if len(rows) >= 2 and {"v1", "v2"} <= first and "responseid" in {_norm(c) for c in rows[1]}:
+        return 1, rows[1], "qualtrics_legacy", {}, 0  # legacy Qualtrics: V1, V2 ... then the real names
+    if {"startdate", "enddate"} <= first and ("responseid" in first or "status" in first):
+        skip = 0
+        texts: dict[str, str] = {}
+        for extra in rows[1:3]:
+            if extra and all(_IMPORT_ID.match(c) or not c.strip() for c in extra):
+                skip += 1
+            elif extra and skip == 0 and not any(re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", c) for c in extra):
+                texts = {rows[0][i]: c for i, c in enumerate(extra) if i < len(rows[0])}
+                skip += 1
+        return 0, rows[0], "qualtrics" if skip else None, texts, skip
+    if {"respondentid", "collectorid"} <= first and len(rows) >= 2:
+        # SurveyMonkey: a second header row labels each answer column ("Response", an option, ...).
+        names, last = [], ""
+        for i, top in enumerate(rows[0]):
+            sub = rows[1][i].strip() if i < len(rows[1]) else ""
+            last = top.strip() or last
+            if top.strip() and sub in ("", "Response", "Open-Ended Response"):
+                names.append(top.strip())
+            else:
+                names.append(f"{last} - {sub}" if sub else last)
+        return 0, names, "surveymonkey", {}, 1
+    return 0, rows[0] if rows else [], None, {}, 0
+
+
+def read_delimited(name: str, data: bytes) -> Table:
+    """A CSV (comma, semicolon, tab or bar separated, sniffed) as text cells with their source lines."""
+    text = decode(name, data)
+    if not text.strip():
+        raise _refuse(name, "is empty; it needs a header row")
+    delim = sniff_delimiter(text)
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    previous = 0
+    try:
+        for row in reader:
+            starts.append(previous + 1)
+            previous = reader.line_num
+            rows.append(row)
+    except csv.Error:
+        raise _refuse(name, "has a quoted cell that is not closed, or text after its closing quote", previous + 1) \
+            from None
+    keep = [(r, s) for r, s in zip(rows, starts, strict=True) if any(c.strip() for c in r)]
+    if not keep:
+        raise _refuse(name, "is empty; it needs a header row")
+    rows, starts = [r for r, _s in keep], [s for _r, s in keep]
+    at, header, tool, texts, skip = _header_rows(rows)
+    names = _unique(header)
+    body = rows[at + 1 + skip:]
+    lines = starts[at + 1 + skip:]
+    problems = []
+    width = len(names)
+    for row, line in zip(body, lines, strict=True):
+        if len(row) != width and not (len(row) > width and not any(c.strip() for c in row[width:])):
+            problems.append(Problem("(row)", f"has {len(row)} cells but the header has {width} columns", file=name,
+                                    line=line))
+    if problems:
+        raise InvalidData(problems[:1000], f"{name}: {len(problems)} row(s) have a different number of cells than "
+                                           "the header; check the quotes and the separator.")
+    frame = pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=names, dtype=str)
+    notes = []
+    if delim != ",":
+        notes.append(f"{name}: read as {DELIMITERS[delim]}-separated.")
+    if tool in ("qualtrics", "surveymonkey") and skip:
+        notes.append(f"{name}: set aside {skip} extra header row(s) written by "
+                     f"{'Qualtrics' if tool == 'qualtrics' else 'SurveyMonkey'}.")
+    if tool == "qualtrics_legacy":
+        notes.append(f"{name}: read the second row as the header (legacy Qualtrics export).")
+    blank_names = [n for n, raw in zip(names, header, strict=False) if not raw.strip()]
+    empty_named = [n for n in blank_names if not frame[n].str.strip().any()]
+    if empty_named:
+        frame = frame.drop(columns=empty_named)
+    return Table(name, frame, lines, delim, notes, tool, texts)
+
+
+def read_excel(name: str, path: Path) -> Table:
+    """The first sheet of an XLSX workbook as text cells (row 1 is the header)."""
+    try:
+        frame = pd.read_excel(path, dtype=str, engine="openpyxl")
+    except Exception as exc:
+        raise _refuse(name, f"is not a readable Excel workbook ({type(exc).__name__})") from None
+    frame = frame.fillna("")
+    frame.columns = _unique([str(c) if not str(c).startswith("Unnamed:") else "" for c in frame.columns])
+    return Table(name, frame.astype(str), [i + 2 for i in range(len(frame))])
+
+
+def read_any(name: str, path: Path) -> Table:
+    """A CSV or XLSX source file."""
+    if name.lower().endswith(".xlsx"):
+        return read_excel(name, path)
+    return read_delimited(name, path.read_bytes())
