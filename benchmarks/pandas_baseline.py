@@ -261,7 +261,8 @@ def win_rates(t: Tables, f: Filter) -> None:
     _rate(int((d["partner_involvement"] != "none").sum()), len(d))
     won = d[d["status"] == "won"]
     won.groupby(won["partner_involvement"] != "none")["amount"].mean()
-    ((won["closed_on"] - won["created_on"]).dt.days).groupby(won["partner_involvement"] != "none").median()
+    cycle = won[won["closed_on"] >= won["created_on"]]
+    ((cycle["closed_on"] - cycle["created_on"]).dt.days).groupby(cycle["partner_involvement"] != "none").median()
     dm = t.deals[t.deals["status"].isin(["won", "lost"])].merge(m, left_on="owner_id", right_on="person_id")
     before = dm[(dm["closed_on"] >= dm["joined_on"] - pd.Timedelta(days=180)) & (dm["closed_on"] < dm["joined_on"])]
     after = dm[(dm["closed_on"] >= dm["joined_on"]) & (dm["closed_on"] < dm["joined_on"] + pd.Timedelta(days=180))]

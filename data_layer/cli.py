@@ -17,13 +17,16 @@ from pathlib import Path
 
 from data_layer import auth
 from data_layer.config import ENV_VAR, resolve_db_path
+from data_layer.csv_safety import safe_csv
 from data_layer.demo import SCALES, generate_demo
 from data_layer.errors import InvalidData, LearningCultureError
 from data_layer.export import export
 from data_layer.filters import Filter
 from data_layer.importer import SPECS, ImportResult, import_files
+from data_layer.ingest.report import group_problems, problems_frame
 from data_layer.report import build_report, render_markdown
 from data_layer.sources import (
+    Choices,
     Mapping,
     SourceFile,
     guess_entity,
@@ -63,7 +66,21 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--mapping", action="append", default=[], metavar="FILE.toml",
                      help="column mapping for files not in our format (repeat for several)")
     imp.add_argument("--preset", choices=["crm_opportunities", "survey_assessments"],
-                     help="a ready-made mapping for a common export")
+                     help="a ready-made mapping for the first version's sample layouts (common exports are "
+                          "recognised from their headers without it)")
+    imp.add_argument("--date-order", choices=["DMY", "MDY", "YMD"],
+                     help="how to read dates such as 02/03/24 when a column's values cannot tell")
+    imp.add_argument("--column-format", action="append", default=[], metavar='"COLUMN=FORMAT"',
+                     help='a column\'s format: a date order (DMY, MDY), a number format ("1,234.56", '
+                          '"1.234,56") or a rating scale (1-5, 1-7, 0-10, 1-10, agree-5, agree-7); repeat')
+    imp.add_argument("--stage", action="append", default=[], metavar='"STAGE=won|lost|open"',
+                     help="what one of the file's own deal stages means; repeat")
+    imp.add_argument("--verb", action="append", default=[], metavar='"IRI=VERB"',
+                     help="which of our verbs (or skip) an xAPI verb IRI stands for; repeat")
+    imp.add_argument("--person", action="append", default=[], metavar='"NAME=PERSON_ID"',
+                     help="who a name, email or Slack user id in the files is; repeat")
+    imp.add_argument("--currency", help="the currency of amounts when the file has no currency column")
+    imp.add_argument("--report", metavar="FILE.csv", help="write every problem found to this CSV file")
     imp.add_argument("--win-reaction", default="trophy", help="Slack reaction that marks a win (default trophy)")
     imp.add_argument("--frustration-reaction", default="warning",
                      help="Slack reaction that marks a frustration (default warning)")
@@ -132,6 +149,41 @@ def _import_paths(paths: Sequence[str]) -> list[Path]:
     return out
 
 
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for text in values:
+        key, sep, value = text.rpartition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InvalidData([], f'{option} takes NAME=VALUE, such as {option} "Close Date=DMY" (got {text!r}).')
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _choices(args: argparse.Namespace) -> Choices:
+    options = {k: v for k, v in (("date_order", args.date_order), ("currency", args.currency)) if v}
+    return Choices(formats=_pairs(args.column_format, "--column-format"), stages=_pairs(args.stage, "--stage"),
+                   verbs=_pairs(args.verb, "--verb"), people=_pairs(args.person, "--person"), options=options)
+
+
+def _print_problems(exc: InvalidData, report: str | None) -> None:
+    """The problems grouped by file, column and reason; every one of them when there are few."""
+    print(str(exc), file=sys.stderr)
+    groups = group_problems(exc.problems)
+    if len(exc.problems) > 50 or len(groups) < len(exc.problems):
+        print("By column and reason:", file=sys.stderr)
+        for g in groups[:40]:
+            print(f"  {g.sentence()}", file=sys.stderr)
+    if len(exc.problems) <= 50:
+        print("Every problem:", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  {p}", file=sys.stderr)
+    if report:
+        Path(report).write_bytes(safe_csv(problems_frame(exc.problems)))
+        print(f"The full list ({len(exc.problems):,} problems) is in {report}.", file=sys.stderr)
+    elif len(exc.problems) > 50:
+        print(f"{len(exc.problems):,} problems in all: add --report FILE.csv to get every one.", file=sys.stderr)
+
+
 def _import_sources(store: Store, files: list[Path], args: argparse.Namespace,
                     say: Callable[[str], None]) -> tuple[ImportResult, list[str]]:
     """Files in other formats: map them (given mappings, a preset, or guesses), then import."""
@@ -151,7 +203,8 @@ def _import_sources(store: Store, files: list[Path], args: argparse.Namespace,
         sources.append(SourceFile(f.name, f.read_bytes(), mapping))
     with tempfile.TemporaryDirectory() as work:
         done = import_sources(store, sources, Path(work), dry_run=args.dry_run, progress=say,
-                              win_reaction=args.win_reaction, frustration_reaction=args.frustration_reaction)
+                              win_reaction=args.win_reaction, frustration_reaction=args.frustration_reaction,
+                              choices=_choices(args))
     return ImportResult(rows=done.rows, warnings=done.warnings, dry_run=done.dry_run), done.notes
 
 
@@ -245,7 +298,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for table, n in result.rows.items():
                     print(f"  {table:<18} {n:>12,} rows")
     except InvalidData as exc:
-        print(exc.report(), file=sys.stderr)
+        if args.command == "import":
+            _print_problems(exc, getattr(args, "report", None))
+        else:
+            print(exc.report(), file=sys.stderr)
         return 1
     except LearningCultureError as exc:
         print(f"error: {exc}", file=sys.stderr)

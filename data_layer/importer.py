@@ -24,6 +24,7 @@ from pathlib import Path
 
 from data_layer import audit
 from data_layer.errors import InvalidData, Problem
+from data_layer.ingest.tables import DELIMITERS, sniff_delimiter
 from data_layer.store import Session, Store, Transaction
 from data_layer.summaries import refresh as refresh_summaries
 from data_layer.summaries import refresh_assessments, refresh_deals
@@ -323,10 +324,14 @@ def _stage(tx: Session, spec: FileSpec, path: Path, result: ImportResult) -> tup
             return [Problem(field="(file)", file=name,
                             message=f"is not UTF-8 text (bad byte at position {exc.start}); save it as UTF-8 CSV")], []
     stg = f"raw_{spec.table}"
+    # Excel in many locales saves "CSV" with semicolons (or tabs): the separator is read from the file.
+    delim = sniff_delimiter(raw.decode("utf-8", errors="ignore"))
+    if delim != ",":
+        result.warnings.append(f"{name}: read as {DELIMITERS[delim]}-separated.")
     try:
         tx.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT * FROM read_csv($path, all_varchar = true, "
-                   "header = true, auto_detect = true, delim = ',', quote = '\"', escape = '\"', "
-                   "null_padding = false, strict_mode = true)", {"path": str(path)})
+                   "header = true, auto_detect = true, delim = $delim, quote = '\"', escape = '\"', "
+                   "null_padding = false, strict_mode = true)", {"path": str(path), "delim": delim})
     except Exception as exc:
         return [_reader_problem(name, str(getattr(exc, "detail", exc)))], []
     header = [str(r[0]) for r in tx.query("SELECT name FROM pragma_table_info($t) ORDER BY cid", {"t": stg})]

@@ -84,7 +84,13 @@ def funnel(store: Store, filt: Filter) -> dict[str, int]:
             GROUP BY f.person_id
         )""") + """
         SELECT (SELECT count(*) FROM members),
-               count(*) FILTER (WHERE assessed), count(*) FILTER (WHERE introduced),
+               -- assessed: an assessment taken on or before `to` (as assessed_rate; seq 1 is a person's
+               -- earliest, see summaries.py) or an `assessed` member event: survey tools send no events
+               (SELECT count(*) FROM members m WHERE EXISTS (
+                    SELECT 1 FROM assessment_facts a
+                    WHERE a.person_id = m.person_id AND a.seq = 1 AND a.taken_on <= $date_to)
+                  OR EXISTS (SELECT 1 FROM reached r WHERE r.person_id = m.person_id AND r.assessed)),
+               count(*) FILTER (WHERE introduced),
                count(*) FILTER (WHERE engaged), count(*) FILTER (WHERE tool_adopted),
                count(*) FILTER (WHERE win_shared),
                (SELECT count(*) FROM members m WHERE EXISTS (
@@ -333,14 +339,18 @@ def avg_won_amount_no_partner(store: Store, filt: Filter) -> float | None:
     return _won_stat(store, filt, "avg(amount)", False)
 
 
+# A deal closed before it was created (CRM data entry) has no cycle: left out of the medians.
+_CYCLE = "median(closed_on - created_on) FILTER (WHERE closed_on >= created_on)"
+
+
 def median_cycle_days_partner(store: Store, filt: Filter) -> float | None:
     """`median_cycle_days_partner` = median (closed_on - created_on) days over won partner deals."""
-    return _won_stat(store, filt, "median(closed_on - created_on)", True)
+    return _won_stat(store, filt, _CYCLE, True)
 
 
 def median_cycle_days_no_partner(store: Store, filt: Filter) -> float | None:
     """`median_cycle_days_no_partner` = median (closed_on - created_on) days over won deals without a partner."""
-    return _won_stat(store, filt, "median(closed_on - created_on)", False)
+    return _won_stat(store, filt, _CYCLE, False)
 
 
 def _joining_rate(store: Store, filt: Filter, after: bool) -> DealRate:

@@ -86,8 +86,10 @@ WIN_RATES_PARTS = (
                 'involved': {{'won': count(*) FILTER (WHERE with_partner), 'closed': count(*)}},
                 'avg_p': avg(amount) FILTER (WHERE won AND with_partner),
                 'avg_np': avg(amount) FILTER (WHERE won AND NOT with_partner),
-                'cycle_p': median(closed_on - created_on) FILTER (WHERE won AND with_partner),
-                'cycle_np': median(closed_on - created_on) FILTER (WHERE won AND NOT with_partner)}}
+                'cycle_p': median(closed_on - created_on) FILTER (WHERE won AND with_partner
+                                                                   AND closed_on >= created_on),
+                'cycle_np': median(closed_on - created_on) FILTER (WHERE won AND NOT with_partner
+                                                                    AND closed_on >= created_on)}}
         FROM closed""",
     "SELECT {'before_won': before_won, 'before_n': before_n, 'after_won': after_won, 'after_n': after_n} FROM around",
     "SELECT list({'month': month, 'grp': grp, 'closed': closed, 'won': won} ORDER BY month, grp) FROM by_month",

@@ -93,6 +93,7 @@ class Conversion:
     formats: dict[str, str] = field(default_factory=dict)  # source column -> the format read
     stages: dict[str, tuple[str, int]] = field(default_factory=dict)  # stage name -> (status, rows)
     tool: str | None = None
+    name: str = ""
 
 
 _WON = {"closedwon", "won", "dealwon", "closedwin"}
@@ -142,7 +143,8 @@ def convert_table(store: Store, table: Table, mapping: Mapping, index: PeopleInd
     name, frame, lines = table.name, table.frame, table.lines
     spec = SPEC_BY_NAME[mapping.entity]
     index = index or PeopleIndex.load(store, explicit=mapping.people)
-    conv = Conversion(mapping.entity, pd.DataFrame(index=frame.index), lines, dict(mapping.columns), tool=tool)
+    conv = Conversion(mapping.entity, pd.DataFrame(index=frame.index), lines, dict(mapping.columns), tool=tool,
+                      name=name)
     missing = [src for src in mapping.columns.values() if src and src not in frame.columns]
     if missing:
         raise InvalidData([Problem(src, "is mapped but not in the file", file=name) for src in missing],
@@ -283,6 +285,9 @@ def _finish_deals(mapping: Mapping, frame: pd.DataFrame, out: dict[str, list[str
         default = mapping.options.get("currency", "")
         if any(currency_marks) or default:
             out["currency"] = [m or default for m in currency_marks]
+        if not default and not all(currency_marks) and "amount" in out:
+            conv.notes.append("no currency column: amounts without a currency sign are taken as USD (set the "
+                              "currency option, or --currency on the command line, to say otherwise)")
     else:
         out["currency"] = [c.strip().upper() or m for c, m in zip(out["currency"], currency_marks, strict=True)]
     if "partner_involvement" in out:
@@ -318,9 +323,17 @@ def _finish_assessments(mapping: Mapping, frame: pd.DataFrame, out: dict[str, li
         out["person_id"] = values
         conv.back["person_id"] = f"{first} + {last}"
     if "person_id" not in out:
-        problem("person_id", "respondent", "no column says who answered (an email, person id or name); map one")
+        conv.problems.append(Problem("(file)", "has no column that says who answered (an email, person id or "
+                                               "name); map one on the Import page or in a mapping file",
+                                     file=conv.name))
+    elif not any(out["person_id"]) and not conv.strangers and n:
+        src = conv.back.get("person_id", "person_id")
+        conv.problems.append(Problem(src, "is empty in every row, so no answer can be tied to a person (an "
+                                          "anonymous survey); map a column that names the respondent",
+                                     file=conv.name))
     if "taken_at" not in out:
-        problem("taken_at", "submitted at", "no column says when the answers were given; map one")
+        conv.problems.append(Problem("(file)", "has no column that says when the answers were given; map one",
+                                     file=conv.name))
     if mapping.options.get("derive_id") == "gf" and "assessment_id" not in mapping.columns:
         # Google Forms writes no response id: one is made from the submission time and the respondent, so
         # importing the same export again updates the same assessments.
@@ -330,9 +343,9 @@ def _finish_assessments(mapping: Mapping, frame: pd.DataFrame, out: dict[str, li
                                 else "" for w, p in zip(when, who, strict=True)]
     if not any(k.startswith(SCORE_PREFIX) for k in out):
         labels = ", ".join(DIMENSIONS.values())
-        problem("score", "questions", f"no column is a readiness dimension ({labels}); map the questions to "
-                                      f"dimensions on the Import page or in a mapping file ([columns] "
-                                      f'score_partner_knowledge = "Q3")')
+        conv.problems.append(Problem("(file)", f"has no column that is a readiness dimension ({labels}); map the "
+                                               f"questions to dimensions on the Import page or in a mapping file "
+                                               f'([columns] score_partner_knowledge = "Q3")', file=conv.name))
     if "barriers" in out:
         src = mapping.columns["barriers"]
         by_label = {norm(label): code for code, label in BARRIERS.items()} | {norm(c): c for c in BARRIERS}
@@ -549,6 +562,8 @@ _SYSTEM = {"channel_join": "joins and leaves", "channel_leave": "joins and leave
            "channel_unarchive": "channel changes", "pinned_item": "channel changes", "unpinned_item": "channel changes",
            "reminder_add": "channel changes", "huddle_thread": "channel changes"}
 _KEEP = {"", "thread_broadcast", "file_share", "me_message"}
+_ONE = {"joins and leaves": "join or leave", "bot messages": "bot message", "deleted messages": "deleted message",
+        "channel changes": "channel change", "other system messages": "other system message"}
 
 
 @dataclass
@@ -691,6 +706,23 @@ def write_canonical(frame: pd.DataFrame, entity: str, folder: Path) -> Path:
 
 
 @dataclass
+class Choices:
+    """What the person decided for the files of a run (command-line options, the Import page)."""
+
+    formats: dict[str, str] = field(default_factory=dict)
+    stages: dict[str, str] = field(default_factory=dict)
+    verbs: dict[str, str] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+
+    def apply(self, mapping: Mapping) -> Mapping:
+        """The mapping with these choices laid over its own."""
+        return Mapping(mapping.entity, dict(mapping.columns), mapping.preset, {**mapping.options, **self.options},
+                       {**mapping.formats, **self.formats}, {**mapping.stages, **self.stages},
+                       {**mapping.verbs, **self.verbs}, {**mapping.people, **self.people})
+
+
+@dataclass
 class SourceFile:
     """One uploaded or given file: its name, its bytes, and (for tables) how to map it."""
 
@@ -759,8 +791,9 @@ def plan_table(store: Store, table: Table, given: Mapping | None) -> tuple[Mappi
 
 def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: str = "cli", dry_run: bool = False,
                    progress: Any = None, win_reaction: str = "trophy",
-                   frustration_reaction: str = "warning") -> SourcesResult:
+                   frustration_reaction: str = "warning", choices: Choices | None = None) -> SourcesResult:
     """Convert every source to our files in `work`, then validate and import them all or nothing."""
+    choices = choices or Choices()
     work.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda _m: None)
     arriving = _people_in(files)
@@ -781,12 +814,14 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
                 canonical.append(target)
                 continue
             say(f"reading {name}")
-            explicit = dict(f.mapping.people) if f.mapping else {}
+            given = choices.apply(f.mapping) if f.mapping else None
+            explicit = {**(f.mapping.people if f.mapping else {}), **choices.people}
             index = PeopleIndex.load(store, arriving, explicit)
             lines: list[int] | None = None
             back: dict[str, str] = {}
             if kind == "xapi":
-                xr = xapi_statements(store, f.data, name, index, f.mapping.verbs if f.mapping else None)
+                xr = xapi_statements(store, f.data, name, index, {**(f.mapping.verbs if f.mapping else {}),
+                                                                   **choices.verbs})
                 problems += xr.problems
                 strangers += list(xr.strangers.values())
                 frame, entity = xr.activity, "activity.csv"
@@ -804,7 +839,7 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
                                  f"were left out: {listed}. Match them in the mapping's people, or import them "
                                  f"as people and import again.")
                 for what, n in sorted(res.skipped.items()):
-                    notes.append(f"{name}: skipped {n:,} {what}.")
+                    notes.append(f"{name}: skipped {n:,} {what if n != 1 else _ONE.get(what, what)}.")
                 for channel, n in sorted(res.outside_dates.items()):
                     notes.append(f"{name}: {n:,} message(s) in #{channel} fall outside the cohort's dates.")
                 if res.channels_without_cohort:
@@ -813,7 +848,8 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
             else:
                 table = read_source(name, f.data, work)
                 notes += table.notes
-                mapping, tool = plan_table(store, table, f.mapping)
+                mapping, tool = plan_table(store, table, given)
+                mapping = choices.apply(mapping)
                 if mapping.entity not in SPEC_BY_NAME:
                     raise InvalidData([Problem("(file)", "could not tell which data this is; choose a mapping",
                                                file=name)], f"{name}: choose what this file holds.")

@@ -134,7 +134,7 @@ def convert_numbers(column: str, values: Sequence[str], *, money: bool = False,
         return text.replace(dec, ".")
 
     if len(candidates) > 1:
-        for body in fits[candidates[0]]:
+        for body in sorted(fits[candidates[0]]):
             results = {Decimal(canonical(body, r)) for r in candidates if body in fits[r]}
             if len(results) > 1:
                 a, b = sorted(results)
@@ -303,8 +303,9 @@ def convert_dates(column: str, values: Sequence[str], *, with_time: bool = False
     out: list[str] = []
     bad: dict[int, str] = {}
     cache: dict[str, tuple[str, str | None]] = {}
-    for raw, p in parts.items():
-        cache[raw] = _render(p, "YMD" if p is not None and p.named is None and len(p.a) == 4 else order, with_time)
+    for raw, parsed in parts.items():
+        year_first = parsed is not None and parsed.named is None and len(parsed.a) == 4
+        cache[raw] = _render(parsed, "YMD" if year_first else order, with_time)
     for i, raw in enumerate(values):
         if _blank(raw):
             out.append("")

@@ -91,7 +91,12 @@ def funnel(store: Store, filt: Filter) -> dict[str, int]:
             FROM member_events WHERE day <= $date_to GROUP BY person_id
         )""") + """
         SELECT (SELECT count(*) FROM members),
-               count(*) FILTER (WHERE assessed), count(*) FILTER (WHERE introduced),
+               (SELECT count(*) FROM members m WHERE EXISTS (
+                    SELECT 1 FROM assessments a
+                    WHERE a.person_id = m.person_id AND CAST(a.taken_at AS DATE) <= $date_to)
+                  OR EXISTS (SELECT 1 FROM member_events e
+                             WHERE e.person_id = m.person_id AND e.verb = 'assessed' AND e.day <= $date_to)),
+               count(*) FILTER (WHERE introduced),
                count(*) FILTER (WHERE engaged), count(*) FILTER (WHERE tool_adopted),
                count(*) FILTER (WHERE win_shared),
                (SELECT count(*) FROM members m WHERE EXISTS (
@@ -338,12 +343,12 @@ def avg_won_amount_no_partner(store: Store, filt: Filter) -> float | None:
 
 def median_cycle_days_partner(store: Store, filt: Filter) -> float | None:
     """`median_cycle_days_partner` = median (closed_on - created_on) days over won partner deals."""
-    return _won_stat(store, filt, "median(closed_on - created_on)", True)
+    return _won_stat(store, filt, "median(closed_on - created_on) FILTER (WHERE closed_on >= created_on)", True)
 
 
 def median_cycle_days_no_partner(store: Store, filt: Filter) -> float | None:
     """`median_cycle_days_no_partner` = median (closed_on - created_on) days over won deals without a partner."""
-    return _won_stat(store, filt, "median(closed_on - created_on)", False)
+    return _won_stat(store, filt, "median(closed_on - created_on) FILTER (WHERE closed_on >= created_on)", False)
 
 
 def _joining_rate(store: Store, filt: Filter, after: bool) -> DealRate:
