@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--person", action="append", default=[], metavar='"NAME=PERSON_ID"',
                      help="who a name, email or Slack user id in the files is; repeat")
     imp.add_argument("--currency", help="the currency of amounts when the file has no currency column")
+    imp.add_argument("--skip-rows", type=int, default=0, metavar="N",
+                     help="lines above the header row to set aside (report titles, export notes)")
     imp.add_argument("--report", metavar="FILE.csv", help="write every problem found to this CSV file")
     imp.add_argument("--win-reaction", default="trophy", help="Slack reaction that marks a win (default trophy)")
     imp.add_argument("--frustration-reaction", default="warning",
@@ -160,7 +162,8 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
 
 
 def _choices(args: argparse.Namespace) -> Choices:
-    options = {k: v for k, v in (("date_order", args.date_order), ("currency", args.currency)) if v}
+    options = {k: v for k, v in (("date_order", args.date_order), ("currency", args.currency),
+                                 ("skip_rows", str(args.skip_rows) if args.skip_rows else "")) if v}
     return Choices(formats=_pairs(args.column_format, "--column-format"), stages=_pairs(args.stage, "--stage"),
                    verbs=_pairs(args.verb, "--verb"), people=_pairs(args.person, "--person"), options=options)
 

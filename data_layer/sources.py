@@ -11,6 +11,7 @@ is refused with a sentence saying how to choose.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -67,7 +68,7 @@ def read_table(path: Path, nrows: int | None = None) -> pd.DataFrame:
     return frame.head(nrows) if nrows is not None else frame
 
 
-def read_source(name: str, data: bytes, work: Path | None = None) -> Table:
+def read_source(name: str, data: bytes, work: Path | None = None, skip_rows: int = 0) -> Table:
     """A table source as found: sniffed delimiter, extra header rows set aside, each row's line kept."""
     if name.lower().endswith(".xlsx"):
         if work is None:
@@ -75,7 +76,7 @@ def read_source(name: str, data: bytes, work: Path | None = None) -> Table:
         path = work / ("src-" + name)
         path.write_bytes(data)
         return read_any(name, path)
-    return read_delimited(name, data)
+    return read_delimited(name, data, skip_rows)
 
 
 # ------------------------------------------------------------------------ table sources
@@ -314,14 +315,22 @@ def _finish_assessments(mapping: Mapping, frame: pd.DataFrame, out: dict[str, li
                         index: PeopleIndex, problem: ProblemFn) -> None:
     n = len(frame)
     first, last = mapping.options.get("first_name_column"), mapping.options.get("last_name_column")
-    if "person_id" not in out and first in frame.columns and last in frame.columns:
-        names = [f"{a.strip()} {b.strip()}".strip() for a, b in zip(frame[first].astype(str), frame[last].astype(str),
-                                                                      strict=True)]
-        values, bad = resolve(index, names, conv.lines, conv.strangers)
+    if first in frame.columns and last in frame.columns:
+        # Respondents by email (or id) where the file has one, else by their first and last name.
+        src = mapping.columns.get("person_id")
+        blank = [not str(v).strip() for v in frame[src]] if src else [True] * n
+        names = [f"{a.strip()} {b.strip()}".strip() if b_ else "" for a, b, b_ in
+                 zip(frame[first].astype(str), frame[last].astype(str), blank, strict=True)]
+        found: dict[str, Stranger] = {}
+        values, bad = resolve(index, names, conv.lines, found)
+        for value, stranger in found.items():
+            stranger.column = f"{first} + {last}"
+            conv.strangers[f"{first} + {last}\x00{value}"] = stranger
         for i, message in bad.items():
             problem("person_id", f"{first} + {last}", message, i, names[i])
-        out["person_id"] = values
-        conv.back["person_id"] = f"{first} + {last}"
+        current = out.get("person_id", [""] * n)
+        out["person_id"] = [c or v for c, v in zip(current, values, strict=True)]
+        conv.back.setdefault("person_id", f"{first} + {last}")
     if "person_id" not in out:
         conv.problems.append(Problem("(file)", "has no column that says who answered (an email, person id or "
                                                "name); map one on the Import page or in a mapping file",
@@ -352,12 +361,12 @@ def _finish_assessments(mapping: Mapping, frame: pd.DataFrame, out: dict[str, li
         codes = []
         for i, v in enumerate(out["barriers"]):
             parts = [p.strip() for p in re.split(r"[;,\n]", v) if p.strip()]
-            found = [by_label.get(norm(p)) for p in parts]
-            unknown = [p for p, c in zip(parts, found, strict=True) if c is None]
+            cited = [by_label.get(norm(p)) for p in parts]
+            unknown = [p for p, c in zip(parts, cited, strict=True) if c is None]
             if unknown:
                 problem("barriers", src, f"has answer(s) that are not barriers we know ({', '.join(unknown)}); "
                                          f"allowed: {', '.join(BARRIERS.values())}", i, v)
-            codes.append(";".join(dict.fromkeys(c for c in found if c)))
+            codes.append(";".join(dict.fromkeys(c for c in cited if c)))
         out["barriers"] = codes
     out["instrument"] = [mapping.options.get("instrument", "Readiness survey")] * n
     if "kind" in out:
@@ -566,6 +575,15 @@ _ONE = {"joins and leaves": "join or leave", "bot messages": "bot message", "del
         "channel changes": "channel change", "other system messages": "other system message"}
 
 
+def _slack_time(ts: str) -> dt.datetime | None:
+    """A Slack `ts` ("1736554819.539739") as UTC, to the microsecond (a float would lose the last digit)."""
+    m = re.fullmatch(r"(\d{1,11})(?:\.(\d{1,6})\d*)?", ts.strip())
+    if m is None:
+        return None
+    micro = int((m.group(2) or "").ljust(6, "0"))
+    return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(m.group(1)), microseconds=micro)
+
+
 @dataclass
 class SlackResult:
     """The activity rows made from a Slack export, and what was left out and why."""
@@ -646,10 +664,8 @@ def slack_to_activity(store: Store, data: bytes, win: str = "trophy", frustratio
                     result.skipped["bot messages"] += 1
                     continue
                 ts = str(msg.get("ts") or "")
-                try:
-                    seconds = float(ts)
-                    when = pd.Timestamp(seconds, unit="s")
-                except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+                when = _slack_time(ts)
+                if when is None:
                     result.problems.append(Problem("ts", "is not a Slack timestamp (seconds since 1970)",
                                                    file=f"{filename}: {name}", value=ts[:40]))
                     continue
@@ -846,7 +862,8 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
                     notes.append(f"{name}: channels that are no cohort's channel were skipped: "
                                  f"{', '.join(res.channels_without_cohort[:20])}")
             else:
-                table = read_source(name, f.data, work)
+                skip = (given.options if given else choices.options).get("skip_rows", "0")
+                table = read_source(name, f.data, work, int(skip) if skip.isdigit() else 0)
                 notes += table.notes
                 mapping, tool = plan_table(store, table, given)
                 mapping = choices.apply(mapping)

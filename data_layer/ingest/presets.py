@@ -259,14 +259,14 @@ def _recognise_survey(columns: list[str]) -> tuple[str, Mapping] | None:
         _put(m, "taken_at", _first(columns, "RecordedDate", "EndDate"))
         _put(m, "person_id", _first(columns, "RecipientEmail", "EmailAddress", "Email", "ExternalReference",
                                     "ExternalDataReference"))
-        if "person_id" not in m.columns and h("RecipientFirstName", "RecipientLastName"):
+        if h("RecipientFirstName", "RecipientLastName"):
             m.options.update({"first_name_column": _first(columns, "RecipientFirstName") or "",
                               "last_name_column": _first(columns, "RecipientLastName") or ""})
     elif preset == "surveymonkey":
         _put(m, "assessment_id", _first(columns, "Respondent ID"))
         _put(m, "taken_at", _first(columns, "End Date", "Start Date"))
         _put(m, "person_id", _first(columns, "Email Address", "Email"))
-        if "person_id" not in m.columns and h("First Name", "Last Name"):
+        if h("First Name", "Last Name"):
             m.options.update({"first_name_column": _first(columns, "First Name") or "",
                               "last_name_column": _first(columns, "Last Name") or ""})
     elif preset == "typeform":

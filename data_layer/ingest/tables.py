@@ -125,8 +125,11 @@ def _header_rows(rows: list[list[str]]) -> tuple[int, list[str], str | None, dic
     return 0, rows[0] if rows else [], None, {}, 0
 
 
-def read_delimited(name: str, data: bytes) -> Table:
-    """A CSV (comma, semicolon, tab or bar separated, sniffed) as text cells with their source lines."""
+def read_delimited(name: str, data: bytes, skip_rows: int = 0) -> Table:
+    """A CSV (comma, semicolon, tab or bar separated, sniffed) as text cells with their source lines.
+
+    `skip_rows` lines above the header (a report title, export notes) are set aside when asked.
+    """
     text = decode(name, data)
     if not text.strip():
         raise _refuse(name, "is empty; it needs a header row")
@@ -147,7 +150,21 @@ def read_delimited(name: str, data: bytes) -> Table:
     if not keep:
         raise _refuse(name, "is empty; it needs a header row")
     rows, starts = [r for r, _s in keep], [s for _r, s in keep]
+    if skip_rows:
+        rows, starts = rows[skip_rows:], starts[skip_rows:]
+        if not rows:
+            raise _refuse(name, f"has nothing left after setting aside {skip_rows} line(s) above the header")
     at, header, tool, texts, skip = _header_rows(rows)
+    named = [h for h in header if h.strip()]
+    if tool is None and len(named) * 2 < len(header):
+        # Most of the "header" is blank: a report title or export notes sit above the real header.
+        later = next((i for i, r in enumerate(rows[1:10], start=1) if r and all(c.strip() for c in r)
+                      and len(r) > len(named)), None)
+        hint = (f"; line {starts[later]} looks like the header, so set aside the {later} line(s) above it "
+                f"(Import page: Lines above the header; command line: --skip-rows {later + skip_rows})"
+                if later else "; delete the lines above the header")
+        raise _refuse(name, f"does not start with a header row ({len(header) - len(named)} of its {len(header)} "
+                            f"column names are empty){hint}", starts[0])
     names = _unique(header)
     body = rows[at + 1 + skip:]
     lines = starts[at + 1 + skip:]
