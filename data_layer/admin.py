@@ -127,3 +127,35 @@ def save_person(store: Store, actor: Actor | None, values: dict[str, Any]) -> st
                    person.model_dump())
         audit.record(tx, who.email, "person", person.person_id, "edit" if existed else "create", person.name)
     return person.person_id
+
+
+def add_people(store: Store, actor: Actor | None, rows: list[dict[str, Any]]) -> list[str]:
+    """Add several new people at once (from an import report's unknown names); all or nothing."""
+    who = require(actor, "admin")
+    problems: list[Problem] = []
+    people: list[Person] = []
+    for n, values in enumerate(rows, start=1):
+        try:
+            people.append(validate_record(Person, values))
+        except InvalidData as exc:
+            problems += [Problem(f"row {n}: {p.field}", p.message) for p in exc.problems]
+    ids = [p.person_id for p in people]
+    emails = [p.email for p in people]
+    problems += [Problem(f"row {ids.index(i) + 1}: person_id", "is given twice") for i in set(ids) if ids.count(i) > 1]
+    problems += [Problem(f"row {emails.index(e) + 1}: email", "is given twice") for e in set(emails)
+                 if emails.count(e) > 1]
+    with store.transaction() as tx:
+        for n, person in enumerate(people, start=1):
+            if tx.query("SELECT 1 FROM people WHERE person_id = ?", [person.person_id]):
+                problems.append(Problem(f"row {n}: person_id", "is already a person"))
+            if tx.query("SELECT 1 FROM people WHERE lower(email) = ?", [person.email]):
+                problems.append(Problem(f"row {n}: email", "already belongs to a person"))
+            problems += [Problem(f"row {n}: {p.field}", p.message)
+                         for p in _known(tx, "people", "person_id", person.manager_id, "manager_id", "person")]
+        if problems:
+            raise InvalidData(problems, "Nobody was added: " + "; ".join(f"{p.field} {p.message}" for p in problems))
+        for person in people:
+            tx.execute("INSERT INTO people VALUES ($person_id, $name, $email, $role, $team, $region, $manager_id)",
+                       person.model_dump())
+            audit.record(tx, who.email, "person", person.person_id, "create", person.name)
+    return ids

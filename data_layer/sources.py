@@ -95,6 +95,7 @@ class Conversion:
     stages: dict[str, tuple[str, int]] = field(default_factory=dict)  # stage name -> (status, rows)
     tool: str | None = None
     name: str = ""
+    undecided: dict[str, str] = field(default_factory=dict)  # source column -> date | number | score
 
 
 _WON = {"closedwon", "won", "dealwon", "closedwin"}
@@ -209,6 +210,7 @@ def convert_table(store: Store, table: Table, mapping: Mapping, index: PeopleInd
                 values, bad = [v.strip() for v in raw], {}
         except FormatError as exc:
             problem(f, src, str(exc))
+            conv.undecided[src] = "date" if kind in ("date", "ts") else kind
             values, bad = ["" for _ in raw], {}
         for i, message in bad.items():
             problem(f, src, message, i, raw[i])

@@ -1,4 +1,4 @@
-"""Admin → Import: upload files, map their columns, check them (dry run), import all or nothing."""
+"""Admin → Import: upload files, see how each is read, map and choose, check (dry run), import all or nothing."""
 
 from __future__ import annotations
 
@@ -7,28 +7,26 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
+from dashboard import import_view as view
 from dashboard.auth import guard
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
 from dashboard.store import get_store
 from data_layer import admin
-from data_layer.csv_safety import safe_csv
 from data_layer.errors import InvalidData
 from data_layer.export import export
 from data_layer.importer import SCORE_PREFIX, SPEC_BY_NAME
 from data_layer.sources import (
-    PRESETS,
     Mapping,
     SourceFile,
     guess_entity,
     guess_mapping,
     import_sources,
     kind_of,
-    preset_mapping,
-    read_table,
+    plan_table,
+    read_source,
     safe_name,
 )
 from data_layer.vocabulary import DIMENSIONS
@@ -37,14 +35,39 @@ actor = guard("admin")
 store = get_store()
 LIMIT_MB = int(st.get_option("server.maxUploadSize"))
 st.title("Import data")
-st.caption(f"CSV or XLSX in any layout (you map the columns), our own CSV files, xAPI statements (JSON) or a "
-           f"Slack workspace export (zip). Up to {LIMIT_MB} MB per file. Every row is checked first; one bad row "
-           "imports nothing.")
+st.caption(f"CRM, survey, LMS (xAPI) and Slack exports as you download them, or our own CSV files. Up to "
+           f"{LIMIT_MB} MB per file. Each column's format is read from all of its values; a value that could be "
+           "read two ways is never guessed. Every row is checked first; one bad row imports nothing.")
+with st.expander("Import formats, recognised exports and mapping files", icon=":material/menu_book:"):
+    st.markdown(view.import_docs())
 
-uploads = st.file_uploader("Files", accept_multiple_files=True, type=["csv", "xlsx", "json", "zip"], key="imp_files")
+uploads = st.file_uploader("Files", accept_multiple_files=True, type=["csv", "tsv", "xlsx", "json", "zip"],
+                           key="imp_files")
 saved = admin.saved_mappings(store)
 sources: list[SourceFile] = []
 win, frustration = "trophy", "warning"
+
+
+def save_row(i: int, mapping: Mapping) -> None:
+    n1, n2 = st.columns([3, 1], vertical_alignment="bottom")
+    save_as = n1.text_input("Save this mapping as", key=f"imp_save_name_{i}", placeholder="e.g. Salesforce Q4 export")
+    if n2.button("Save mapping", key=f"imp_save_{i}"):
+        try:
+            admin.save_mapping(store, actor, save_as, mapping)
+        except InvalidData as exc:
+            st.error(as_markdown(str(exc)))
+        else:
+            st.success(f"Saved as “{as_markdown(save_as.strip())}”.")
+
+
+def saved_choice(i: int, entity: str | None) -> Mapping | None:
+    names = [n for n, m in saved.items() if entity is None or m.entity == entity]
+    if not names:
+        return None
+    pick = st.selectbox("Saved mapping", [None, *names], key=f"imp_saved_{i}",
+                        format_func=lambda v: "none" if v is None else v)
+    return saved[pick] if pick else None
+
 
 for i, up in enumerate(uploads or []):
     data = up.getvalue()
@@ -55,48 +78,65 @@ for i, up in enumerate(uploads or []):
             name = safe_name(up.name)
             kind = kind_of(name)
         except InvalidData as exc:
-            st.error(str(exc))
+            st.error(as_markdown(str(exc)))
             continue
+        key = f"imp_{i}_{view.digest(data)}"
         if kind == "slack":
             st.caption("Slack export: messages in cohort channels become posted or replied events of their sender "
-                       "(matched by email); reactions mark wins and frustrations.")
+                       "(matched by email, else by name); bot, join and deleted messages are skipped and counted; "
+                       "reactions mark wins and frustrations.")
             c1, c2 = st.columns(2)
             win = c1.text_input("Reaction for a win", "trophy", key=f"imp_win_{i}")
             frustration = c2.text_input("Reaction for a frustration", "warning", key=f"imp_frus_{i}")
-            sources.append(SourceFile(name, data))
+            base = saved_choice(i, "activity.csv") or Mapping("activity.csv")
+            base.people = view.senders_editor(store, data, base, key, win, frustration)
+            save_row(i, base)
+            sources.append(SourceFile(name, data, base))
             continue
         if kind == "xapi":
-            st.caption("xAPI statements: actor by mbox email or account name, verb from the end of verb.id, "
-                       "object.id, cohort from the context.")
-            sources.append(SourceFile(name, data))
+            st.caption("xAPI statements (an array or an LRS response): the actor by email, account name or full "
+                       "name; the verb by the mapping below; the time from timestamp, else stored.")
+            base = saved_choice(i, "activity.csv") or Mapping("activity.csv")
+            base.verbs = view.verbs_editor(store, name, data, base, key)
+            save_row(i, base)
+            sources.append(SourceFile(name, data, base))
             continue
+        skip = int(st.session_state.get(f"imp_skip_{i}", 0) or 0)
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / name
-            path.write_bytes(data)
             try:
-                preview = read_table(path, nrows=5)
+                table = read_source(name, data, Path(tmp), skip)
             except InvalidData as exc:
-                st.error(str(exc))
+                st.error(as_markdown(str(exc)))
+                if any("header row" in p.message for p in exc.problems) or skip:
+                    st.number_input("Lines above the header to set aside", 0, 50, key=f"imp_skip_{i}")
                 continue
-        st.dataframe(preview, hide_index=True, width="stretch")
+        st.dataframe(table.frame.head(5), hide_index=True, width="stretch")
+        for note in table.notes:
+            st.caption(as_markdown(note))
         if kind == "canonical":
             st.caption("Already in our format: imported as it is.")
             sources.append(SourceFile(name, data))
             continue
-        columns = list(preview.columns)
+        columns = table.columns
+        try:
+            planned, tool = plan_table(store, table, None)
+        except InvalidData:
+            planned, tool = Mapping(guess_entity(name, columns) or "people.csv"), None
+        if tool:
+            st.caption(f"Recognised: {as_markdown(tool)}. Check the columns below and change any that is wrong.")
         c1, c2 = st.columns(2)
-        preset = c1.selectbox("Preset", [None, *PRESETS, *[f"saved: {n}" for n in saved]], key=f"imp_preset_{i}",
-                              format_func=lambda v: "none (map by hand)" if v is None else v)
-        base: Mapping | None = None
-        if preset and preset.startswith("saved: "):
-            base = saved[preset[len("saved: "):]]
-        elif preset:
-            base = preset_mapping(preset)
-        guessed = base.entity if base else guess_entity(name, columns)
         entities = list(SPEC_BY_NAME)
+        with c1:
+            base = saved_choice(i, None)
+        guessed = base.entity if base else planned.entity
         entity = c2.selectbox("This file holds", entities, key=f"imp_entity_{i}",
                               index=entities.index(guessed) if guessed in entities else 0)
-        start = base.columns if base and base.entity == entity else guess_mapping(columns, entity)
+        if base and base.entity == entity:
+            start = base
+        elif planned.entity == entity:
+            start = planned
+        else:
+            start = Mapping(entity, guess_mapping(columns, entity))
         fields = list(SPEC_BY_NAME[entity].columns)
         if entity == "assessments.csv":
             fields += [SCORE_PREFIX + d for d in DIMENSIONS]
@@ -106,28 +146,25 @@ for i, up in enumerate(uploads or []):
         grid = st.columns(3)
         for j, f in enumerate(fields):
             options = [None, *columns]
-            default = start.get(f)
+            default = start.columns.get(f)
             pick = grid[j % 3].selectbox(f + (" *" if f in required else ""), options, key=f"imp_map_{i}_{entity}_{f}",
                                          index=options.index(default) if default in options else 0,
                                          format_func=lambda v: "—" if v is None else str(v))
             if pick:
                 chosen[f] = pick
-        mapping = Mapping(entity, chosen, base.preset if base else None, dict(base.options) if base else {})
-        if base and base.preset == "crm_opportunities":
-            role_col = st.selectbox("Column saying if the partner sourced the deal (optional)", [None, *columns],
-                                    key=f"imp_role_{i}", format_func=lambda v: "none: partner deals count as influenced"
-                                    if v is None else str(v))
-            if role_col:
-                mapping.options["partner_role_column"] = role_col
-        n1, n2 = st.columns([3, 1], vertical_alignment="bottom")
-        save_as = n1.text_input("Save this mapping as", key=f"imp_save_name_{i}", placeholder="e.g. Salesforce Q4 export")
-        if n2.button("Save mapping", key=f"imp_save_{i}"):
-            try:
-                admin.save_mapping(store, actor, save_as, mapping)
-            except InvalidData as exc:
-                st.error(str(exc))
-            else:
-                st.success(f"Saved as “{save_as.strip()}”.")
+        mapping = Mapping(entity, chosen, start.preset, dict(start.options), dict(start.formats), dict(start.stages),
+                          dict(start.verbs), dict(start.people))
+        if skip:
+            mapping.options["skip_rows"] = str(skip)
+        try:
+            conv = view.analyse(store, table, mapping, view.digest(data, mapping.to_toml()))
+        except InvalidData as exc:
+            st.error(as_markdown(str(exc)))
+        else:
+            mapping.formats = view.formats_editor(conv, mapping, key)
+            if entity == "deals.csv":
+                mapping.stages = view.stages_editor(conv, mapping, key)
+        save_row(i, mapping)
         sources.append(SourceFile(name, data, mapping))
 
 c1, c2 = st.columns(2)
@@ -148,15 +185,9 @@ if check or go:
                                   win_reaction=win, frustration_reaction=frustration)
     except InvalidData as exc:
         bar.empty()
-        st.error(f"{exc} Fix these and try again.")
-        report = pd.DataFrame([{"file": p.file, "line": p.line, "column": p.field, "value": p.value, "reason": p.message}
-                               for p in exc.problems])
-        st.dataframe(report.head(200), hide_index=True, width="stretch")
-        if len(report) > 200:
-            st.caption(f"Showing the first 200 of {len(report):,} problems; the download has them all.")
-        st.download_button("Download the whole report (CSV)", safe_csv(report), "import-report.csv", "text/csv",
-                           key="imp_report")
+        st.session_state["imp_last_problems"] = exc
     else:
+        st.session_state.pop("imp_last_problems", None)
         bar.progress(1.0, text="Done")
         counts = ", ".join(f"{n:,} {table}" for table, n in done.rows.items())
         if go:
@@ -165,17 +196,19 @@ if check or go:
         else:
             st.success(f"All rows are valid: {counts} would be imported. Nothing was written.")
         for w in done.warnings + done.notes:
-            st.warning(w)
+            st.warning(as_markdown(w))
+if "imp_last_problems" in st.session_state and sources:
+    view.show_problems(st.session_state["imp_last_problems"], store, actor)
 
 st.divider()
 st.subheader("Export")
 st.caption("Every table as the CSV files this page imports (an exact copy: importing it into an empty database "
            "reproduces this one). For spreadsheets, choose the spreadsheet-safe kind.")
-kind = st.radio("Kind", ["csv", "spreadsheet"], horizontal=True, key="exp_kind",
-                format_func=lambda v: "exact CSV (for importing)" if v == "csv" else "spreadsheet-safe CSV")
+exp_kind = st.radio("Kind", ["csv", "spreadsheet"], horizontal=True, key="exp_kind",
+                    format_func=lambda v: "exact CSV (for importing)" if v == "csv" else "spreadsheet-safe CSV")
 if st.button("Prepare the download", key="exp_go"):
     with tempfile.TemporaryDirectory() as tmp:
-        export(store, tmp, kind)
+        export(store, tmp, exp_kind)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for f in sorted(Path(tmp).iterdir()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -64,3 +65,58 @@ def test_a_bad_cohort_gets_sentences_and_nothing_is_saved(monkeypatch: pytest.Mo
     assert "Name must not be empty." in errors and "Program must not be empty." in errors
     with Store(db) as s:
         assert s.query_value("SELECT count(*) FROM cohorts") == 2
+
+
+REAL = Path(__file__).parent / "data" / "real"
+
+
+def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader(key="imp_files").set_value([(name, data, "text/csv") for name, data in files]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_a_real_crm_export_is_recognised_checked_and_its_strangers_offered_as_people(
+        monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/admin_import.py")
+    upload(at, ("sales_pipeline.csv", (REAL / "crm_sales_pipeline/sales_pipeline.csv").read_bytes()))
+    assert at.selectbox(key="imp_entity_0").value == "deals.csv"
+    assert at.selectbox(key="imp_map_0_deals.csv_owner_id").value == "sales_agent"
+    assert any("engage\\_date" in m.value and "month first" in m.value for m in at.markdown)
+    stages = frame_with(at, "stage in the file")
+    assert dict(zip(stages["stage in the file"], stages["means"], strict=True)) == {
+        "Won": "won", "Lost": "lost", "Engaging": "open"}
+    at.button(key="imp_check").click().run()
+    assert not at.exception
+    # Nobody in the small database sells here: the report groups the 30 rows under one reason,
+    # and offers to add each seller once, in one step, prefilled from the file.
+    assert any("30 problem" in e.value for e in at.error)
+    groups = frame_with(at, "example lines")
+    assert list(groups["reason"]) == ["is not a known person"] and list(groups["rows"]) == [30]
+    new = frame_with(at, "person_id")
+    agents = pd.read_csv(REAL / "crm_sales_pipeline/sales_pipeline.csv")["sales_agent"]
+    assert sorted(new["name"]) == sorted(set(agents)) and len(new) == 17
+    at.text_input(key="imp_new_role").set_value("AE")
+    at.button(key="FormSubmitter:imp_add_people-Add them as people").click().run()
+    assert not at.exception
+    # People need an email: a sentence, and nobody is added.
+    assert any("Nobody was added" in e.value and "email" in e.value for e in at.error)
+    with Store(db) as s:
+        assert s.query_value("SELECT count(*) FROM people WHERE name = 'Moses Frase'") == 0
+
+
+def test_an_ambiguous_date_column_offers_a_choice_of_order(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/admin_import.py")
+    upload(at, ("Form Responses 1.csv", (REAL / "google_forms/Form Responses 1.csv").read_bytes()))
+    (fmt,) = [s for s in at.selectbox if s.key and "_fmt_" in s.key]
+    assert fmt.options == ["choose…", "day first (31/12/2026)", "month first (12/31/2026)"]
+    at.button(key="imp_check").click().run()
+    assert any("9 June 2018" in r for r in frame_with(at, "example lines")["reason"])
+    fmt.set_value("MDY").run()
+    at.button(key="imp_check").click().run()
+    reasons = " ".join(frame_with(at, "example lines")["reason"])
+    assert "9 June 2018" not in reasons and "readiness dimension" in reasons

@@ -119,3 +119,19 @@ def resolve(index: PeopleIndex, values: Sequence[str], lines: Sequence[int],
         if len(who.lines) < 3:
             who.lines.append(lines[i])
     return out, bad
+
+
+def suggested_person(stranger: Stranger) -> dict[str, str]:
+    """A new person's row prefilled from how a file names them (the rest is for the admin to complete)."""
+    email = stranger.email
+    name = stranger.display if stranger.display and not EMAIL.match(stranger.display) else ""
+    if not name and not email and " " in stranger.value.strip():
+        name = stranger.value.strip()
+    if email:
+        pid = email
+    elif re.fullmatch(r"[A-Za-z0-9_.:-]+", stranger.value.strip()):
+        pid = stranger.value.strip()  # an id the file uses (a CRM user id, a Slack user id)
+    else:
+        pid = re.sub(r"[^a-z0-9]+", "-", name_key(name or stranger.value)).strip("-")
+    return {"person_id": pid, "name": name or (email.split("@")[0] if email else stranger.value.strip()),
+            "email": email, "role": "", "team": "", "region": ""}
