@@ -74,10 +74,15 @@ def stages_editor(conv: Conversion, mapping: Mapping, key: str) -> dict[str, str
         return dict(mapping.stages)
     frame = pd.DataFrame([{"stage in the file": name, "deals": n, "means": status if status != "?" else None}
                           for name, (status, n) in sorted(conv.stages.items(), key=lambda kv: -kv[1][1])])
+    flags = mapping.options.get("won_column"), mapping.options.get("closed_column")
     with st.expander("Stages", expanded=any(s == "?" for s, _n in conv.stages.values()), icon=":material/flag:"):
-        st.caption("What each of the file's deal stages means. Change any that is wrong.")
+        if all(flags):
+            st.caption(as_markdown(f"The file's own {flags[1]} and {flags[0]} columns decide each deal's status; "
+                                   "its stage names are shown for reference."))
+        else:
+            st.caption("What each of the file's deal stages means. Change any that is wrong.")
         edited = st.data_editor(frame, key=f"{key}_stages", hide_index=True, width="stretch",
-                                disabled=["stage in the file", "deals"],
+                                disabled=["stage in the file", "deals", *(["means"] if all(flags) else [])],
                                 column_config={"means": st.column_config.SelectboxColumn(
                                     options=["open", "won", "lost"], required=False)})
     out = dict(mapping.stages)

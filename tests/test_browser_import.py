@@ -81,3 +81,37 @@ def test_upload_check_map_import_and_see_it_on_the_overview(db: Path, tmp_path: 
     with Store(db) as s:
         assert s.query("SELECT person_id, team, region FROM people WHERE person_id LIKE 'N%' ORDER BY 1") == [
             ("N1", "Enterprise", "EMEA"), ("N2", "Enterprise", "EMEA"), ("N3", "Commercial", "EMEA")]
+
+
+REAL = Path(__file__).parent / "data" / "real"
+
+
+def test_a_real_salesforce_export_is_recognised_and_imported_with_its_owner(db: Path, tmp_path: Path) -> None:
+    executable = chromium_path()
+    people = tmp_path / "people.csv"
+    people.write_text("person_id,name,email,role\n005x0000000fNSiAAM,Sal Owner,sal.owner@example.com,AE\n")
+    export_file = REAL / "salesforce_export" / "opportunityData.csv"
+    with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "import-real-server.log") as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            sign_in(page, url, "admin@demo.example", "demo-admin-pass")
+            page.get_by_test_id("stSidebarNav").get_by_text("Import", exact=True).click()
+            expect(page.get_by_role("heading", name="Import data")).to_be_visible(timeout=30_000)
+            page.locator("input[type=file]").set_input_files([str(export_file), str(people)])
+            expect(page.get_by_text("Recognised: Salesforce data export")).to_be_visible(timeout=30_000)
+            page.get_by_text("Stages", exact=True).click()
+            expect(page.get_by_text("columns decide each deal's status")).to_be_visible(timeout=30_000)
+            page.get_by_role("button", name="Check (dry run)").click()
+            expect(page.get_by_text(re.compile("All rows are valid: 1 people, 9 deals"))).to_be_visible(
+                timeout=30_000)
+            expect(page.get_by_text(re.compile("2 row\\(s\\) closed before they were created"))).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "import-real-export.png"), full_page=True)
+            page.get_by_role("button", name="Import", exact=True).click()
+            expect(page.get_by_text(re.compile(r"Imported 1 people, 9 deals"))).to_be_visible(timeout=60_000)
+        finally:
+            browser.close()
+    with Store(db) as s:
+        assert s.query("SELECT status, count(*) FROM deals WHERE owner_id = '005x0000000fNSiAAM' "
+                       "GROUP BY 1 ORDER BY 1") == [("open", 7), ("won", 2)]
