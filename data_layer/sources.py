@@ -219,6 +219,12 @@ def convert_table(store: Store, table: Table, mapping: Mapping, index: PeopleInd
         _finish_deals(mapping, frame, out, conv, problem)
     if spec.table == "assessments":
         _finish_assessments(mapping, frame, out, conv, index, problem)
+    said = {p.message for p in conv.problems if p.field == "(file)"}
+    for col in spec.cols:
+        if col.required and col.name not in out and not any(col.name in m for m in said):
+            conv.problems.append(Problem("(file)", f"has no column mapped to {col.name}, which is required; map one "
+                                                   f"on the Import page or in a mapping file ([columns] {col.name} "
+                                                   '= "the column")', file=name))
     for stranger in conv.strangers.values():
         conv.problems.append(Problem(stranger.column or "person", "is not a known person", file=name,
                                      line=stranger.lines[0] if stranger.lines else None, value=stranger.value,
