@@ -12,7 +12,7 @@ import dashboard.charts  # noqa: F401  (registers the Altair theme once per proc
 from dashboard.auth import current_actor, end_session
 from dashboard.sign_in_view import render as render_sign_in
 from dashboard.store import get_store
-from data_layer import auth
+from data_layer import auth, incidents
 from data_layer.errors import LearningCultureError
 from data_layer.library import escape_markdown
 
@@ -78,4 +78,6 @@ try:
             st.navigation(pages_for(actor), expanded=True).run()
 except LearningCultureError as exc:
     # Our errors carry a sentence for people; never show a driver traceback.
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
+except Exception as exc:  # noqa: BLE001 - anything else: a sentence and an incident id, the traceback to the log
+    st.error(incidents.sentence(incidents.record(exc)), icon=":material/error:")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 ENTRYPOINT = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+SAFE_OPTIONS = {"client.showErrorDetails": "none", "client.disableDataExport": "true"}
 
 
 def disable_legacy_pages_folder() -> None:
@@ -38,7 +39,10 @@ def main(argv: list[str] | None = None) -> None:
     disable_legacy_pages_folder()
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(ENTRYPOINT), *(sys.argv[1:] if argv is None else argv)]
+    extra = list(sys.argv[1:] if argv is None else argv)
+    # Safety settings hold wherever the server is started from (also set in .streamlit/config.toml).
+    safe = [f"--{k}={v}" for k, v in SAFE_OPTIONS.items() if not any(a.startswith(f"--{k}") for a in extra)]
+    sys.argv = ["streamlit", "run", str(ENTRYPOINT), *safe, *extra]
     cli.main()
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from data_layer import auth
+from data_layer import auth, incidents
 from data_layer.config import ENV_VAR, resolve_db_path
 from data_layer.csv_safety import safe_csv
 from data_layer.demo import SCALES, generate_demo
@@ -23,6 +23,7 @@ from data_layer.errors import InvalidData, LearningCultureError
 from data_layer.export import export
 from data_layer.filters import Filter
 from data_layer.importer import SPECS, ImportResult, import_files
+from data_layer.ingest.bounded import check_path_size
 from data_layer.ingest.report import group_problems, problems_frame
 from data_layer.report import build_report, render_markdown
 from data_layer.sources import (
@@ -203,6 +204,7 @@ def _import_sources(store: Store, files: list[Path], args: argparse.Namespace,
                 head = read_table(f, nrows=5)
                 entity = guess_entity(f.name, head.columns)
                 mapping = next((m for m in mappings if m.entity == entity), None)
+        check_path_size(f)  # before reading it into memory
         sources.append(SourceFile(f.name, f.read_bytes(), mapping))
     with tempfile.TemporaryDirectory() as work:
         done = import_sources(store, sources, Path(work), dry_run=args.dry_run, progress=say,
@@ -309,6 +311,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LearningCultureError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # noqa: BLE001 - a sentence and an incident id; the traceback goes to a file
+        log = path.parent / "incidents.log"
+        print(f"error: {incidents.sentence(incidents.record(exc, log), str(log))}", file=sys.stderr)
+        return 2
     return 0
 
 

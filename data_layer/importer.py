@@ -24,6 +24,7 @@ from pathlib import Path
 
 from data_layer import audit
 from data_layer.errors import InvalidData, Problem
+from data_layer.ingest.bounded import check_path_size, control_line, count_path_rows
 from data_layer.ingest.tables import DELIMITERS, sniff_delimiter
 from data_layer.store import Session, Store, Transaction
 from data_layer.summaries import refresh as refresh_summaries
@@ -314,6 +315,12 @@ def _reader_problem(name: str, text: str) -> Problem:
 def _stage(tx: Session, spec: FileSpec, path: Path, result: ImportResult) -> tuple[list[Problem], list[str]]:
     """Read one file into stg_<table> (text) and typed_<table>; return file-level problems and its header."""
     name = spec.filename
+    check_path_size(path)
+    count_path_rows(path)
+    hidden = control_line(path)
+    if hidden is not None:
+        return [Problem(field="(file)", file=name, line=hidden,
+                        message="contains a control character (such as NUL) that text never holds; remove it")], []
     raw = path.read_bytes()[:4096]
     if not raw.strip():
         return [Problem(field="(file)", file=name, message="is empty; it needs a header row")], []

@@ -123,7 +123,9 @@ def escape_markdown(text: object) -> str:
     """People's text for Markdown: no raw HTML, no links or images, no formatting; line breaks kept."""
     value = "" if text is None else str(text)
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    value = re.sub(r"([\\`*_\[\]()#|!~+\-.{}])", r"\\\1", value)
+    # Every Markdown-active character is escaped; ':' and '@' too, so a bare URL, an email address,
+    # an emoji code or a Streamlit directive (":red[...]") stays plain text, and '$' so no formula renders.
+    value = re.sub(r"([\\`*_\[\]()#|!~+\-.{}$:@^=%\"'?/])", r"\\\1", value)
     return value.replace("\r\n", "\n").replace("\n", "  \n")
 
 

@@ -59,10 +59,21 @@ def _email(value: str) -> str:
     return value.lower()
 
 
-Id = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=200)]
-Text = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=20_000)]
+# C0 control characters other than tab, line feed and carriage return: never stored (NUL breaks
+# files and terminals; the others hide text). Refused on import and input alike.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control(value: Any) -> Any:
+    if isinstance(value, str) and CONTROL.search(value):
+        raise ValueError("contains a control character (such as NUL); remove it")
+    return value
+
+
+Id = Annotated[str, BeforeValidator(_strip), AfterValidator(_no_control), Field(min_length=1, max_length=200)]
+Text = Annotated[str, BeforeValidator(_strip), AfterValidator(_no_control), Field(min_length=1, max_length=20_000)]
 OptionalId = Annotated[Id | None, BeforeValidator(_blank_to_none)]
-OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_no_control)]
 OptionalDate = Annotated[dt.date | None, BeforeValidator(_blank_to_none)]
 Timestamp = Annotated[dt.datetime, AfterValidator(_utc_naive)]
 OptionalTimestamp = Annotated[dt.datetime | None, BeforeValidator(_blank_to_none), AfterValidator(

@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import pandas as pd
 
 from data_layer.errors import InvalidData, Problem
 from data_layer.importer import PEOPLE, PEOPLE_OR_USERS, SCORE_PREFIX, SPEC_BY_NAME, import_files
+from data_layer.ingest.bounded import BoundedZip, check_size, count_rows, json_statements, load_json
 from data_layer.ingest.formats import (
     DATE_CHOICES,
     FormatError,
@@ -46,6 +46,7 @@ from data_layer.ingest.presets import (
     recognise,
 )
 from data_layer.ingest.tables import Table, read_any, read_delimited
+from data_layer.models import CONTROL
 from data_layer.store import Store
 from data_layer.vocabulary import BARRIERS, DIMENSIONS, VERBS
 
@@ -436,23 +437,6 @@ def verb_of(iri: str, chosen: dict[str, str]) -> str | None:
     return DEFAULT_VERBS.get(re.sub(r"[^a-z]", "", last.lower()))
 
 
-def _statements(data: bytes, filename: str) -> list[Any]:
-    try:
-        parsed = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InvalidData([Problem("(file)", f"is not valid JSON ({type(exc).__name__})", file=filename)],
-                          f"{filename} is not valid JSON.") from None
-    if isinstance(parsed, dict) and isinstance(parsed.get("statements"), list):
-        return list(parsed["statements"])  # an LRS response: {"statements": [...], "more": "..."}
-    if isinstance(parsed, dict) and "actor" in parsed and "verb" in parsed:
-        return [parsed]
-    if not isinstance(parsed, list):
-        raise InvalidData([Problem("(file)", "must be a JSON array of xAPI statements or an LRS response "
-                                             '({"statements": [...]})', file=filename)],
-                          f"{filename} must be a JSON array of xAPI statements.")
-    return parsed
-
-
 def _cohort_from_context(ctx: dict[str, Any], cohorts: set[str]) -> str:
     extensions = ctx.get("extensions")
     for key, value in (extensions.items() if isinstance(extensions, dict) else ()):
@@ -487,7 +471,7 @@ def _d(value: Any) -> dict[str, Any]:
 def xapi_statements(store: Store, data: bytes, filename: str = "activity.json", index: PeopleIndex | None = None,
                     verbs: dict[str, str] | None = None) -> XapiResult:
     """xAPI statements (an array or an LRS response) as activity rows, with what could not be read."""
-    statements = _statements(data, filename)
+    statements = json_statements(filename, data)
     index = index or PeopleIndex.load(store)
     chosen = dict(verbs or {})
     cohorts = {str(r[0]) for r in store.query("SELECT cohort_id FROM cohorts")}
@@ -538,10 +522,15 @@ def xapi_statements(store: Store, data: bytes, filename: str = "activity.json", 
         obj = _d(raw.get("object"))
         ident = str(raw.get("id") or "") or "xapi-" + hashlib.sha1(
             json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:16]
-        rows.append({"event_id": ident, "occurred_at": when, "person_id": person, "verb": verb,
-                     "object": str(obj.get("id") or ""), "cohort_id": _cohort_from_context(_d(raw.get("context")),
-                                                                                          cohorts),
-                     "source": "lms", "_statement": str(i)})
+        row = {"event_id": ident, "occurred_at": when, "person_id": person, "verb": verb,
+               "object": str(obj.get("id") or ""), "cohort_id": _cohort_from_context(_d(raw.get("context")), cohorts),
+               "source": "lms", "_statement": str(i)}
+        hidden = [k for k, v in row.items() if CONTROL.search(v)]
+        if hidden:
+            problems.append(Problem(f"{where}: {hidden[0]}", "contains a control character (such as NUL)",
+                                    file=filename))
+            continue
+        rows.append(row)
     frame = pd.DataFrame(rows, columns=["event_id", "occurred_at", "person_id", "verb", "object", "cohort_id",
                                         "source", "_statement"])
     if len(frame):
@@ -609,22 +598,21 @@ def slack_to_activity(store: Store, data: bytes, win: str = "trophy", frustratio
                       extra_people: dict[str, str] | None = None, index: PeopleIndex | None = None,
                       filename: str = "export.zip") -> SlackResult:
     """A Slack workspace export (zip): messages in cohort channels become activity events."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise InvalidData([Problem("(file)", "is not a zip file", file=filename)],
-                          "That is not a Slack export (not a zip file).") from None
-    names = archive.namelist()
+    archive = BoundedZip(filename, data)
+    names = archive.names
     index = index or PeopleIndex.load(store, [(p, e, "") for e, p in (extra_people or {}).items()])
 
     def load(name: str, required: bool = True) -> list[Any]:
-        if name not in names and not required:
-            return []
+        if name not in names:
+            if not required:
+                return []
+            raise InvalidData([Problem("(file)", f"has no {name}; it is not a Slack workspace export", file=filename)],
+                              f"The Slack export has no {name}.")
         try:
-            value = json.loads(archive.read(name).decode("utf-8"))
-        except (KeyError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise InvalidData([Problem("(file)", f"{name} is missing or not valid JSON", file=filename)],
-                              f"The Slack export's {name} is missing or not valid JSON.") from None
+            value = load_json(f"{filename}: {name}", archive.read(name))
+        except InvalidData as exc:
+            raise InvalidData([Problem("(file)", f"{name}: {exc.problems[0].message}", file=filename)],
+                              f"The Slack export's {name} cannot be read.") from None
         if not isinstance(value, list):
             raise InvalidData([Problem("(file)", f"{name} must hold a JSON list", file=filename)],
                               f"The Slack export's {name} must hold a JSON list.")
@@ -830,6 +818,9 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
         try:
             name = safe_name(f.name)
             kind = kind_of(name)
+            check_size(name, len(f.data))
+            if kind in ("canonical", "table"):
+                count_rows(name, f.data)
             if not f.data.strip():
                 raise InvalidData([Problem("(file)", "is empty", file=name)], f"{name} is empty.")
             if kind == "canonical":

@@ -88,7 +88,7 @@ def test_a_complete_post_mortem_is_saved_and_opens_its_page(monkeypatch: pytest.
     at.button(key="form_submit").click().run()
     assert not at.exception
     assert at.success and at.success[0].value == "Saved."
-    assert [t.value for t in at.title] == ["Post\\-mortem: Marketplace co\\-sell play"]
+    assert [t.value for t in at.title] == ["Post\\-mortem\\: Marketplace co\\-sell play"]
     with Store(db) as s:
         row = s.query_one("SELECT status, plan_id, outcome, tags FROM lessons WHERE plan_id = 'pl3'")
         assert row == ("in_review", "pl3", "flopped", ["marketplace", "co-sell"])

@@ -19,6 +19,10 @@ import pandas as pd
 
 from data_layer.errors import InvalidData, Problem
 
+# Control characters other than tab, line feed and carriage return (models.CONTROL, repeated here to
+# keep this module free of pydantic).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
@@ -154,6 +158,10 @@ def read_delimited(name: str, data: bytes, skip_rows: int = 0) -> Table:
     text = decode(name, data)
     if not text.strip():
         raise _refuse(name, "is empty; it needs a header row")
+    hidden = CONTROL.search(text)
+    if hidden:
+        raise _refuse(name, "contains a control character (such as NUL) that text never holds; remove it",
+                      text.count("\n", 0, hidden.start()) + 1)
     delim = sniff_delimiter(text)
     rows: list[list[str]] = []
     starts: list[int] = []
