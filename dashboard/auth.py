@@ -38,6 +38,15 @@ def sso_configured() -> bool:
         return False
 
 
+def client_address() -> str | None:
+    """Where a sign-in comes from: the connection's address, or behind a trusted proxy its X-Forwarded-For."""
+    if os.environ.get("LEARNING_CULTURE_TRUST_PROXY_HEADERS", "").lower() in ("1", "true", "yes"):
+        forwarded = (st.context.headers.get("X-Forwarded-For") or "").split(",")[0].strip()
+        if forwarded:
+            return forwarded
+    return st.context.ip_address
+
+
 def start_session(actor: auth.Actor) -> None:
     """Remember a successful sign-in in this browser session."""
     st.session_state[SESSION_KEY] = actor.email

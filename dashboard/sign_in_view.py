@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.auth import MESSAGE, sso_configured, start_session
+from dashboard.auth import MESSAGE, client_address, sso_configured, start_session
 from dashboard.store import get_store
 from data_layer import auth
 
@@ -28,7 +28,7 @@ def render() -> None:
             st.error("Enter your email and your password.")
         else:
             try:
-                actor = auth.sign_in(get_store(), email, password)
+                actor = auth.sign_in(get_store(), email, password, client=client_address())
             except auth.SignInFailed as exc:
                 st.error(str(exc))
             else:

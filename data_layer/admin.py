@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from data_layer import audit
-from data_layer.auth import Actor, require
+from data_layer.auth import Actor, confirm, require
 from data_layer.errors import InvalidData, Problem
 from data_layer.models import Cohort, Membership, Person, validate_record
 from data_layer.sources import Mapping
@@ -33,6 +33,7 @@ def save_mapping(store: Store, actor: Actor | None, name: str, mapping: Mapping)
     if not clean or len(clean) > 100:
         raise InvalidData([Problem("name", "must be 1 to 100 characters")], "Give the mapping a name (up to 100 characters).")
     with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
         tx.execute("INSERT OR REPLACE INTO import_mappings VALUES (?, ?, ?, ?)",
                    [clean, mapping.to_toml(), who.email, audit.utc_now()])
         audit.record(tx, who.email, "import", clean, "save_mapping", mapping.entity)
@@ -49,6 +50,7 @@ def save_cohort(store: Store, actor: Actor | None, values: dict[str, Any]) -> st
     who = require(actor, "admin")
     cohort: Cohort = validate_record(Cohort, values)
     with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
         problems = _known(tx, "people", "person_id", cohort.facilitator_id, "facilitator_id", "person")
         if problems:
             raise InvalidData(problems, "; ".join(f"{p.field} {p.message}" for p in problems))
@@ -65,6 +67,7 @@ def add_member(store: Store, actor: Actor | None, cohort_id: str, person_id: str
     who = require(actor, "admin")
     m: Membership = validate_record(Membership, {"cohort_id": cohort_id, "person_id": person_id, "joined_on": joined_on})
     with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
         problems = (_known(tx, "cohorts", "cohort_id", m.cohort_id, "cohort_id", "cohort")
                     + _known(tx, "people", "person_id", m.person_id, "person_id", "person"))
         if tx.query("SELECT 1 FROM memberships WHERE cohort_id = ? AND person_id = ?", [m.cohort_id, m.person_id]):
@@ -80,6 +83,7 @@ def remove_member(store: Store, actor: Actor | None, cohort_id: str, person_id: 
     """A member leaves on `left_on` (kept in history), or, without a date, the membership is deleted (a mistake)."""
     who = require(actor, "admin")
     with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
         rows = tx.query("SELECT joined_on FROM memberships WHERE cohort_id = ? AND person_id = ?", [cohort_id, person_id])
         if not rows:
             raise InvalidData([Problem("person_id", "is not a member of this cohort")], "Not a member of this cohort.")
@@ -114,6 +118,7 @@ def save_person(store: Store, actor: Actor | None, values: dict[str, Any]) -> st
     who = require(actor, "admin")
     person: Person = validate_record(Person, values)
     with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
         problems = _known(tx, "people", "person_id", person.manager_id, "manager_id", "person")
         if person.manager_id == person.person_id:
             problems.append(Problem("manager_id", "cannot be the person themselves"))
@@ -145,6 +150,7 @@ def add_people(store: Store, actor: Actor | None, rows: list[dict[str, Any]]) ->
     problems += [Problem(f"row {emails.index(e) + 1}: email", "is given twice") for e in set(emails)
                  if emails.count(e) > 1]
     with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
         for n, person in enumerate(people, start=1):
             if tx.query("SELECT 1 FROM people WHERE person_id = ?", [person.person_id]):
                 problems.append(Problem(f"row {n}: person_id", "is already a person"))

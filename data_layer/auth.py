@@ -10,6 +10,8 @@ minutes. Every write here records one audit entry in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -62,6 +64,20 @@ def require(actor: Actor | None, role: str) -> Actor:
     if actor is None or not actor.can(role):
         raise NotPermitted()
     return actor
+
+
+def confirm(tx: Transaction, actor: Actor, role: str) -> Actor:
+    """Inside a write's transaction: the account as it is now must still be active with `role` or above.
+
+    The role a page or form saw may be stale (disabled or demoted since): every write re-reads it
+    in the transaction that writes, so nothing is written after the moment rights end.
+    """
+    if actor.email == CLI_ACTOR.email:
+        return actor  # the command line acts as an admin on its own machine
+    rows = tx.query("SELECT role, disabled FROM users WHERE email = ?", [actor.email])
+    if not rows or rows[0][1] or ROLE_RANK.get(str(rows[0][0]), 0) < ROLE_RANK[role]:
+        raise NotPermitted()
+    return Actor(actor.email, str(rows[0][0]), actor.name)
 
 
 def _check_password(password: str) -> None:
@@ -141,6 +157,7 @@ def add_user(store: Store, actor: Actor | None, email: str, name: str, role: str
     user = validate_record(User, {"email": email, "name": name, "role": role, "person_id": person_id})
     now = audit.utc_now()
     with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
         _insert_user(tx, user, password, now)
         audit.record(tx, who.email, "user", user.email, "create", f"role {user.role}", at=now)
 
@@ -166,6 +183,7 @@ def set_role(store: Store, actor: Actor | None, email: str, role: str) -> None:
     if role not in ROLE_RANK:
         raise InvalidData([Problem("role", "use one of viewer, editor or admin")], "role must be viewer, editor or admin")
     with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
         old, disabled = _existing(tx, email)
         if old == "admin" and role != "admin" and not disabled:
             _keep_an_admin(tx, email)
@@ -178,6 +196,7 @@ def set_disabled(store: Store, actor: Actor | None, email: str, disabled: bool) 
     who = require(actor, "admin")
     email = _norm(email)
     with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
         role, _ = _existing(tx, email)
         if disabled and role == "admin":
             _keep_an_admin(tx, email)
@@ -191,52 +210,115 @@ def reset_password(store: Store, actor: Actor | None, email: str, password: str)
     email = _norm(email)
     hashed = hash_password(password)
     with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
         _existing(tx, email)
         tx.execute("UPDATE users SET password_hash = ? WHERE email = ?", [hashed, email])
-        tx.execute("DELETE FROM login_attempts WHERE email = ?", [email])
+        tx.execute("DELETE FROM sign_in_limits WHERE key = ? OR starts_with(key, ?)",
+                   [f"account:{email}", f"pair:{email}|"])
         audit.record(tx, who.email, "user", email, "reset_password")
 
 
-def lockout_delay(failures: int) -> dt.timedelta:
-    """How long to wait after `failures` failed tries: nothing for the first 5, then 1 s, 2 s, 4 s ... 15 min."""
-    if failures < FREE_FAILURES:
+def lockout_delay(failures: int, free: int = FREE_FAILURES) -> dt.timedelta:
+    """How long to wait after `failures` failed tries: nothing for the first `free`, then 1 s, 2 s, 4 s ... 15 min."""
+    if failures < free:
         return dt.timedelta(0)
-    return min(MAX_DELAY, dt.timedelta(seconds=2 ** min(failures - FREE_FAILURES, 20)))
+    return min(MAX_DELAY, dt.timedelta(seconds=2 ** min(failures - free, 20)))
 
 
-def sign_in(store: Store, email: str, password: str, now: dt.datetime | None = None) -> Actor:
-    """Check a password; return the actor, or raise SignInFailed with a message that reveals nothing."""
+# Three counters limit guessing, each with its own allowance of free failures:
+#   "pair"    one account from one client address (5): a person mistyping is slowed, nobody else;
+#   "address" one client address, whatever the account (20): one address cannot lock everyone out,
+#             nor try many accounts;
+#   "account" one account from any address (50): many addresses cannot brute-force one account.
+# Counters forget failures an hour old; a successful sign-in clears its pair and account counters.
+LIMITS = (("pair", FREE_FAILURES), ("address", 20), ("account", 50))
+_FORGET = dt.timedelta(hours=1)
+# Attempts on one account run one at a time (striped locks, so memory stays bounded): the attempt
+# is recorded and the lock decided before the slow password check, inside this lock, so parallel
+# attempts cannot all slip through between one check and the next.
+_STRIPES = [threading.Lock() for _ in range(256)]
+
+
+def _stripe(email: str) -> threading.Lock:
+    return _STRIPES[int(hashlib.sha1(email.encode()).hexdigest()[:8], 16) % len(_STRIPES)]
+
+
+def _limit_keys(email: str, client: str | None) -> list[tuple[str, int]]:
+    address = (client or "-").strip()[:64] or "-"
+    keys = {"pair": f"pair:{email}|{address}", "address": f"address:{address}", "account": f"account:{email}"}
+    return [(keys[kind], free) for kind, free in LIMITS if not (kind == "address" and address == "-")]
+
+
+def _reserve_attempt(tx: Transaction, email: str, client: str | None, now: dt.datetime) -> None:
+    """Refuse when a counter is locked; otherwise count this attempt as a failure until it succeeds."""
+    keys = _limit_keys(email, client)
+    rows = {str(k): (int(f), t, lk) for k, f, t, lk in tx.query(
+        "SELECT key, failures, last_failed_at, locked_until FROM sign_in_limits WHERE list_contains(?, key)",
+        [[k for k, _ in keys]])}
+    waits = [lk for _k, (_f, _t, lk) in rows.items() if lk is not None and lk > now]
+    if waits:
+        wait = int((max(waits) - now).total_seconds()) + 1
+        raise SignInFailed(f"Too many failed attempts. Wait {wait} seconds before trying again.")
+    for key, free in keys:
+        failures, last, _lk = rows.get(key, (0, now, None))
+        failures = 1 if now - last > _FORGET else failures + 1
+        delay = lockout_delay(failures, free)
+        tx.execute("INSERT OR REPLACE INTO sign_in_limits VALUES (?, ?, ?, ?)",
+                   [key, failures, now, now + delay if delay else None])
+
+
+def sign_in(store: Store, email: str, password: str, now: dt.datetime | None = None,
+            client: str | None = None) -> Actor:
+    """Check a password; return the actor, or raise SignInFailed with a message that reveals nothing.
+
+    `client` is the address the attempt comes from (the app passes the browser's IP address).
+    """
     now = now or audit.utc_now()
     email = _norm(email)[:320]
-    locked = store.query_one("SELECT locked_until FROM login_attempts WHERE email = ?", [email])
-    if locked and locked[0] is not None and locked[0] > now:
-        wait = int((locked[0] - now).total_seconds()) + 1
-        raise SignInFailed(f"Too many failed attempts. Wait {wait} seconds before trying again.")
-    row = store.query_one("SELECT password_hash, role, name, disabled FROM users WHERE email = ?", [email])
-    ok = False
-    try:
-        # Always run one verification, so a missing account takes as long as a wrong password.
-        ok = _HASHER.verify(row[0] if row and row[0] else _DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    with _stripe(email):
+        with store.transaction() as tx:
+            _reserve_attempt(tx, email, client, now)
+        row = store.query_one("SELECT password_hash, role, name, disabled FROM users WHERE email = ?", [email])
         ok = False
-    ok = ok and row is not None and row[0] is not None and not row[3]
-    with store.transaction() as tx:
-        if ok and row is not None:
-            tx.execute("DELETE FROM login_attempts WHERE email = ?", [email])
-            audit.record(tx, email, "session", email, "sign_in", at=now)
-        else:
-            prev = tx.query("SELECT failures FROM login_attempts WHERE email = ?", [email])
-            failures = (prev[0][0] if prev else 0) + 1
-            delay = lockout_delay(failures)
-            tx.execute("INSERT OR REPLACE INTO login_attempts VALUES (?, ?, ?, ?)",
-                       [email, failures, now, now + delay if delay else None])
-            audit.record(tx, email, "session", email, "sign_in_failed", f"failure {failures}", at=now)
+        try:
+            # Always run one verification, so a missing account takes as long as a wrong password.
+            ok = _HASHER.verify(row[0] if row and row[0] else _DUMMY_HASH, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        ok = ok and row is not None and row[0] is not None and not row[3]
+        with store.transaction() as tx:
+            if ok and row is not None:
+                keys = [k for k, _free in _limit_keys(email, client) if not k.startswith("address:")]
+                tx.execute("DELETE FROM sign_in_limits WHERE list_contains(?, key)", [keys])
+                audit.record(tx, email, "session", email, "sign_in", at=now)
+            else:
+                audit.record(tx, email, "session", email, "sign_in_failed", f"from {client or 'unknown'}", at=now)
     if not ok or row is None:
         raise SignInFailed(GENERIC_FAILURE)
     if _HASHER.check_needs_rehash(row[0]):
         with store.transaction() as tx:
             tx.execute("UPDATE users SET password_hash = ? WHERE email = ?", [_HASHER.hash(password), email])
     return Actor(email=email, role=str(row[1]), name=str(row[2]))
+
+
+def unlock(store: Store, actor: Actor | None, email: str) -> None:
+    """Clear an account's sign-in lock-out from every address (admins only)."""
+    who = require(actor, "admin")
+    email = _norm(email)
+    with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
+        tx.execute("DELETE FROM sign_in_limits WHERE key = ? OR starts_with(key, ?)",
+                   [f"account:{email}", f"pair:{email}|"])
+        audit.record(tx, who.email, "user", email, "unlock")
+
+
+def locked_accounts(store: Store, now: dt.datetime | None = None) -> list[str]:
+    """Accounts (or unknown emails) locked out from some address right now."""
+    now = now or audit.utc_now()
+    rows = store.query("SELECT DISTINCT split_part(substr(key, length(split_part(key, ':', 1)) + 2), '|', 1) "
+                       "FROM sign_in_limits WHERE (starts_with(key, 'pair:') OR starts_with(key, 'account:')) "
+                       "AND locked_until > ? ORDER BY 1", [now])
+    return [str(r[0]) for r in rows]
 
 
 def sign_in_sso(store: Store, email: str | None) -> Actor:

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from data_layer import audit
-from data_layer.auth import Actor, require
+from data_layer.auth import Actor, confirm, require
 from data_layer.errors import InvalidData, Problem
 from data_layer.models import PUBLISH_REQUIRES, FollowUpAction, Lesson, Plan, problems_from
 from data_layer.store import Store, Transaction
@@ -77,6 +77,7 @@ def autosave(store: Store, actor: Actor, form_key: str, payload: dict[str, Any])
     require(actor, "editor")
     text = json.dumps(payload, default=str)
     with store.transaction() as tx:
+        confirm(tx, actor, "editor")  # rights as they are now
         tx.execute("INSERT OR REPLACE INTO form_drafts VALUES (?, ?, ?, ?)",
                    [actor.email, form_key, text, audit.utc_now()])
 
@@ -92,7 +93,9 @@ def saved_draft(store: Store, actor: Actor, form_key: str) -> tuple[dict[str, An
 
 def discard_draft(store: Store, actor: Actor, form_key: str) -> None:
     """Forget an autosaved form (after it was saved for real, or when the person discards it)."""
+    require(actor, "editor")
     with store.transaction() as tx:
+        confirm(tx, actor, "editor")  # rights as they are now
         tx.execute("DELETE FROM form_drafts WHERE owner_email = ? AND form_key = ?", [actor.email, form_key])
 
 
@@ -140,6 +143,7 @@ def save_lesson(store: Store, actor: Actor | None, data: LessonInput, *, lesson_
     who = require(actor, "editor")
     now = audit.utc_now()
     with store.transaction() as tx:
+        confirm(tx, who, "editor")  # rights as they are now
         if token and lesson_id is None:
             seen = tx.query("SELECT entity_id FROM form_submissions WHERE token = ?", [token])
             if seen:
@@ -204,6 +208,7 @@ def transition(store: Store, actor: Actor | None, lesson_id: str, to_status: str
     who = require(actor, "editor")
     now = audit.utc_now()
     with store.transaction() as tx:
+        confirm(tx, who, "editor")  # rights as they are now
         rows = tx.query("SELECT status FROM lessons WHERE lesson_id = ?", [lesson_id])
         if not rows:
             raise InvalidData([Problem("lesson_id", "is not a known lesson")], "That lesson no longer exists.")
@@ -235,6 +240,7 @@ def record_application(store: Store, actor: Actor | None, lesson_id: str) -> boo
     """'I applied this': note that this person reused the lesson; False if they already had."""
     who = require(actor, "editor")
     with store.transaction() as tx:
+        confirm(tx, who, "editor")  # rights as they are now
         if not tx.query("SELECT 1 FROM lessons WHERE lesson_id = ? AND status = 'published'", [lesson_id]):
             raise InvalidData([Problem("lesson_id", "is not a published lesson")], "Only published lessons can be applied.")
         if tx.query("SELECT 1 FROM lesson_applications WHERE lesson_id = ? AND email = ?", [lesson_id, who.email]):
@@ -255,6 +261,7 @@ def save_plan(store: Store, actor: Actor | None, values: dict[str, Any], plan_id
         problems = problems_from(exc)  # type: ignore[arg-type]
         raise InvalidData(problems, "; ".join(f"{p.field} {p.message}" for p in problems)) from None
     with store.transaction() as tx:
+        confirm(tx, who, "editor")  # rights as they are now
         problems = []
         if not tx.query("SELECT 1 FROM sections WHERE section_id = ?", [plan.section]):
             problems.append(Problem("section", "is not a section of the Book of Learning"))
@@ -274,6 +281,7 @@ def mark_action_done(store: Store, actor: Actor | None, action_id: str, done_on:
     """Mark a follow-up action done on a day (or not done, with None)."""
     who = require(actor, "editor")
     with store.transaction() as tx:
+        confirm(tx, who, "editor")  # rights as they are now
         rows = tx.query("SELECT due_on FROM actions WHERE action_id = ?", [action_id])
         if not rows:
             raise InvalidData([Problem("action_id", "is not a known action")], "That action no longer exists.")
@@ -286,6 +294,7 @@ def set_section_owner(store: Store, actor: Actor | None, section_id: str, owner_
     """Name a section's learner (its owner), or none."""
     who = require(actor, "editor")
     with store.transaction() as tx:
+        confirm(tx, who, "editor")  # rights as they are now
         if not tx.query("SELECT 1 FROM sections WHERE section_id = ?", [section_id]):
             raise InvalidData([Problem("section", "is not a section")], "That section does not exist.")
         if owner_id and not tx.query("SELECT 1 FROM people WHERE person_id = ?", [owner_id]):

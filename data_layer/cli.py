@@ -103,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     usub.add_parser("list", parents=[common], help="list accounts")
     u_reset = usub.add_parser("reset-password", parents=[common], help="set a new password")
     u_reset.add_argument("email")
+    u_unlock = usub.add_parser("unlock", parents=[common], help="clear an account's sign-in lock-out")
+    u_unlock.add_argument("email")
     exp = sub.add_parser("export", parents=[common], help="write the data as the files `import` reads")
     exp.add_argument("folder")
     exp.add_argument("--format", choices=["csv", "parquet", "spreadsheet"], default="csv",
@@ -244,6 +246,9 @@ def _users(store: Store, args: argparse.Namespace) -> None:
     elif cmd == "disable":
         auth.set_disabled(store, auth.CLI_ACTOR, args.email, not args.enable)
         print(f"{args.email} {'enabled' if args.enable else 'disabled'}.")
+    elif cmd == "unlock":
+        auth.unlock(store, auth.CLI_ACTOR, args.email)
+        print(f"{args.email} can sign in again.")
     elif cmd == "reset-password":
         auth.reset_password(store, auth.CLI_ACTOR, args.email, _read_password(f"New password for {args.email}: "))
         print(f"Password of {args.email} reset.")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from data_layer import audit
+from data_layer.auth import Actor, confirm
 from data_layer.errors import InvalidData, Problem
 from data_layer.ingest.bounded import check_path_size, control_line, count_path_rows
 from data_layer.ingest.tables import DELIMITERS, sniff_delimiter
@@ -408,7 +409,7 @@ def _empty_stage(tx: Transaction, spec: FileSpec) -> None:
 
 
 def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run: bool = False,
-                 progress: Progress | None = None) -> ImportResult:
+                 progress: Progress | None = None, account: Actor | None = None) -> ImportResult:
     """Validate and import the given files (recognised by name); InvalidData lists every problem."""
     say = progress or (lambda _m: None)
     started = time.perf_counter()
@@ -453,6 +454,8 @@ def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run
             result.rows[spec.table] = int(tx.query(f"SELECT count(*) FROM typed_{spec.table}")[0][0])
         if not dry_run:
             tx.begin()
+            if account is not None:  # an account importing through the app: still an active admin now?
+                confirm(tx, account, "admin")
             for spec in ordered:
                 say(f"writing {result.rows[spec.table]:,} rows of {spec.filename}")
                 if spec.table == "events":

@@ -241,6 +241,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE deals ALTER COLUMN created_on DROP NOT NULL
         """,
     ),
+    (
+        # Sign-in limits per account and address, per address, per account (auth.LIMITS).
+        "0012_sign_in_limits",
+        """
+        CREATE TABLE sign_in_limits (
+            key            VARCHAR PRIMARY KEY,
+            failures       INTEGER NOT NULL,
+            last_failed_at TIMESTAMP NOT NULL,
+            locked_until   TIMESTAMP
+        );
+        DROP TABLE login_attempts
+        """,
+    ),
 ]
 
 

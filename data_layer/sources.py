@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from data_layer.auth import Actor
 from data_layer.errors import InvalidData, Problem
 from data_layer.importer import PEOPLE, PEOPLE_OR_USERS, SCORE_PREFIX, SPEC_BY_NAME, import_files
 from data_layer.ingest.bounded import BoundedZip, check_size, count_rows, json_statements, load_json
@@ -803,7 +804,8 @@ def plan_table(store: Store, table: Table, given: Mapping | None) -> tuple[Mappi
 
 def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: str = "cli", dry_run: bool = False,
                    progress: Any = None, win_reaction: str = "trophy",
-                   frustration_reaction: str = "warning", choices: Choices | None = None) -> SourcesResult:
+                   frustration_reaction: str = "warning", choices: Choices | None = None,
+                   account: Actor | None = None) -> SourcesResult:
     """Convert every source to our files in `work`, then validate and import them all or nothing."""
     choices = choices or Choices()
     work.mkdir(parents=True, exist_ok=True)
@@ -892,7 +894,7 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
             raise InvalidData([Problem("(file)", f"two files give {entity}", file=entity)], f"Two files give {entity}.")
         paths.append(write_canonical(frame, entity, work))
     try:
-        result = import_files(store, paths, actor=actor, dry_run=dry_run, progress=progress)
+        result = import_files(store, paths, actor=actor, dry_run=dry_run, progress=progress, account=account)
     except InvalidData as exc:
         raise InvalidData([_translate(p, produced) for p in exc.problems], str(exc)) from None
     return SourcesResult(result.rows, result.warnings, notes, dry_run, result.seconds)

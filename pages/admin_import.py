@@ -182,7 +182,7 @@ if check or go:
     try:
         with tempfile.TemporaryDirectory() as work:
             done = import_sources(store, sources, Path(work), actor=actor.email, dry_run=not go, progress=progress,
-                                  win_reaction=win, frustration_reaction=frustration)
+                                  win_reaction=win, frustration_reaction=frustration, account=actor)
     except InvalidData as exc:
         bar.empty()
         st.session_state["imp_last_problems"] = exc

@@ -1,10 +1,13 @@
-"""Admin → Users: add accounts, change roles, disable, reset passwords."""
+"""Admin → Users: add accounts, change roles, disable, reset passwords, unlock sign-in."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
 from dashboard.auth import guard
+from dashboard.safe_text import as_markdown
 from dashboard.store import get_store
 from data_layer import auth
 from data_layer.errors import InvalidData
@@ -12,26 +15,38 @@ from data_layer.errors import InvalidData
 actor = guard("admin")
 st.title("Users")
 store = get_store()
+DONE = "users_done"
+# Fields a successful change empties (a password never stays typed in).
+CLEARED = ("add_email", "add_name", "add_password", "add_sso", "reset_password")
+
+if DONE in st.session_state:
+    st.success(as_markdown(st.session_state.pop(DONE)), icon=":material/check_circle:")
+    for key in CLEARED:
+        st.session_state.pop(key, None)
 
 
-def attempt(action: str, fn: object, *args: object) -> None:
-    """Run one admin write and say what happened in a sentence."""
+def attempt(action: str, fn: Callable[..., object], *args: object) -> None:
+    """Run one admin write; on success refresh the page (table and forms), else say why in a sentence."""
     try:
-        fn(store, actor, *args)  # type: ignore[operator]
+        fn(store, actor, *args)
     except InvalidData as exc:
-        st.error("; ".join(f"{p.field}: {p.message}" for p in exc.problems) or str(exc))
+        st.error(as_markdown("; ".join(f"{p.field.replace('_', ' ')} {p.message}" for p in exc.problems)
+                             or str(exc)))
     except auth.NotPermitted as exc:
-        st.error(str(exc))
+        st.error(as_markdown(str(exc)))
     else:
-        st.success(action)
+        st.session_state[DONE] = action
+        st.rerun()
 
 
 users = auth.list_users(store, actor)
-st.dataframe(users.rename(columns={"email": "Email", "name": "Name", "role": "Role", "disabled": "Disabled",
-                                   "person_id": "Person", "created_at": "Created", "has_password": "Password"}),
-             hide_index=True, width="stretch")
+locked = set(auth.locked_accounts(store))
+table = users.rename(columns={"email": "Email", "name": "Name", "role": "Role", "disabled": "Disabled",
+                              "person_id": "Person", "created_at": "Created", "has_password": "Password"})
+table["Locked out"] = users["email"].isin(locked)
+st.dataframe(table, hide_index=True, width="stretch")
 
-add, change, reset = st.tabs(["Add a user", "Role or access", "Reset a password"])
+add, change, reset, unlock = st.tabs(["Add a user", "Role or access", "Reset a password", "Unlock sign-in"])
 with add, st.form("add_user", clear_on_submit=False):
     email = st.text_input("Email", key="add_email")
     name = st.text_input("Name", key="add_name")
@@ -57,3 +72,12 @@ with reset, st.form("reset_password"):
     new_password = st.text_input("New password", type="password", key="reset_password")
     if st.form_submit_button("Reset password"):
         attempt(f"Password of {who} reset.", auth.reset_password, who, new_password)
+with unlock:
+    st.caption("After repeated wrong passwords an account waits before its next try (from the address that "
+               "failed, and from everywhere after many failures). Unlock it here once you know it is its owner.")
+    if locked:
+        target = st.selectbox("Locked account", sorted(locked), key="unlock_email")
+        if st.button("Unlock", key="unlock_btn", icon=":material/lock_open:"):
+            attempt(f"{target} can sign in again.", auth.unlock, target)
+    else:
+        st.info("No account is locked out right now.")

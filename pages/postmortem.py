@@ -21,6 +21,7 @@ from dashboard.safe_text import as_markdown
 from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer import book, library
+from data_layer.auth import NotPermitted
 from data_layer.errors import InvalidData
 from data_layer.templates import template
 from data_layer.vocabulary import OUTCOMES
@@ -58,7 +59,12 @@ def _payload() -> dict[str, Any]:
 
 def _autosave() -> None:
     """Save what is typed so far (called whenever a field changes)."""
-    book.autosave(store, actor, form_key, _payload())
+    try:
+        book.autosave(store, actor, form_key, _payload())
+    except NotPermitted:
+        # Rights ended (account disabled or demoted) since the page loaded: nothing is written.
+        st.session_state["form_not_saved"] = "Your account may no longer write here; nothing was saved."
+        return
     st.session_state["form_saved_at"] = dt.datetime.now()
 
 
