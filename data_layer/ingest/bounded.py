@@ -112,7 +112,10 @@ class BoundedZip:
                         raise refuse(self.name, self._entry_limit(entry))
                     if self._read > LIMITS.unzipped_mb * MB:
                         raise refuse(self.name, self._total_limit())
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        except zipfile.BadZipFile:
+            raise refuse(self.name, f"has an entry whose content does not match its header ({entry[:80]!r}); the "
+                                    "file is damaged or altered") from None
+        except (OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise refuse(self.name, f"has an entry that cannot be unpacked ({entry[:80]!r}: {type(exc).__name__})") \
                 from None
         return bytes(out)
