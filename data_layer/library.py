@@ -119,6 +119,9 @@ def related(store: Store, section: str | None, tags: list[str], text: str, exclu
     )
 
 
+_AUTOLINK = re.compile(r"(?i)(https?|ftps?|mailto|www|@)(?=\\[:.]|\\@|[\w-])")
+
+
 def escape_markdown(text: object) -> str:
     """People's text for Markdown: no raw HTML, no links or images, no formatting; line breaks kept."""
     value = "" if text is None else str(text)
@@ -126,6 +129,9 @@ def escape_markdown(text: object) -> str:
     # Every Markdown-active character is escaped; ':' and '@' too, so a bare URL, an email address,
     # an emoji code or a Streamlit directive (":red[...]") stays plain text, and '$' so no formula renders.
     value = re.sub(r"([\\`*_\[\]()#|!~+\-.{}$:@^=%\"'?/])", r"\\\1", value)
+    # GFM finds bare URLs and emails in the text left after escapes are read, so escaping cannot stop
+    # them: an invisible zero-width space breaks the patterns ("https:", "www.", "x@y") instead.
+    value = _AUTOLINK.sub(lambda m: m.group(1) + "\u200b", value)
     return value.replace("\r\n", "\n").replace("\n", "  \n")
 
 
