@@ -613,7 +613,7 @@ def slack_to_activity(store: Store, data: bytes, win: str = "trophy", frustratio
             value = load_json(f"{filename}: {name}", archive.read(name))
         except InvalidData as exc:
             raise InvalidData([Problem("(file)", f"{name}: {exc.problems[0].message}", file=filename)],
-                              f"The Slack export's {name} cannot be read.") from None
+                              f"The Slack export's {name} cannot be read: it {exc.problems[0].message}.") from None
         if not isinstance(value, list):
             raise InvalidData([Problem("(file)", f"{name} must hold a JSON list", file=filename)],
                               f"The Slack export's {name} must hold a JSON list.")

@@ -120,3 +120,24 @@ def test_an_ambiguous_date_column_offers_a_choice_of_order(monkeypatch: pytest.M
     at.button(key="imp_check").click().run()
     reasons = " ".join(frame_with(at, "example lines")["reason"])
     assert "9 June 2018" not in reasons and "readiness dimension" in reasons
+
+
+def test_a_hostile_upload_gets_a_sentence_on_the_page(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    from .test_hostile import lie_about_sizes, slack_zip
+
+    monkeypatch.setenv("LEARNING_CULTURE_MAX_ZIP_ENTRY_MB", "1")
+    with Store(db) as s:
+        before = s.query_value("SELECT count(*) FROM events")
+    at = open_page(monkeypatch, db, "pages/admin_import.py")
+    bomb = lie_about_sizes(slack_zip(users=b"[" + b" " * 3_000_000 + b"]"), "users.json", 9)
+    at.file_uploader(key="imp_files").set_value([("export.zip", bomb, "application/zip"),
+                                                 ("activity.json", b"[" * 50_000, "application/json")]).run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "does not match its header" in errors and "nests deeper than 32 levels" in errors
+    at.button(key="imp_check").click().run()
+    assert not at.exception
+    reasons = " ".join(frame_with(at, "example lines")["reason"])
+    assert "LEARNING\\_CULTURE\\_MAX\\_JSON\\_DEPTH" in errors or "LEARNING_CULTURE_MAX_JSON_DEPTH" in reasons
+    with Store(db) as s:
+        assert s.query_value("SELECT count(*) FROM events") == before
