@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 import dashboard.charts  # noqa: F401  (registers the Altair theme once per process)
-from dashboard.auth import current_actor, end_session
+from dashboard.auth import current_actor, end_session, send_ticket
 from dashboard.sign_in_view import render as render_sign_in
 from dashboard.store import get_store
 from data_layer import auth, incidents
@@ -68,6 +68,7 @@ try:
             st.navigation([st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True),
                            *aliases], position="hidden").run()
         else:
+            send_ticket()
             with st.sidebar:
                 st.caption(f"Signed in as **{escape_markdown(actor.name or actor.email)}** · {actor.role}")
                 if st.button("Sign out", key="sign_out", icon=":material/logout:"):

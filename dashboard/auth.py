@@ -7,15 +7,20 @@ from the database on each run, so nothing cached carries one person's rights to 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 
 import streamlit as st
 
 from dashboard.store import get_store
-from data_layer import auth
+from data_layer import auth, sessions
 from data_layer.audit import utc_now
 
+COOKIE = "lcd_session"  # the session cookie set by the server's /auth/v1/session route (dashboard/asgi.py)
 SESSION_KEY = "auth_email"
+TICKET = "auth_ticket"  # this tab's sign-in ticket (server side only; its session follows it)
+TOKEN = "auth_token"  # the session cookie this tab was opened with (a refresh, a new tab, a link)
+SEND_TICKET = "auth_send_ticket"
 LAST_SEEN = "auth_last_seen"
 MESSAGE = "auth_message"
 IDLE_ENV = "LEARNING_CULTURE_IDLE_HOURS"
@@ -48,16 +53,34 @@ def client_address() -> str | None:
 
 
 def start_session(actor: auth.Actor) -> None:
-    """Remember a successful sign-in in this browser session."""
+    """Remember a successful sign-in in this tab, and have the browser trade its ticket for a cookie."""
+    now = utc_now()
     st.session_state[SESSION_KEY] = actor.email
-    st.session_state[LAST_SEEN] = utc_now()
+    st.session_state[LAST_SEEN] = now
+    st.session_state[TICKET] = sessions.open_tab(get_store(), actor.email, now)
+    st.session_state[SEND_TICKET] = True
+    st.session_state.pop(TOKEN, None)
     st.session_state.pop(MESSAGE, None)
+
+
+def send_ticket() -> None:
+    """Once after a sign-in: the page posts this tab's ticket to /auth/v1/session, which sets the cookie."""
+    if not st.session_state.pop(SEND_TICKET, False) or TICKET not in st.session_state:
+        return
+    base = "/" + str(st.get_option("server.baseUrlPath") or "").strip("/")
+    url = (base.rstrip("/") + "/auth/v1/session").replace("//", "/")
+    # Our own generated values only (a URL-safe ticket and a path), never a person's text.
+    st.html(f"<script>fetch({json.dumps(url)}, {{method: 'POST', credentials: 'same-origin', "
+            f"headers: {{'Content-Type': 'text/plain'}}, body: {json.dumps(st.session_state[TICKET])}}});</script>",
+            unsafe_allow_javascript=True)
 
 
 def end_session(message: str | None = None) -> None:
     """Forget the signed-in account (and say why, on the sign-in page)."""
     email = st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop(LAST_SEEN, None)
+    for name in (TICKET, TOKEN, SEND_TICKET):
+        st.session_state.pop(name, None)
     # The filter and any page state belong to the person who leaves.
     for key in list(st.session_state.keys()):
         if str(key).startswith(("f_", "_filter", "lesson_", "form_")):
@@ -86,12 +109,39 @@ def _sso_actor() -> auth.Actor | None:
     return actor
 
 
+def _from_cookie(now: dt.datetime) -> auth.Actor | None:
+    """A refresh, a new tab or a shared link: the session cookie, if it names a live session."""
+    token = st.context.cookies.get(COOKIE)
+    email = sessions.cookie_email(get_store(), token, now, idle_limit()) if token else None
+    actor = auth.active_actor(get_store(), email) if email else None
+    if actor is None:
+        return None
+    st.session_state[SESSION_KEY] = actor.email
+    st.session_state[LAST_SEEN] = now
+    st.session_state[TOKEN] = token
+    return actor
+
+
+def _session_lives(email: str, now: dt.datetime) -> bool:
+    """The tab's session still exists (it ends at sign-out anywhere, disabling, role change, idleness)."""
+    store = get_store()
+    if TOKEN in st.session_state:
+        return sessions.cookie_email(store, st.session_state[TOKEN], now, idle_limit()) == email
+    if TICKET in st.session_state:
+        return sessions.tab_email(store, st.session_state[TICKET], now, idle_limit()) == email
+    return True  # single sign-on keeps its own cookie; tests set the account directly
+
+
 def current_actor() -> auth.Actor | None:
     """The signed-in, active account, or None (signed out, idle too long, disabled)."""
     email = st.session_state.get(SESSION_KEY)
-    if email is None:
-        return _sso_actor()
     now = utc_now()
+    if email is None:
+        return _from_cookie(now) or _sso_actor()
+    if not _session_lives(str(email), now):
+        end_session("You were signed out: the session ended (signed out elsewhere, the account changed, or "
+                    "it was idle too long).")
+        return None
     last = st.session_state.get(LAST_SEEN)
     if isinstance(last, dt.datetime) and auth.session_expired(last, now, idle_limit()):
         hours = idle_limit().total_seconds() / 3600

@@ -9,11 +9,13 @@ that legacy mode off before the first session so the entrypoint always decides.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 ENTRYPOINT = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+SERVER = Path(__file__).resolve().parent / "asgi.py"  # st.App: the dashboard plus our routes
 SAFE_OPTIONS = {"client.showErrorDetails": "none", "client.disableDataExport": "true"}
 
 
@@ -35,14 +37,25 @@ def disable_legacy_pages_folder() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run `streamlit run streamlit_app.py` with the given extra arguments."""
+    """Run the server (dashboard/asgi.py: the dashboard plus our routes) with the given arguments.
+
+    Arguments after `--` (`--db PATH`, `--today D`) become LEARNING_CULTURE_DB and
+    LEARNING_CULTURE_TODAY, so the dashboard and the server's routes read the same settings.
+    """
     disable_legacy_pages_folder()
     from streamlit.web import cli
 
     extra = list(sys.argv[1:] if argv is None else argv)
+    if "--" in extra:
+        at = extra.index("--")
+        extra, app_args = extra[:at], extra[at + 1:]
+        for flag, env in (("--db", "LEARNING_CULTURE_DB"), ("--today", "LEARNING_CULTURE_TODAY")):
+            if flag in app_args and app_args.index(flag) + 1 < len(app_args):
+                os.environ[env] = str(Path(app_args[app_args.index(flag) + 1]).resolve()) if flag == "--db" \
+                    else app_args[app_args.index(flag) + 1]
     # Safety settings hold wherever the server is started from (also set in .streamlit/config.toml).
     safe = [f"--{k}={v}" for k, v in SAFE_OPTIONS.items() if not any(a.startswith(f"--{k}") for a in extra)]
-    sys.argv = ["streamlit", "run", str(ENTRYPOINT), *safe, *extra]
+    sys.argv = ["streamlit", "run", str(SERVER), *safe, *extra]
     cli.main()
 
 

@@ -1,33 +1,36 @@
-"""The app's one Store, shared by every session through st.cache_resource."""
+"""The app's one Store per database file, shared by every session and by the server's routes."""
 
 from __future__ import annotations
 
-import streamlit as st
+import threading
 
 from dashboard.settings import db_path
 from data_layer.store import Store
 
-_opened: list[Store] = []
+_lock = threading.Lock()
+_stores: dict[str, Store] = {}
 
 
-@st.cache_resource(show_spinner=False)
-def _open(path: str) -> Store:
-    store = Store(path)
-    _opened.append(store)
-    return store
+def store_for(path: str) -> Store:
+    """The shared Store of one database file (opened and migrated once per process)."""
+    with _lock:
+        store = _stores.get(path)
+        if store is None:
+            store = _stores[path] = Store(path)
+        return store
 
 
 def get_store() -> Store:
-    """The shared Store for the configured database path (opened and migrated once)."""
-    return _open(str(db_path()))
+    """The shared Store for the configured database path."""
+    return store_for(str(db_path()))
 
 
 def close_all() -> None:
     """Close every Store this process opened and forget them (tests; a server never needs it).
 
-    Clearing st.cache_resource alone drops the objects but leaves DuckDB's file lock held
-    until garbage collection, which blocks other processes from opening the file.
+    Dropping the objects alone would leave DuckDB's file lock held until garbage collection,
+    which blocks other processes from opening the file.
     """
-    while _opened:
-        _opened.pop().close()
-    _open.clear()
+    with _lock:
+        while _stores:
+            _stores.popitem()[1].close()

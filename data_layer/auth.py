@@ -18,7 +18,7 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from data_layer import audit
+from data_layer import audit, sessions
 from data_layer.errors import InvalidData, LearningCultureError, Problem
 from data_layer.models import User, validate_record
 from data_layer.store import Store, Transaction
@@ -188,6 +188,7 @@ def set_role(store: Store, actor: Actor | None, email: str, role: str) -> None:
         if old == "admin" and role != "admin" and not disabled:
             _keep_an_admin(tx, email)
         tx.execute("UPDATE users SET role = ? WHERE email = ?", [role, email])
+        sessions.end_all(tx, email)  # a new role takes a new sign-in
         audit.record(tx, who.email, "user", email, "set_role", f"{old} -> {role}")
 
 
@@ -201,6 +202,7 @@ def set_disabled(store: Store, actor: Actor | None, email: str, disabled: bool) 
         if disabled and role == "admin":
             _keep_an_admin(tx, email)
         tx.execute("UPDATE users SET disabled = ? WHERE email = ?", [disabled, email])
+        sessions.end_all(tx, email)
         audit.record(tx, who.email, "user", email, "disable" if disabled else "enable")
 
 
@@ -213,6 +215,7 @@ def reset_password(store: Store, actor: Actor | None, email: str, password: str)
         confirm(tx, who, "admin")  # rights as they are now
         _existing(tx, email)
         tx.execute("UPDATE users SET password_hash = ? WHERE email = ?", [hashed, email])
+        sessions.end_all(tx, email)
         tx.execute("DELETE FROM sign_in_limits WHERE key = ? OR starts_with(key, ?)",
                    [f"account:{email}", f"pair:{email}|"])
         audit.record(tx, who.email, "user", email, "reset_password")
@@ -334,8 +337,9 @@ def sign_in_sso(store: Store, email: str | None) -> Actor:
 
 
 def record_sign_out(store: Store, actor: Actor) -> None:
-    """Note a sign-out (or an idle timeout) in the audit trail."""
+    """Sign out: end every session of the account (every tab and browser) and note it in the audit trail."""
     with store.transaction() as tx:
+        sessions.end_all(tx, actor.email)
         audit.record(tx, actor.email, "session", actor.email, "sign_out")
 
 

@@ -254,6 +254,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         DROP TABLE login_attempts
         """,
     ),
+    (
+        # Cookie sessions and the one-time tickets traded for them (sessions.py); hashes only.
+        "0013_sessions",
+        """
+        CREATE TABLE sessions (
+            token_hash   VARCHAR PRIMARY KEY,
+            email        VARCHAR NOT NULL,
+            kind         VARCHAR NOT NULL,  -- ticket | session
+            origin       VARCHAR,           -- a session: the hash of the ticket it was traded for
+            created_at   TIMESTAMP NOT NULL,
+            last_used_at TIMESTAMP NOT NULL,
+            expires_at   TIMESTAMP NOT NULL
+        );
+        CREATE INDEX sessions_email ON sessions (email)
+        """,
+    ),
 ]
 
 

@@ -64,3 +64,64 @@ def test_roles_wrong_password_and_sign_out(demo_db: Path) -> None:
         actions = s.query("SELECT actor, action FROM audit_log WHERE entity = 'session' ORDER BY audit_id")
     assert actions[-4:] == [("viewer@demo.example", "sign_in_failed"), ("viewer@demo.example", "sign_in"),
                             ("viewer@demo.example", "sign_out"), ("admin@demo.example", "sign_in")]
+
+
+def wait_for_cookie(context: object, name: str = "lcd_session", timeout_s: float = 15.0) -> dict[str, object]:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = [c for c in context.cookies() if c["name"] == name]  # type: ignore[attr-defined]
+        if found:
+            return dict(found[0])
+        time.sleep(0.2)
+    raise AssertionError("no session cookie was set")
+
+
+def test_a_refresh_a_new_tab_and_a_shared_link_stay_signed_in_until_sign_out(tmp_path: Path, demo_db: Path) -> None:
+    executable = chromium_path()
+    db = tmp_path / "sessions.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "sessions-server.log") as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            page = context.new_page()
+            sign_in(page, url, "editor@demo.example", "demo-editor-pass")
+            cookie = wait_for_cookie(context)
+            assert cookie["httpOnly"] is True and cookie["sameSite"] == "Lax"
+            nav = page.get_by_test_id("stSidebarNav")
+            expect(nav.get_by_text("Log a post-mortem", exact=True)).to_be_visible(timeout=30_000)
+
+            page.reload()  # F5
+            expect(page.get_by_test_id("stSidebarNav").get_by_text("Log a post-mortem", exact=True)).to_be_visible(
+                timeout=30_000)
+            expect(page.get_by_role("heading", name="Sign in")).to_have_count(0)
+
+            second = context.new_page()  # a second tab on a shared deep link
+            second.goto(f"{url}/book")
+            expect(second.get_by_role("heading", name="Book of Learning")).to_be_visible(timeout=30_000)
+
+            # Signing out in one tab ends the session everywhere: the other tab's next step asks to sign in.
+            second.get_by_role("button", name="Sign out").click()
+            expect(second.get_by_role("heading", name="Sign in")).to_be_visible(timeout=30_000)
+            page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).click()
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=30_000)
+            page.reload()
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=30_000)
+
+            # A new sign-in gets a new token.
+            sign_in(page, url, "editor@demo.example", "demo-editor-pass")
+            for _ in range(50):
+                new_cookie = wait_for_cookie(context)
+                if new_cookie["value"] != cookie["value"]:
+                    break
+                page.wait_for_timeout(200)
+            assert new_cookie["value"] != cookie["value"]
+        finally:
+            browser.close()
+    with Store(db) as s:
+        assert s.query_value("SELECT count(*) FROM sessions WHERE email = 'editor@demo.example' "
+                             "AND kind = 'session'") == 1
+        assert not s.query("SELECT 1 FROM sessions WHERE token_hash = ?", [str(new_cookie["value"])])
