@@ -9,7 +9,6 @@ carries a token so a double click or a resubmitted form creates one lesson, not 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,34 +70,6 @@ def author_of(store: Store, actor: Actor) -> str:
     return str(linked) if linked else actor.email
 
 
-# --------------------------------------------------------------------- autosaved drafts
-def autosave(store: Store, actor: Actor, form_key: str, payload: dict[str, Any]) -> None:
-    """Keep what the person has typed so far (no validation: a half-written form is fine)."""
-    require(actor, "editor")
-    text = json.dumps(payload, default=str)
-    with store.transaction() as tx:
-        confirm(tx, actor, "editor")  # rights as they are now
-        tx.execute("INSERT OR REPLACE INTO form_drafts VALUES (?, ?, ?, ?)",
-                   [actor.email, form_key, text, audit.utc_now()])
-
-
-def saved_draft(store: Store, actor: Actor, form_key: str) -> tuple[dict[str, Any], dt.datetime] | None:
-    """The person's autosaved content for a form, and when it was saved, if any."""
-    row = store.query_one("SELECT payload, saved_at FROM form_drafts WHERE owner_email = ? AND form_key = ?",
-                          [actor.email, form_key])
-    if row is None:
-        return None
-    return json.loads(row[0]), row[1]
-
-
-def discard_draft(store: Store, actor: Actor, form_key: str) -> None:
-    """Forget an autosaved form (after it was saved for real, or when the person discards it)."""
-    require(actor, "editor")
-    with store.transaction() as tx:
-        confirm(tx, actor, "editor")  # rights as they are now
-        tx.execute("DELETE FROM form_drafts WHERE owner_email = ? AND form_key = ?", [actor.email, form_key])
-
-
 # ---------------------------------------------------------------------------- lessons
 def _check_refs(tx: Transaction, data: LessonInput, problems: list[Problem]) -> None:
     if data.section and not tx.query("SELECT 1 FROM sections WHERE section_id = ?", [data.section]):
@@ -134,10 +105,12 @@ def _validate_actions(tx: Transaction, lesson_id: str, actions: list[ActionInput
 
 
 def save_lesson(store: Store, actor: Actor | None, data: LessonInput, *, lesson_id: str | None = None,
-                token: str | None = None) -> str:
+                token: str | None = None, form_id: str | None = None) -> str:
     """Create or edit a post-mortem (its status does not change here); return its id.
 
-    A `token` seen before edits the lesson it created instead of making another.
+    A `token` seen before edits the lesson it created instead of making another. A `form_id`
+    (a form's own lesson id, see drafts.py) creates the lesson under that id, or edits it when
+    the same form saves again: one form, one lesson, whatever happened in between.
     Raises InvalidData with one Problem per bad field; nothing is written then.
     """
     who = require(actor, "editor")
@@ -151,13 +124,15 @@ def save_lesson(store: Store, actor: Actor | None, data: LessonInput, *, lesson_
                 # it edits the lesson it created instead of making a second one.
                 lesson_id, token = str(seen[0][0]), None
         existing = None
+        if lesson_id is None and form_id is not None:
+            lesson_id = form_id if tx.query("SELECT 1 FROM lessons WHERE lesson_id = ?", [form_id]) else None
         if lesson_id is not None:
             rows = tx.query("SELECT status, created_at, published_at, author_id FROM lessons WHERE lesson_id = ?",
                             [lesson_id])
             if not rows:
                 raise InvalidData([Problem("lesson_id", "is not a known lesson")], "That lesson no longer exists.")
             existing = rows[0]
-        new = lesson_id or new_id("L")
+        new = lesson_id or form_id or new_id("L")
         problems: list[Problem] = []
         _check_refs(tx, data, problems)
         status = existing[0] if existing else "draft"
@@ -363,8 +338,44 @@ def sections(store: Store) -> pd.DataFrame:
            FROM sections s LEFT JOIN people p ON p.person_id = s.owner_id ORDER BY s.label""")
 
 
-def my_drafts(store: Store, actor: Actor) -> pd.DataFrame:
-    """Lessons not yet published that this person wrote, newest first."""
-    return store.query_df(
-        "SELECT lesson_id, title, status, updated_at FROM lessons WHERE status <> 'published' AND author_id = ? "
-        "ORDER BY updated_at DESC LIMIT 200", [author_of(store, actor)])
+@dataclass
+class FormReferences:
+    """What a post-mortem form offers to choose from (ids -> names)."""
+
+    sections: dict[str, str]
+    plans: dict[str, str]
+    cohorts: dict[str, str]
+    owners: list[str]  # "Name (person_id)"
+
+
+def form_references(store: Store) -> FormReferences:
+    """Sections, recent plans, cohorts and likely action owners for the post-mortem form."""
+    secs = sections(store)
+    plans = store.query("SELECT plan_id, name FROM plans ORDER BY ends_on DESC, plan_id LIMIT 500")
+    cohorts = store.query("SELECT cohort_id, name FROM cohorts ORDER BY start_date DESC, cohort_id")
+    people = store.query("SELECT person_id, name FROM people WHERE role IN ('marketer', 'partner manager') "
+                         "OR person_id IN (SELECT owner_id FROM sections) ORDER BY name LIMIT 2000")
+    return FormReferences(dict(zip(secs["section_id"], secs["label"], strict=True)),
+                          {str(p): str(n) for p, n in plans}, {str(c): str(n) for c, n in cohorts},
+                          [f"{n} ({p})" for p, n in people])
+
+
+def plan(store: Store, plan_id: str) -> dict[str, Any] | None:
+    """One plan as a dict, or None."""
+    frame = store.query_df("SELECT plan_id, name, section, learning_goal, cohort_id, ends_on FROM plans "
+                           "WHERE plan_id = ?", [plan_id])
+    return None if frame.empty else {str(k): v for k, v in frame.iloc[0].to_dict().items()}
+
+
+def delete_draft_lesson(store: Store, actor: Actor | None, lesson_id: str) -> bool:
+    """Delete a lesson that is still a draft (a discarded form's); published or in review ones stay."""
+    who = require(actor, "editor")
+    with store.transaction() as tx:
+        confirm(tx, who, "editor")  # rights as they are now
+        rows = tx.query("SELECT status FROM lessons WHERE lesson_id = ?", [lesson_id])
+        if not rows or rows[0][0] != "draft":
+            return False
+        tx.execute("DELETE FROM actions WHERE lesson_id = ?", [lesson_id])
+        tx.execute("DELETE FROM lessons WHERE lesson_id = ?", [lesson_id])
+        audit.record(tx, who.email, "lesson", lesson_id, "discard", "draft discarded from its form")
+    return True

@@ -270,6 +270,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX sessions_email ON sessions (email)
         """,
     ),
+    (
+        # A form's content by its lesson id (drafts.py): one form, one lesson; versions for conflicts.
+        "0014_drafts_per_form",
+        """
+        CREATE TABLE drafts (
+            form_key    VARCHAR PRIMARY KEY,  -- the lesson id the form writes to
+            owner_email VARCHAR NOT NULL,     -- who started it (their "My drafts")
+            payload     JSON NOT NULL,
+            version     INTEGER NOT NULL,
+            saved_at    TIMESTAMP NOT NULL,
+            saved_by    VARCHAR NOT NULL
+        );
+        INSERT INTO drafts
+            SELECT CASE WHEN starts_with(form_key, 'lesson:') THEN substr(form_key, 8)
+                        ELSE 'L-' || substr(md5(owner_email || form_key), 1, 10) END,
+                   owner_email, payload, 1, saved_at, owner_email
+            FROM form_drafts
+            QUALIFY row_number() OVER (PARTITION BY CASE WHEN starts_with(form_key, 'lesson:')
+                                       THEN substr(form_key, 8) ELSE owner_email || form_key END
+                                       ORDER BY saved_at DESC) = 1;
+        DROP TABLE form_drafts
+        """,
+    ),
 ]
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.auth import guard
 from dashboard.components import empty
 from dashboard.safe_text import as_markdown
 from dashboard.store import get_store
-from data_layer import book, library
+from data_layer import book, drafts, library
 from data_layer.csv_safety import safe_csv
 from data_layer.errors import InvalidData
 from data_layer.vocabulary import OUTCOMES
@@ -101,9 +102,14 @@ with drafts_tab:
         st.caption("Editors write post-mortems; executives read the published ones.")
     else:
         st.page_link("pages/postmortem.py", label="Log a post-mortem", icon=":material/edit_note:")
-        drafts = book.my_drafts(store, actor)
-        if drafts.empty:
-            st.caption("No drafts or lessons in review.")
-        for r in drafts.itertuples():
-            st.page_link("pages/lesson.py", label=f"{as_markdown(r.title)} · {r.status.replace('_', ' ')}",
-                         query_params={"lesson": r.lesson_id})
+        mine = drafts.drafts_of(store, actor, book.author_of(store, actor))
+        if mine.empty:
+            st.caption("No post-mortems being written, drafts or lessons in review.")
+        for r in mine.itertuples():
+            label = f"{as_markdown(r.title)} · {r.id} · {r.status} · saved {pd.Timestamp(r.saved):%d %b %Y %H:%M} UTC"
+            if r.status == "being written":
+                st.page_link("pages/postmortem.py", label=label, query_params={"draft": r.id},
+                             icon=":material/edit_note:")
+            else:
+                st.page_link("pages/lesson.py", label=label, query_params={"lesson": r.id},
+                             icon=":material/description:")

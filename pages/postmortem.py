@@ -1,26 +1,32 @@
-"""Log a post-mortem: a form that saves as you write and never loses a word.
+"""Log a post-mortem: a form that saves every keystroke, writes to one lesson, and overwrites nobody.
 
-Not an st.form on purpose: every field saves to the server when it changes (on_change),
-so a refresh, a lost connection or a new sign-in brings the text back. Problems are shown
-under their field and the form keeps everything typed. A submit token makes a double
-click or a resubmitted form create one lesson.
+- Each form writes to one lesson id from its first save to its submit (a new form takes a fresh
+  id, kept in the URL as ?draft=L-…, so a refresh reopens exactly this form); a second window
+  opening a new post-mortem gets an empty form and the list of drafts to resume.
+- Every field saves to the server as it changes; text areas save about a second after the last
+  keystroke without leaving the field (a small script on the page commits them, as Ctrl+Enter
+  would), the title and tags save as you type (`live`). The caption says when the last save was.
+- Each save carries the version it started from (data_layer/drafts.py): a field someone else
+  changed meanwhile is not overwritten; both texts are shown and the person chooses.
+- Not an st.form on purpose: every field saves on its own. Problems are shown under their field
+  with the labels seen on the page; the form keeps everything typed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from dashboard import book_view
 from dashboard.auth import guard
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
 from dashboard.settings import app_today
 from dashboard.store import get_store
-from data_layer import book, library
+from data_layer import book, drafts, library
 from data_layer.auth import NotPermitted
 from data_layer.errors import InvalidData
 from data_layer.templates import template
@@ -30,42 +36,60 @@ actor = guard("editor")
 store = get_store()
 
 editing = st.query_params.get("lesson")
+resume = st.query_params.get("draft")
 from_plan = st.query_params.get("plan")
-form_key = f"lesson:{editing}" if editing else "new"
-FIELDS = ("title", "plan", "section", "date", "goal", "happened", "outcome", "lessons", "recs", "tags", "cohort")
+if not editing and not resume and "pm_new_key" not in st.session_state:
+    st.session_state["pm_new_key"] = book.new_id("L")
+# The lesson id this form writes to, from its first save to its submit.
+form_key = str(editing or resume or st.session_state["pm_new_key"])
 
-sections = book.sections(store)
-section_labels = dict(zip(sections["section_id"], sections["label"], strict=True))
-plans = store.query_df("SELECT plan_id, name, section, learning_goal, cohort_id, ends_on FROM plans "
-                       "ORDER BY ends_on DESC LIMIT 500")
-cohorts = store.query_df("SELECT cohort_id, name FROM cohorts ORDER BY start_date DESC")
-cohort_names = dict(zip(cohorts["cohort_id"], cohorts["name"], strict=True))
-plan_names = dict(zip(plans["plan_id"], plans["name"], strict=True))
-people = store.query_df("SELECT person_id, name FROM people WHERE role IN ('marketer', 'partner manager') "
-                        "OR person_id IN (SELECT owner_id FROM sections) ORDER BY name LIMIT 2000")
-owner_options = [f"{r.name} ({r.person_id})" for r in people.itertuples()]
+FIELDS = ("title", "plan", "section", "date", "goal", "happened", "outcome", "lessons", "recs", "tags", "cohort")
+LABELS = {"title": "Title", "plan": "Plan it reviews", "section": "Section", "date": "Date of the activity",
+          "goal": "What did we hope to learn?", "happened": "What happened?", "outcome": "Outcome",
+          "lessons": "Lessons", "recs": "Recommendations", "tags": "Tags", "cohort": "Cohort",
+          "actions": "Follow-up actions"}
+# The lesson's field names (in messages from the data layer) -> the form's fields.
+FIELD_OF = {"title": "title", "plan_id": "plan", "section": "section", "occurred_on": "date",
+            "learning_goal": "goal", "what_happened": "happened", "outcome": "outcome", "lessons": "lessons",
+            "recommendations": "recs", "tags": "tags", "cohort_id": "cohort"}
+
+refs = book_view.form_choices(store)
+section_labels, plan_names, cohort_names, owner_options = (refs.sections, refs.plans, refs.cohorts, refs.owners)
 
 
 def _k(name: str) -> str:
     return f"form_{name}"
 
 
-def _payload() -> dict[str, Any]:
-    data = {name: st.session_state.get(_k(name)) for name in FIELDS}
-    actions = st.session_state.get("form_actions_rows")
-    data["actions"] = actions if isinstance(actions, list) else []
-    return data
+def _value(name: str) -> Any:
+    """A field's value as saved (dates as ISO text, the actions as a list of rows)."""
+    if name == "actions":
+        rows = st.session_state.get("form_actions_rows")
+        return rows if isinstance(rows, list) else []
+    value = st.session_state.get(_k(name))
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _autosave() -> None:
-    """Save what is typed so far (called whenever a field changes)."""
+def _save(*names: str) -> None:
+    """Save these fields (called whenever one changes), from the version this window started from."""
+    changes = {name: _value(name) for name in names}
     try:
-        book.autosave(store, actor, form_key, _payload())
+        saved = drafts.save(store, actor, form_key, changes, st.session_state.get("pm_version", 0),
+                            st.session_state.get("pm_base", {}))
     except NotPermitted:
         # Rights ended (account disabled or demoted) since the page loaded: nothing is written.
-        st.session_state["form_not_saved"] = "Your account may no longer write here; nothing was saved."
+        st.session_state["pm_not_saved"] = "Your account may no longer write here; nothing was saved."
         return
-    st.session_state["form_saved_at"] = dt.datetime.now()
+    base = st.session_state.setdefault("pm_base", {})
+    for name, value in changes.items():
+        if name not in saved.conflicts:
+            base[name] = value
+    st.session_state["pm_version"] = saved.version
+    st.session_state["pm_saved_at"] = saved.saved_at
+    if saved.conflicts:
+        st.session_state.setdefault("pm_conflicts", {}).update(saved.conflicts)
+    if not editing and not resume:
+        st.query_params["draft"] = form_key  # a refresh now reopens this very form
 
 
 def _set_action_rows(rows: list[dict[str, Any]]) -> None:
@@ -85,107 +109,155 @@ def _load(values: dict[str, Any]) -> None:
     _set_action_rows(values.get("actions") or [])
 
 
-def _owner_label(owner_id: str) -> str | None:
-    return next((o for o in owner_options if o.endswith(f"({owner_id})")), owner_id or None)
+def _reset(new_key: str | None = None) -> None:
+    for key in [k for k in st.session_state if str(k).startswith(("form_", "pm_"))]:
+        del st.session_state[key]
+    if new_key:
+        st.session_state["pm_new_key"] = new_key
 
 
-# --- first render of this form in this session: restore, edit, or start from a plan -------
-if st.session_state.get("form_key") != form_key:
-    for name in FIELDS:
-        st.session_state.pop(_k(name), None)
-    st.session_state.pop("form_problems", None)
-    st.session_state["form_key"] = form_key
-    st.session_state["form_token"] = uuid.uuid4().hex
+# --- the first render of this form in this window: restore, edit, or start from a plan -------
+if st.session_state.get("pm_form") != form_key:
+    _reset(st.session_state.get("pm_new_key"))
+    st.session_state["pm_form"] = form_key
     _set_action_rows([])
-    restored = book.saved_draft(store, actor, form_key)
-    if restored is not None:
-        _load(restored[0])
-        st.session_state["form_restored_at"] = restored[1]
-    elif editing:
+    draft = drafts.load(store, form_key)
+    start: dict[str, Any] = {}
+    if editing:
         row = book.lesson(store, editing)
         if row is None:
             st.error("That lesson does not exist.")
             st.stop()
-        acts = book.actions_of(store, editing)
-        _load({"title": row["title"], "plan": row["plan_id"] if isinstance(row["plan_id"], str) else None,
-               "section": row["section"], "date": pd.Timestamp(row["occurred_on"]).date(),
-               "goal": row["learning_goal"] or "", "happened": row["what_happened"] or "",
-               "outcome": row["outcome"] if isinstance(row["outcome"], str) else None,
-               "lessons": row["lessons"] or "", "recs": row["recommendations"] or "",
-               "tags": ", ".join(row["tags"] if row["tags"] is not None else []),
-               "cohort": row["cohort_id"] if isinstance(row["cohort_id"], str) else None,
-               "actions": [{"action_id": a.action_id, "description": a.description, "owner": _owner_label(a.owner_id),
-                            "due_on": str(a.due_on)[:10], "done_on": None if pd.isna(a.done_on) else str(a.done_on)[:10]}
-                           for a in acts.itertuples()]})
-    elif from_plan and from_plan in plan_names:
-        p = plans[plans["plan_id"] == from_plan].iloc[0]
-        _load({"title": f"Post-mortem: {p['name']}", "plan": from_plan, "section": p["section"],
-               "date": pd.Timestamp(p["ends_on"]).date(), "goal": p["learning_goal"],
-               "cohort": p["cohort_id"] if isinstance(p["cohort_id"], str) else None})
+        start = book_view.lesson_as_form(store, row, owner_options)
+    elif from_plan and from_plan in plan_names and draft is None:
+        start = book_view.plan_as_form(store, from_plan)
+    if draft is not None:
+        start = {**start, **draft.payload}
+        st.session_state["pm_restored_at"] = draft.saved_at
+        st.session_state["pm_version"] = draft.version
+    _load(start)
+    st.session_state["pm_base"] = {name: _value(name) for name in (*FIELDS, "actions")} if draft or editing \
+        else {}
+    if draft is not None:
+        st.session_state["pm_base"].update(draft.payload)
 
 st.title("Edit post-mortem" if editing else "Log a post-mortem")
-problems: dict[str, str] = st.session_state.get("form_problems", {})
+problems: dict[str, str] = st.session_state.get("pm_problems", {})
+book_view.keystroke_saver()
 
 
 def show_problem(*names: str) -> None:
     """The sentence for a field's problem, right under it."""
     for name in names:
         if name in problems:
-            st.error(problems[name], icon=":material/error:")
+            st.error(as_markdown(problems[name]), icon=":material/error:")
 
 
-if "form_restored_at" in st.session_state:
-    c1, c2 = st.columns([4, 1])
-    c1.info(f"Restored what you were writing (saved {st.session_state['form_restored_at']:%d %b %H:%M} UTC). "
-            "It is not a post-mortem until you save it.", icon=":material/restore:")
-    if c2.button("Discard it", key="form_discard"):
-        book.discard_draft(store, actor, form_key)
-        for key in [k for k in st.session_state if str(k).startswith("form_")]:
-            del st.session_state[key]
-        st.rerun()
+if not editing and not resume and "pm_version" not in st.session_state:
+    mine = drafts.drafts_of(store, actor, book.author_of(store, actor))
+    if not mine.empty:
+        with st.expander(f"Your unfinished post-mortems ({len(mine)})", icon=":material/history_edu:"):
+            st.caption("This is a new, empty post-mortem. To continue one you started, open it here.")
+            for r in mine.head(20).itertuples():
+                c1, c2 = st.columns([4, 1], vertical_alignment="center")
+                c1.markdown(f"**{as_markdown(r.title)}** · {as_markdown(r.id)} · {as_markdown(r.status)} · "
+                            f"saved {pd.Timestamp(r.saved):%d %b %Y %H:%M} UTC")
+                with c2:
+                    if r.status == "being written":
+                        st.page_link("pages/postmortem.py", label="Resume", query_params={"draft": r.id},
+                                     icon=":material/edit_note:")
+                    else:
+                        st.page_link("pages/postmortem.py", label="Edit", query_params={"lesson": r.id},
+                                     icon=":material/edit:")
+
+if "pm_restored_at" in st.session_state:
+    st.info(f"Restored what was written in this form (last saved {st.session_state['pm_restored_at']:%d %b %H:%M:%S} "
+            f"UTC). Its id is {form_key}.", icon=":material/restore:")
+if "pm_not_saved" in st.session_state:
+    st.warning(st.session_state["pm_not_saved"], icon=":material/lock:")
+if "pm_message" in st.session_state:
+    st.warning(as_markdown(st.session_state["pm_message"]), icon=":material/error:")
+
+
+def _keep(name: str, choice: str, theirs: Any) -> None:
+    """Resolve one conflict: keep this window's text, or take the other one (callback)."""
+    current = drafts.load(store, form_key)
+    version = current.version if current else 0
+    st.session_state["pm_version"] = version
+    st.session_state.setdefault("pm_base", {})[name] = theirs
+    if choice == "theirs":
+        if name == "actions":
+            _set_action_rows(theirs or [])
+        else:
+            st.session_state[_k(name)] = dt.date.fromisoformat(theirs[:10]) if name == "date" and theirs else theirs
+    _save(name)
+    st.session_state.get("pm_conflicts", {}).pop(name, None)
+
+
+conflicts: dict[str, Any] = st.session_state.get("pm_conflicts", {})
+if conflicts:
+    with st.container(border=True):
+        st.warning("Someone changed this post-mortem in another window (or another person did) while you were "
+                   "writing. Nothing was overwritten: for each field below, choose which text to keep.",
+                   icon=":material/merge:")
+        for name, theirs in list(conflicts.items()):
+            st.markdown(f"**{as_markdown(LABELS.get(name, name))}**")
+            c1, c2 = st.columns(2)
+            c1.caption("Yours")
+            c1.markdown(as_markdown(_value(name)) or "_empty_")
+            c2.caption("The other version")
+            c2.markdown(as_markdown(theirs) or "_empty_")
+            c1.button("Keep yours", key=f"pm_keep_mine_{name}", on_click=_keep, args=(name, "mine", theirs))
+            c2.button("Keep the other", key=f"pm_keep_theirs_{name}", on_click=_keep, args=(name, "theirs", theirs))
 
 form_col, side_col = st.columns([3, 2], gap="large")
 with form_col:
-    st.text_input("Title", key=_k("title"), on_change=_autosave, max_chars=300)
+    st.text_input(LABELS["title"], key=_k("title"), on_change=_save, args=("title",), max_chars=300, live="1s")
     show_problem("title")
     c1, c2 = st.columns(2)
-    c1.selectbox("Plan it reviews (optional)", [None, *plan_names], key=_k("plan"), on_change=_autosave,
-                 format_func=lambda v: "none" if v is None else plan_names.get(v, v))
+    c1.selectbox(f"{LABELS['plan']} (optional)", [None, *plan_names], key=_k("plan"), on_change=_save,
+                 args=("plan",), format_func=lambda v: "none" if v is None else plan_names.get(v, v))
     with c1:
-        show_problem("plan_id")
-    c2.selectbox("Section", [None, *section_labels], key=_k("section"), on_change=_autosave,
+        show_problem("plan")
+    c2.selectbox(LABELS["section"], [None, *section_labels], key=_k("section"), on_change=_save, args=("section",),
                  format_func=lambda v: "choose a section" if v is None else section_labels.get(v, v))
     with c2:
         show_problem("section")
     c1, c2, c3 = st.columns(3)
     if _k("date") not in st.session_state:
         st.session_state[_k("date")] = app_today()
-    c1.date_input("Date of the activity", key=_k("date"), on_change=_autosave, format="YYYY-MM-DD")
+    c1.date_input(LABELS["date"], key=_k("date"), on_change=_save, args=("date",), format="YYYY-MM-DD")
     with c1:
-        show_problem("occurred_on")
-    c2.selectbox("Outcome", [None, *OUTCOMES], key=_k("outcome"), on_change=_autosave,
+        show_problem("date")
+    c2.selectbox(LABELS["outcome"], [None, *OUTCOMES], key=_k("outcome"), on_change=_save, args=("outcome",),
                  format_func=lambda v: "not decided yet" if v is None else v,
                  help="Flops are welcome: a published flop saves the next team the same mistake.")
     with c2:
         show_problem("outcome")
-    c3.selectbox("Cohort (optional)", [None, *cohort_names], key=_k("cohort"), on_change=_autosave,
-                 format_func=lambda v: "none" if v is None else cohort_names.get(v, v))
+    c3.selectbox(f"{LABELS['cohort']} (optional)", [None, *cohort_names], key=_k("cohort"), on_change=_save,
+                 args=("cohort",), format_func=lambda v: "none" if v is None else cohort_names.get(v, v))
     tpl = template(st.session_state.get(_k("section")) or "")
     st.caption(tpl["help"])
-    for name, label, field in (("goal", "What did we hope to learn?", "learning_goal"),
-                               ("happened", "What happened?", "what_happened"),
-                               ("lessons", "Lessons", "lessons"),
-                               ("recs", "Recommendations", "recommendations")):
-        st.text_area(label, key=_k(name), on_change=_autosave, placeholder=tpl[field], height=110, max_chars=20_000)
-        show_problem(field)
-    if st.button("Fill empty fields with the section's starter text", key="form_starter"):
-        for name, field in (("goal", "learning_goal"), ("happened", "what_happened"), ("lessons", "lessons"),
-                            ("recs", "recommendations")):
-            if not (st.session_state.get(_k(name)) or "").strip():
-                st.session_state[_k(name)] = tpl[field]
-        _autosave()
-        st.rerun()
-    st.text_input("Tags (comma separated)", key=_k("tags"), on_change=_autosave, placeholder="co-sell, webinar")
+    for name, field in (("goal", "learning_goal"), ("happened", "what_happened"), ("lessons", "lessons"),
+                        ("recs", "recommendations")):
+        st.text_area(LABELS[name], key=_k(name), on_change=_save, args=(name,), placeholder=tpl[field], height=110,
+                     max_chars=20_000)
+        show_problem(name)
+
+    def _starter() -> None:
+        filled = [name for name, field in (("goal", "learning_goal"), ("happened", "what_happened"),
+                                           ("lessons", "lessons"), ("recs", "recommendations"))
+                  if not (st.session_state.get(_k(name)) or "").strip()]
+        for name in filled:
+            field = {"goal": "learning_goal", "happened": "what_happened", "lessons": "lessons",
+                     "recs": "recommendations"}[name]
+            st.session_state[_k(name)] = tpl[field]
+        if filled:
+            _save(*filled)
+
+    st.button("Fill empty fields with the section's starter text", key="form_starter", on_click=_starter)
+    st.text_input(f"{LABELS['tags']} (comma separated)", key=_k("tags"), on_change=_save, args=("tags",),
+                  placeholder="co-sell, webinar", live="1s")
     show_problem("tags")
 
     st.subheader("Follow-up actions")
@@ -201,7 +273,7 @@ with form_col:
                 _set_action_rows([*st.session_state.get("form_actions_rows", []),
                                   {"action_id": "", "description": new_desc.strip(), "owner": new_owner,
                                    "due_on": str(new_due), "done_on": None}])
-                _autosave()
+                _save("actions")
     rows = pd.DataFrame(st.session_state.get("form_actions_base") or [],
                         columns=["action_id", "description", "owner", "due_on", "done_on"])
     rows["due_on"] = pd.to_datetime(rows["due_on"], errors="coerce").dt.date
@@ -227,18 +299,36 @@ with form_col:
     if current_rows != st.session_state.get("form_actions_rows"):
         # The editor's output is the truth; its base stays as it was (see _set_action_rows).
         st.session_state["form_actions_rows"] = current_rows
-        _autosave()
+        _save("actions")
     if not current_rows:
         st.caption("No follow-up actions yet. Add them above; edit or delete them in the table.")
     for key, message in problems.items():
         if key.startswith("actions."):
-            st.error(f"Action {key.split('.')[1]}, {key.split('.')[2].replace('_id', '').replace('_', ' ')}: {message}")
+            st.error(as_markdown(f"Action {key.split('.')[1]}, "
+                                 f"{key.split('.')[2].replace('_id', '').replace('_', ' ')}: {message}"))
 
-    if "form_saved_at" in st.session_state:
-        st.caption(f"Saved as you type · last at {st.session_state['form_saved_at']:%H:%M:%S}")
-    b1, b2 = st.columns(2)
+    if "pm_saved_at" in st.session_state:
+        st.caption(f"Saved on the server as you type · last saved at {st.session_state['pm_saved_at']:%H:%M:%S} UTC "
+                   f"· draft {form_key}")
+    else:
+        st.caption(f"Nothing typed yet: the form saves itself from your first keystroke (draft {form_key}).")
+    b1, b2, b3 = st.columns([2, 3, 2])
     save = b1.button("Save draft", type="secondary", key="form_save", icon=":material/save:")
     submit = b2.button("Save and submit for review", type="primary", key="form_submit", icon=":material/send:")
+    if b3.button("Discard…", key="form_discard", icon=":material/delete:"):
+        st.session_state["pm_confirm_discard"] = True
+    if st.session_state.get("pm_confirm_discard"):
+        with st.container(border=True):
+            st.warning(f"Discard this post-mortem ({form_key})? Every field is emptied and its draft deleted.")
+            d1, d2 = st.columns(2)
+            if d1.button("Yes, discard it", key="form_discard_yes", type="primary"):
+                book_view.discard_form(store, actor, form_key, editing)
+                _reset(book.new_id("L"))
+                st.query_params.pop("draft", None)
+                st.rerun()
+            if d2.button("Keep it", key="form_discard_no"):
+                st.session_state.pop("pm_confirm_discard", None)
+                st.rerun()
 
 with side_col:
     st.subheader("Related lessons")
@@ -273,20 +363,25 @@ def _input() -> book.LessonInput:
 
 
 if save or submit:
-    _autosave()  # a failed submit keeps everything, on the server too
+    _save(*FIELDS, "actions")  # everything on the server before anything else happens
+    lesson_id: str | None = None
     try:
-        lesson_id = book.save_lesson(store, actor, _input(), lesson_id=editing,
-                                     token=None if editing else st.session_state["form_token"])
+        lesson_id = book.save_lesson(store, actor, _input(), lesson_id=editing, form_id=None if editing else form_key)
         if submit:
             book.transition(store, actor, lesson_id, "in_review")
     except InvalidData as exc:
-        # The lesson may exist already (saved, then review refused): keep editing that one.
-        st.session_state["form_problems"] = {p.field: f"{p.field.replace('_', ' ').capitalize()} {p.message}."
-                                             for p in exc.problems}
+        st.session_state["pm_problems"] = {
+            FIELD_OF.get(p.field, p.field): f"“{LABELS.get(FIELD_OF.get(p.field, ''), p.field.replace('_', ' '))}” "
+                                            f"{p.message}."
+            for p in exc.problems}
+        where = (f"saved in the Book as draft {lesson_id}" if lesson_id and not editing
+                 else f"kept as draft {form_key}")
+        st.session_state["pm_message"] = (f"Not {'submitted' if submit else 'saved'}: "
+                                          f"{len(exc.problems)} thing(s) to fix below. Everything you wrote is {where}.")
         st.rerun()
     else:
-        book.discard_draft(store, actor, form_key)
-        for key in [k for k in st.session_state if str(k).startswith("form_")]:
-            del st.session_state[key]
+        drafts.discard(store, actor, form_key)
+        _reset(book.new_id("L"))
+        st.query_params.pop("draft", None)
         clear_analytics()
         st.switch_page("pages/lesson.py", query_params={"lesson": lesson_id, "saved": "1"})

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from data_layer import auth, book, library
+from data_layer import auth, book, drafts, library
 from data_layer.errors import InvalidData
 from data_layer.store import Store
 
@@ -101,7 +101,7 @@ def test_the_workflow_and_its_forbidden_moves(lib: Store) -> None:
 def test_viewers_cannot_write_anything_in_the_book(lib: Store) -> None:
     lesson_id = book.save_lesson(lib, EDITOR, complete())
     counts = lib.query("SELECT (SELECT count(*) FROM lessons), (SELECT count(*) FROM plans), "
-                       "(SELECT count(*) FROM audit_log), (SELECT count(*) FROM form_drafts)")
+                       "(SELECT count(*) FROM audit_log), (SELECT count(*) FROM drafts)")
     writes = [
         lambda: book.save_lesson(lib, VIEWER, complete()),
         lambda: book.transition(lib, VIEWER, lesson_id, "in_review"),
@@ -111,24 +111,14 @@ def test_viewers_cannot_write_anything_in_the_book(lib: Store) -> None:
         lambda: book.mark_action_done(lib, VIEWER, "ac2", dt.date(2026, 5, 1)),
         lambda: book.set_section_owner(lib, VIEWER, "email", "p5"),
         lambda: book.record_application(lib, VIEWER, "l1"),
-        lambda: book.autosave(lib, VIEWER, "new", {"title": "x"}),
+        lambda: drafts.save(lib, VIEWER, "L-new", {"title": "x"}, 0, {}),
         lambda: book.save_lesson(lib, None, complete()),
     ]
     for write in writes:
         with pytest.raises(auth.NotPermitted):
             write()
     assert lib.query("SELECT (SELECT count(*) FROM lessons), (SELECT count(*) FROM plans), "
-                     "(SELECT count(*) FROM audit_log), (SELECT count(*) FROM form_drafts)") == counts
-
-
-def test_autosaved_drafts_come_back_for_their_writer_only(lib: Store) -> None:
-    book.autosave(lib, EDITOR, "new", {"title": "Half a thought", "lessons": "line one\nline two"})
-    payload, saved_at = book.saved_draft(lib, EDITOR, "new")  # type: ignore[misc]
-    assert payload == {"title": "Half a thought", "lessons": "line one\nline two"}
-    assert isinstance(saved_at, dt.datetime)
-    assert book.saved_draft(lib, auth.Actor(USERS["admin"], "admin"), "new") is None
-    book.discard_draft(lib, EDITOR, "new")
-    assert book.saved_draft(lib, EDITOR, "new") is None
+                     "(SELECT count(*) FROM audit_log), (SELECT count(*) FROM drafts)") == counts
 
 
 def test_plans_actions_sections_and_applications(lib: Store) -> None:

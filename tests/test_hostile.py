@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from data_layer import auth, book
+from data_layer import auth, drafts
 from data_layer.cli import main
 from data_layer.errors import InvalidData
 from data_layer.sources import SourceFile, import_sources
@@ -323,12 +323,12 @@ def test_many_addresses_cannot_brute_force_one_account_and_an_admin_unlocks_it(a
 def test_a_disabled_account_cannot_write_once_more(accounts: Store) -> None:
     auth.add_user(accounts, auth.CLI_ACTOR, USERS["editor"], "Editor", "editor", "the editor password")
     editor = auth.sign_in(accounts, USERS["editor"], "the editor password", now=NOW)
-    book.autosave(accounts, editor, "form-1", {"title": "before"})
+    drafts.save(accounts, editor, "L-form1", {"title": "before"}, 0, {})
     auth.set_disabled(accounts, auth.CLI_ACTOR, USERS["editor"], True)
     with pytest.raises(auth.NotPermitted):
-        book.autosave(accounts, editor, "form-1", {"title": "after the account was disabled"})
-    assert accounts.query("SELECT payload FROM form_drafts") == [(json.dumps({"title": "before"}),)]
+        drafts.save(accounts, editor, "L-form1", {"title": "after the account was disabled"}, 1, {})
+    assert accounts.query("SELECT payload FROM drafts") == [(json.dumps({"title": "before"}),)]
     auth.set_disabled(accounts, auth.CLI_ACTOR, USERS["editor"], False)
     auth.set_role(accounts, auth.CLI_ACTOR, USERS["editor"], "viewer")
     with pytest.raises(auth.NotPermitted):
-        book.autosave(accounts, editor, "form-1", {"title": "after the demotion"})
+        drafts.save(accounts, editor, "L-form1", {"title": "after the demotion"}, 1, {})
