@@ -112,9 +112,19 @@ def _load(values: dict[str, Any]) -> None:
 def _reset(new_key: str | None = None) -> None:
     for key in [k for k in st.session_state if str(k).startswith(("form_", "pm_"))]:
         del st.session_state[key]
+    # Widgets keep what the browser shows unless told otherwise: empty each field explicitly.
+    for name in FIELDS:
+        st.session_state[_k(name)] = "" if name in ("title", "goal", "happened", "lessons", "recs", "tags") else None
+    st.session_state[_k("date")] = app_today()
     if new_key:
         st.session_state["pm_new_key"] = new_key
 
+
+# --- after a discard or a submit: an empty form with a fresh id (before any widget is drawn) ---
+if "pm_start_over" in st.session_state:
+    _reset(st.session_state["pm_start_over"])
+    if not editing and not resume:
+        form_key = st.session_state["pm_new_key"]
 
 # --- the first render of this form in this window: restore, edit, or start from a plan -------
 if st.session_state.get("pm_form") != form_key:
@@ -216,11 +226,12 @@ with form_col:
     show_problem("title")
     c1, c2 = st.columns(2)
     c1.selectbox(f"{LABELS['plan']} (optional)", [None, *plan_names], key=_k("plan"), on_change=_save,
-                 args=("plan",), format_func=lambda v: "none" if v is None else plan_names.get(v, v))
+                 args=("plan",), format_func=lambda v: "none" if v is None else plan_names.get(v, v), placeholder="none")
     with c1:
         show_problem("plan")
     c2.selectbox(LABELS["section"], [None, *section_labels], key=_k("section"), on_change=_save, args=("section",),
-                 format_func=lambda v: "choose a section" if v is None else section_labels.get(v, v))
+                 format_func=lambda v: "choose a section" if v is None else section_labels.get(v, v),
+                 placeholder="choose a section")
     with c2:
         show_problem("section")
     c1, c2, c3 = st.columns(3)
@@ -230,12 +241,13 @@ with form_col:
     with c1:
         show_problem("date")
     c2.selectbox(LABELS["outcome"], [None, *OUTCOMES], key=_k("outcome"), on_change=_save, args=("outcome",),
-                 format_func=lambda v: "not decided yet" if v is None else v,
+                 format_func=lambda v: "not decided yet" if v is None else v, placeholder="not decided yet",
                  help="Flops are welcome: a published flop saves the next team the same mistake.")
     with c2:
         show_problem("outcome")
     c3.selectbox(f"{LABELS['cohort']} (optional)", [None, *cohort_names], key=_k("cohort"), on_change=_save,
-                 args=("cohort",), format_func=lambda v: "none" if v is None else cohort_names.get(v, v))
+                 args=("cohort",), format_func=lambda v: "none" if v is None else cohort_names.get(v, v),
+                 placeholder="none")
     tpl = template(st.session_state.get(_k("section")) or "")
     st.caption(tpl["help"])
     for name, field in (("goal", "learning_goal"), ("happened", "what_happened"), ("lessons", "lessons"),
@@ -323,7 +335,7 @@ with form_col:
             d1, d2 = st.columns(2)
             if d1.button("Yes, discard it", key="form_discard_yes", type="primary"):
                 book_view.discard_form(store, actor, form_key, editing)
-                _reset(book.new_id("L"))
+                st.session_state["pm_start_over"] = book.new_id("L")
                 st.query_params.pop("draft", None)
                 st.rerun()
             if d2.button("Keep it", key="form_discard_no"):
@@ -381,7 +393,7 @@ if save or submit:
         st.rerun()
     else:
         drafts.discard(store, actor, form_key)
-        _reset(book.new_id("L"))
+        st.session_state["pm_start_over"] = book.new_id("L")
         st.query_params.pop("draft", None)
         clear_analytics()
         st.switch_page("pages/lesson.py", query_params={"lesson": lesson_id, "saved": "1"})
