@@ -68,7 +68,6 @@ try:
             st.navigation([st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True),
                            *aliases], position="hidden").run()
         else:
-            send_ticket()
             with st.sidebar:
                 st.caption(f"Signed in as **{escape_markdown(actor.name or actor.email)}** · {actor.role}")
                 if st.button("Sign out", key="sign_out", icon=":material/logout:"):
@@ -76,6 +75,7 @@ try:
                     if getattr(st.user, "is_logged_in", False):
                         st.logout()
                     st.rerun()
+                send_ticket()
             st.navigation(pages_for(actor), expanded=True).run()
 except LearningCultureError as exc:
     # Our errors carry a sentence for people; never show a driver traceback.

@@ -78,3 +78,34 @@ def discard_form(store: Store, actor: Actor, form_key: str, editing: str | None)
     drafts.discard(store, actor, form_key)
     if not editing:
         book.delete_draft_lesson(store, actor, form_key)
+
+
+# Streamlit writes bound widgets' values into the URL with history.replaceState, so Back would skip
+# every search. On the Book page, a change of the search or its filters becomes a history entry
+# instead (pushState), and Back returns to the previous search. Our own constant script.
+_SEARCH_HISTORY = """<script>
+(function () {
+  const w = window;
+  if (w.__lcdSearchHistory) { return; }
+  w.__lcdSearchHistory = true;
+  const original = w.history.replaceState.bind(w.history);
+  const keys = ['q', 'b_section', 'b_outcome', 'b_tag', 'b_author', 'b_cohort', 'b_all'];
+  function search(url) {
+    const u = new URL(url, w.location.href);
+    return keys.map(function (k) { return k + '=' + (u.searchParams.get(k) || ''); }).join('&');
+  }
+  w.history.replaceState = function (state, unused, url) {
+    if (url && w.location.pathname.replace(/\\/$/, '').endsWith('/book')
+        && new URL(url, w.location.href).pathname === w.location.pathname
+        && search(url) !== search(w.location.href)) {
+      return w.history.pushState(state, unused, url);
+    }
+    return original(state, unused, url);
+  };
+})();
+</script>"""
+
+
+def search_history() -> None:
+    """Make each new search or filter of the Book page a step Back can return to."""
+    st.html(_SEARCH_HISTORY, unsafe_allow_javascript=True)

@@ -45,26 +45,32 @@ class LibraryFilter:
     cohort_id: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    statuses: tuple[str, ...] = ("published",)  # editors may add "draft" and "in_review"
 
 
-def search(store: Store, query: str, filt: LibraryFilter | None = None, limit: int = 50) -> pd.DataFrame:
-    """Published lessons matching every word of `query`, best first (newest first without a query)."""
+def search(store: Store, query: str, filt: LibraryFilter | None = None, limit: int = 50,
+           offset: int = 0) -> pd.DataFrame:
+    """Lessons matching every word of `query`, best first (newest first without a query).
+
+    One page of `limit` rows from `offset`; every row carries `total`, the number of all matches.
+    Only published lessons unless the filter's `statuses` say otherwise.
+    """
     f = filt or LibraryFilter()
     terms = words(query)
     params = {
         "terms": terms, "n_terms": len(terms), "section": f.section, "outcome": f.outcome, "tag": f.tag,
         "author": f.author_id, "cohort": f.cohort_id, "date_from": f.date_from, "date_to": f.date_to,
-        "limit": limit,
+        "limit": limit, "offset": max(0, offset), "statuses": list(f.statuses) or ["published"],
     }
     return store.query_df(
         """
         WITH docs AS (
             SELECT l.lesson_id, l.title, l.section, l.outcome, l.tags, l.author_id, l.occurred_on, l.published_at,
-                   l.lessons, lower(l.title) AS t, lower(array_to_string(l.tags, ' ')) AS g,
+                   l.lessons, l.status, l.updated_at, lower(l.title) AS t, lower(array_to_string(l.tags, ' ')) AS g,
                    lower(coalesce(l.learning_goal, '') || ' ' || coalesce(l.lessons, '')) AS m,
                    lower(coalesce(l.what_happened, '') || ' ' || coalesce(l.recommendations, '')) AS o
             FROM lessons l
-            WHERE l.status = 'published'
+            WHERE list_contains($statuses::VARCHAR[], l.status)
               AND ($section IS NULL OR l.section = $section)
               AND ($outcome IS NULL OR l.outcome = $outcome)
               AND ($tag IS NULL OR list_contains(l.tags, $tag))
@@ -84,15 +90,21 @@ def search(store: Store, query: str, filt: LibraryFilter | None = None, limit: i
             GROUP BY d.lesson_id
         )
         SELECT d.lesson_id, d.title, d.section, d.outcome, d.tags, d.author_id, coalesce(p.name, d.author_id) AS author,
-               d.occurred_on, CAST(d.published_at AS DATE) AS published_on, d.lessons,
-               coalesce(h.strong, 0) AS strong, coalesce(h.score, 0) AS score
+               d.occurred_on, CAST(d.published_at AS DATE) AS published_on, d.lessons, d.status,
+               coalesce(h.strong, 0) AS strong, coalesce(h.score, 0) AS score, count(*) OVER () AS total
         FROM docs d LEFT JOIN hits h USING (lesson_id) LEFT JOIN people p ON p.person_id = d.author_id
         WHERE $n_terms = 0 OR h.matched = $n_terms
-        ORDER BY strong DESC, score DESC, d.published_at DESC, d.lesson_id
-        LIMIT $limit
+        ORDER BY strong DESC, score DESC, coalesce(d.published_at, d.updated_at) DESC, d.lesson_id
+        LIMIT $limit OFFSET $offset
         """,
         params,
     )
+
+
+def search_ids(store: Store, query: str, filt: LibraryFilter | None = None) -> list[str]:
+    """The ids of every lesson `search` matches, in its order (for exports of the whole result)."""
+    frame = search(store, query, filt, limit=1_000_000)
+    return [str(x) for x in frame["lesson_id"]]
 
 
 def related(store: Store, section: str | None, tags: list[str], text: str, exclude: str | None = None,

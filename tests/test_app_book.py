@@ -144,12 +144,12 @@ def test_text_people_wrote_is_shown_escaped(monkeypatch: pytest.MonkeyPatch, db:
 
 def test_library_search_finds_and_filters(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
     at = open_page(monkeypatch, db, "pages/book.py", user=USERS["viewer"])
-    at.text_input(key="book_q").input("email").run()
+    at.text_input(key="q").input("email").run()
     search_tab = at.tabs[0]
     cards = [m.value for m in search_tab.markdown if m.value.startswith("**")]
     assert cards == ["**Co\\-branded email flopped**  \nEmail · flopped · 28 Feb 2026 · Eve Moreau"]
-    assert any("1 lessons" in c.value for c in search_tab.caption)
-    at.text_input(key="book_q").input("nothing matches this").run()
+    assert any("1 published lesson matches · showing 1–1" in c.value for c in search_tab.caption)
+    at.text_input(key="q").input("nothing matches this").run()
     assert any("No published lesson matches" in i.value for i in at.tabs[0].info)
 
 

@@ -1,0 +1,94 @@
+"""In a real browser: the Book of Learning reaches every match, exports all of them, searches as you
+type, keeps the search in the URL for sharing, and Back returns to the previous search."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from data_layer import auth, book
+from data_layer.store import Store
+
+from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
+from .conftest import ARTIFACTS, DEMO_TODAY
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def db(tmp_path: Path, demo_db: Path) -> Path:
+    copy = tmp_path / "library.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    with Store(copy) as s:
+        editor = auth.Actor("editor@demo.example", "editor")
+        published = s.query_value("SELECT count(*) FROM lessons WHERE status = 'published'")
+        for i in range(max(0, 120 - published)):  # exactly 120 published lessons
+            lid = book.save_lesson(s, editor, book.LessonInput(
+                title=f"Walrus test {i:03d}", section="email", occurred_on="2026-10-01", learning_goal="g",
+                what_happened="w", outcome="worked", lessons="Walruses read email", tags=["walrus"]))
+            book.transition(s, editor, lid, "in_review")
+            book.transition(s, editor, lid, "published")
+    return copy
+
+
+def test_the_whole_book_pages_exports_and_shares(db: Path) -> None:
+    executable = chromium_path()
+    with Store(db) as s:
+        published = s.query_value("SELECT count(*) FROM lessons WHERE status = 'published'")
+        walruses = s.query_value("SELECT count(*) FROM lessons WHERE status = 'published' AND title LIKE 'Walrus%'")
+    assert published == 120
+    with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "library-server.log") as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+            page = context.new_page()
+            sign_in(page, f"{url}/book", "viewer@demo.example", "demo-viewer-pass")
+            expect(page.get_by_text("120 published lessons match · showing 1–50")).to_be_visible(timeout=30_000)
+            # Every page reachable: 50 + 50 + 20.
+            seen: set[str] = set()
+            for shown, count in (("1–50", 50), ("51–100", 50), ("101–120", 20)):
+                expect(page.get_by_text(f"120 published lessons match · showing {shown}")).to_be_visible(
+                    timeout=30_000)
+                links: set[str] = set()
+                for _ in range(100):  # until the page's own cards are drawn (not the last page's)
+                    links = set(page.get_by_role("link", name="Open").evaluate_all("ls => ls.map(a => a.href)"))
+                    if len(links) == count and not links & seen:
+                        break
+                    page.wait_for_timeout(200)
+                assert len(links) == count and not links & seen
+                seen |= links
+                if count == 50:
+                    page.get_by_role("button", name="Next").click()
+            assert len(seen) == 120
+            # The ring binder of an empty search holds all 120, and says so.
+            with page.expect_download() as info:
+                page.get_by_role("button", name="Ring binder of all 120 (Markdown)").click()
+            text = Path(info.value.path()).read_text(encoding="utf-8")
+            assert text.replace("\\", "").startswith("# Book of Learning: 120 published lessons")
+            assert text.count("\n### ") == 120
+            # The search runs as you type and lives in the URL.
+            box = page.get_by_role("textbox", name=re.compile("^Search title"))
+            box.click()
+            page.keyboard.type("walrus", delay=30)
+            expect(page.get_by_text(f"{walruses} published lessons match")).to_be_visible(timeout=30_000)
+            expect(page).to_have_url(re.compile(r"[?&]q=walrus"), timeout=15_000)
+            shared = page.url
+            box.fill("")
+            page.keyboard.type("email", delay=30)
+            expect(page).to_have_url(re.compile(r"[?&]q=email"), timeout=15_000)
+            # Back returns to the previous search.
+            page.go_back()
+            expect(page).to_have_url(re.compile(r"[?&]q=walrus"), timeout=15_000)
+            expect(page.get_by_role("textbox", name=re.compile("^Search title"))).to_have_value("walrus",
+                                                                                                timeout=30_000)
+            # The search URL opened in a new tab shows the same results.
+            other = context.new_page()
+            other.goto(shared)
+            expect(other.get_by_text(f"{walruses} published lessons match")).to_be_visible(timeout=30_000)
+            other.screenshot(path=str(ARTIFACTS / "library-shared-search.png"), full_page=True)
+        finally:
+            browser.close()
