@@ -2,20 +2,58 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.auth import guard
 from dashboard.components import download_table, empty
 from dashboard.loaders import clear_analytics
+from dashboard.safe_text import as_markdown
 from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer import book
 from data_layer.errors import InvalidData
 
+SHOWN = 50  # open actions with a Done button at once; the filters reach the others
+DONE_MESSAGE = "act_message"
+
+
+def mark_done(action_id: str, description: str, owner: str, lesson: str) -> None:
+    """One click: the action is done on the chosen day, and the page says which one it was."""
+    day = st.session_state.get("act_day") or app_today()
+    try:
+        book.mark_action_done(get_store(), actor, action_id, day)
+    except InvalidData as exc:
+        st.session_state[DONE_MESSAGE] = ("error", str(exc), None)
+    else:
+        clear_analytics()
+        st.session_state[DONE_MESSAGE] = (
+            "success", f"Marked done on {day:%Y-%m-%d}: “{as_markdown(description)}” ({as_markdown(owner)}, "
+                       f"lesson “{as_markdown(lesson)}”).", action_id)
+
+
+def undo(action_id: str) -> None:
+    try:
+        book.mark_action_done(get_store(), actor, action_id, None)
+    except InvalidData as exc:
+        st.session_state[DONE_MESSAGE] = ("error", str(exc), None)
+    else:
+        clear_analytics()
+        st.session_state[DONE_MESSAGE] = ("info", "Reopened: it is open again.", None)
+
+
 actor = guard("editor")
 store = get_store()
 today = app_today()
 st.title("Follow-up actions")
+if DONE_MESSAGE in st.session_state:
+    kind, text, done_id = st.session_state.pop(DONE_MESSAGE)
+    if kind == "success":
+        box, again = st.columns([6, 1], vertical_alignment="center")
+        box.success(text, icon=":material/check:")
+        again.button("Undo", key="act_undo", on_click=undo, args=(done_id,), icon=":material/undo:")
+    else:
+        getattr(st, kind)(text)
 
 sections = book.sections(store)
 labels = dict(zip(sections["section_id"], sections["label"], strict=True))
@@ -41,17 +79,22 @@ download_table(frame[["action_id", "description", "owner", "due_on", "done_on", 
     column_config={"Due": st.column_config.DateColumn(format="YYYY-MM-DD"),
                    "Done": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
-with st.form("act_done"):
-    open_ids = list(frame.loc[frame["done_on"].isna(), "action_id"])
-    pick = st.selectbox("Mark done", open_ids, key="act_pick",
-                        format_func=lambda v: str(frame.loc[frame["action_id"] == v, "description"].iloc[0]))
-    day = st.date_input("Done on", value=today, key="act_day", format="YYYY-MM-DD")
-    if st.form_submit_button("Mark done", type="primary", disabled=not open_ids, key="act_done_btn"):
-        try:
-            book.mark_action_done(store, actor, pick, day)
-        except InvalidData as exc:
-            st.error(str(exc))
-        else:
-            clear_analytics()
-            st.success("Marked done.")
-            st.rerun()
+
+st.subheader("Open actions", anchor=False)
+open_rows = frame[frame["done_on"].isna()]
+if open_rows.empty:
+    empty("Nothing open among these: every action shown is done.")
+else:
+    day = st.date_input("Done on", value=today, key="act_day", format="YYYY-MM-DD",
+                        help="The day the buttons below record; today unless you are catching up.")
+    if len(open_rows) > SHOWN:
+        st.caption(f"The {SHOWN} due soonest of {len(open_rows):,} open; pick an owner or section to see others.")
+    for r in open_rows.head(SHOWN).itertuples():
+        what, who, due, lesson, button = st.columns([5, 2, 2, 4, 1.2], vertical_alignment="center")
+        what.markdown(as_markdown(r.description))
+        who.markdown(as_markdown(r.owner))
+        due.markdown(f"{pd.Timestamp(r.due_on):%Y-%m-%d}" + (" · :red[overdue]" if r.overdue else ""))
+        lesson.page_link("pages/lesson.py", label=str(r.lesson), query_params={"lesson": r.lesson_id},
+                         icon=":material/article:")
+        button.button("Done", key=f"act_done_{r.action_id}", icon=":material/check:", on_click=mark_done,
+                      args=(r.action_id, r.description, r.owner, r.lesson))

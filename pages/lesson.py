@@ -35,9 +35,12 @@ meta = [status_label, as_markdown(row["section_label"] or row["section"]), f"{pd
 if isinstance(row["cohort_name"], str):
     meta.append("cohort " + as_markdown(row["cohort_name"]))
 st.markdown(" · ".join(meta))
-if outcome == "flopped":
+if outcome == "flopped" and row["status"] == "published":
     st.info("A flop, published: thank you. This is how the next team avoids the same mistake.",
             icon=":material/celebration:")
+elif outcome == "flopped":
+    st.info("A flop, written down: once published, the next team can avoid the same mistake.",
+            icon=":material/edit_note:")
 
 left, right = st.columns([3, 2], gap="large")
 with left:

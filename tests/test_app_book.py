@@ -170,8 +170,35 @@ def test_actions_page_marks_an_action_done(monkeypatch: pytest.MonkeyPatch, db: 
     at = open_page(monkeypatch, db, "pages/actions.py")
     # Open actions on 2026-05-31: ac2 (due 04-15, overdue) and ac3 (due 06-15).
     assert any("1 overdue of 2 shown" in c.value for c in at.caption)
-    at.selectbox(key="act_pick").select("ac2")
-    at.button(key="act_done_btn").click().run()
+    # Each open action is listed with its owner, due day and lesson, and a Done button of its own.
+    assert {b.key for b in at.button if b.key.startswith("act_done_")} == {"act_done_ac2", "act_done_ac3"}
+    with Store(db) as s:
+        desc, owner, lesson = s.query("SELECT a.description, coalesce(p.name, a.owner_id), l.title FROM actions a "
+                                      "JOIN lessons l USING (lesson_id) LEFT JOIN people p ON p.person_id = a.owner_id "
+                                      "WHERE action_id = 'ac2'")[0]
+    page_text = " ".join(m.value for m in at.markdown)
+    assert "2026-04-15 · :red[overdue]" in page_text and "2026-06-15" in page_text
+    at.button(key="act_done_ac2").click().run()
     assert not at.exception
     with Store(db) as s:
         assert s.query_value("SELECT done_on FROM actions WHERE action_id = 'ac2'") == dt.date(2026, 5, 31)
+    # The confirmation names the action, its owner and lesson; ac2 leaves the open list.
+    [confirmation] = at.success
+    assert confirmation.value.startswith("Marked done on 2026-05-31:")
+    assert all(part.replace("-", "\\-") in confirmation.value or part in confirmation.value
+               for part in (desc, owner, lesson))
+    assert {b.key for b in at.button if b.key.startswith("act_done_")} == {"act_done_ac3"}
+    # Undo reopens it.
+    at.button(key="act_undo").click().run()
+    with Store(db) as s:
+        assert s.query_value("SELECT done_on FROM actions WHERE action_id = 'ac2'") is None
+
+
+def test_a_flop_is_thanked_as_published_only_once_it_is(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/lesson.py", lesson="l1")  # l1 flopped and is published
+    assert any(i.value.startswith("A flop, published: thank you") for i in at.info)
+    with Store(db) as s:
+        s.execute("UPDATE lessons SET status = 'in_review' WHERE lesson_id = 'l1'")
+    at = open_page(monkeypatch, db, "pages/lesson.py", lesson="l1")
+    assert not any("thank you" in i.value for i in at.info)
+    assert any(i.value.startswith("A flop, written down") for i in at.info)
