@@ -16,7 +16,7 @@ from dashboard.store import get_store
 from data_layer import auth, sessions
 from data_layer.audit import utc_now
 
-COOKIE = "lcd_session"  # the session cookie set by the server's /auth/v1/session route (dashboard/asgi.py)
+COOKIE = "lcd_session"  # the session cookie set by the server's /auth/v1/session route (dashboard/routes.py)
 SESSION_KEY = "auth_email"
 TICKET = "auth_ticket"  # this tab's sign-in ticket (server side only; its session follows it)
 TOKEN = "auth_token"  # the session cookie this tab was opened with (a refresh, a new tab, a link)

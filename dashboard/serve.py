@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 ENTRYPOINT = Path(__file__).resolve().parent.parent / "streamlit_app.py"
-SERVER = Path(__file__).resolve().parent / "asgi.py"  # st.App: the dashboard plus our routes
 SAFE_OPTIONS = {"client.showErrorDetails": "none", "client.disableDataExport": "true"}
 
 
@@ -37,7 +36,7 @@ def disable_legacy_pages_folder() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the server (dashboard/asgi.py: the dashboard plus our routes) with the given arguments.
+    """Run the server (streamlit_app.py's st.App: the dashboard plus our routes) with the given arguments.
 
     Arguments after `--` (`--db PATH`, `--today D`) become LEARNING_CULTURE_DB and
     LEARNING_CULTURE_TODAY, so the dashboard and the server's routes read the same settings.
@@ -55,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
                     else app_args[app_args.index(flag) + 1]
     # Safety settings hold wherever the server is started from (also set in .streamlit/config.toml).
     safe = [f"--{k}={v}" for k, v in SAFE_OPTIONS.items() if not any(a.startswith(f"--{k}") for a in extra)]
-    sys.argv = ["streamlit", "run", str(SERVER), *safe, *extra]
+    sys.argv = ["streamlit", "run", str(ENTRYPOINT), *safe, *extra]
     cli.main()
 
 

@@ -59,14 +59,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db: Path, today: str, log: Path) -> Iterator[str]:
-    """Run the app on a free port until the block ends; yield its base URL."""
+def streamlit_server(db: Path, today: str, log: Path, *, plain: bool = False) -> Iterator[str]:
+    """Run the app on a free port until the block ends; yield its base URL.
+
+    `plain` starts it the way Streamlit's own docs do (`streamlit run streamlit_app.py`) instead
+    of our launcher: both must serve the same app with the same routes.
+    """
     port = free_port()
     env = {**os.environ, "LEARNING_CULTURE_DB": str(db), "LEARNING_CULTURE_TODAY": today}
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.serve",
+            [sys.executable, "-m", *(("streamlit", "run", "streamlit_app.py") if plain else ("dashboard.serve",)),
              "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,

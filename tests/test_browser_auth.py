@@ -125,3 +125,29 @@ def test_a_refresh_a_new_tab_and_a_shared_link_stay_signed_in_until_sign_out(tmp
         assert s.query_value("SELECT count(*) FROM sessions WHERE email = 'editor@demo.example' "
                              "AND kind = 'session'") == 1
         assert not s.query("SELECT 1 FROM sessions WHERE token_hash = ?", [str(new_cookie["value"])])
+
+
+def test_plain_streamlit_run_serves_the_same_app_with_its_session_route(tmp_path: Path, demo_db: Path) -> None:
+    """Started as Streamlit's docs say (`streamlit run streamlit_app.py`), not with our launcher:
+    the session route is there (a refresh stays signed in) and the pages/ folder lists nothing."""
+    executable = chromium_path()
+    db = tmp_path / "plain.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "plain-server.log", plain=True) as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            page = context.new_page()
+            page.goto(f"{url}/admin_users")  # a fresh server's first view, on an admin page, signed out
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=30_000)
+            expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+            sign_in(page, url, "viewer@demo.example", "demo-viewer-pass")
+            wait_for_cookie(context)
+            page.reload()
+            nav = page.get_by_test_id("stSidebarNav")
+            expect(nav.get_by_role("link", name="Book of Learning")).to_be_visible(timeout=30_000)
+            expect(nav.get_by_role("link", name="Users")).to_have_count(0)
+            expect(page.get_by_role("heading", name="Sign in")).to_have_count(0)
+        finally:
+            browser.close()

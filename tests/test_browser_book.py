@@ -72,7 +72,8 @@ def test_editor_writes_publishes_finds_and_opens_a_post_mortem(db: Path) -> None
             page.get_by_role("textbox", name=re.compile("^Search title")).fill("quokka webinar")
             page.keyboard.press("Enter")
             results = page.get_by_role("tabpanel", name="Search")
-            expect(results.get_by_text("1 lessons", exact=True)).to_be_visible(timeout=30_000)
+            expect(results.get_by_text("1 published lesson matches · showing 1–1", exact=True)).to_be_visible(
+                timeout=30_000)
             expect(results.get_by_text(title)).to_be_visible()
             expect(results.get_by_test_id("stPageLink")).to_have_count(1, timeout=30_000)  # the rerun has settled
             page.screenshot(path=str(ARTIFACTS / "book-search.png"), full_page=True)

@@ -1,7 +1,7 @@
-"""The server: Streamlit's app plus our HTTP routes, as one ASGI app (Streamlit 1.67's `st.App`).
+"""Our HTTP routes beside the dashboard, served by Streamlit 1.67's `st.App` (see streamlit_app.py).
 
-`python -m dashboard.serve` runs `streamlit run dashboard/asgi.py`; Streamlit finds `app` below
-and serves the dashboard (streamlit_app.py) with these routes beside it:
+`streamlit run streamlit_app.py` (and `python -m dashboard.serve`, which calls it) finds the
+`app = st.App(...)` at the foot of streamlit_app.py and serves the dashboard with these routes:
 
 - `POST /auth/v1/session`: trades a sign-in ticket (the request body) for a session token,
   set as the `lcd_session` cookie (HttpOnly, SameSite=Lax, Secure over HTTPS). 204, or 400.
@@ -10,10 +10,7 @@ and serves the dashboard (streamlit_app.py) with these routes beside it:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import anyio
-import streamlit as st
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -22,9 +19,6 @@ from dashboard.auth import COOKIE
 from dashboard.store import get_store
 from data_layer import sessions
 from data_layer.audit import utc_now
-
-ENTRYPOINT = Path(__file__).resolve().parent.parent / "streamlit_app.py"
-
 
 def is_https(request: Request) -> bool:
     """True when the browser reached us over HTTPS (directly, or through a proxy that says so)."""
@@ -61,5 +55,3 @@ async def sign_out(request: Request) -> Response:
 
 ROUTES = [Route("/auth/v1/session", trade_ticket, methods=["POST"]),
           Route("/auth/v1/signout", sign_out, methods=["POST"])]
-
-app = st.App(ENTRYPOINT, routes=ROUTES)
