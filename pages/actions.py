@@ -73,28 +73,33 @@ if frame.empty:
     empty("No follow-up actions match.")
     st.stop()
 st.caption(f"{int(frame['overdue'].sum()):,} overdue of {len(frame):,} shown.")
-download_table(frame[["action_id", "description", "owner", "due_on", "done_on", "overdue", "lesson"]].rename(columns={
-    "action_id": "Id", "description": "What", "owner": "Owner", "due_on": "Due", "done_on": "Done",
-    "overdue": "Overdue", "lesson": "Lesson"}), "follow-up-actions", key="actions",
-    column_config={"Due": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                   "Done": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
-
-st.subheader("Open actions", anchor=False)
 open_rows = frame[frame["done_on"].isna()]
 if open_rows.empty:
     empty("Nothing open among these: every action shown is done.")
 else:
-    day = st.date_input("Done on", value=today, key="act_day", format="YYYY-MM-DD",
-                        help="The day the buttons below record; today unless you are catching up.")
+    st.subheader("Open actions", anchor=False)
+    day_column, note = st.columns([1, 3], vertical_alignment="bottom")
+    day_column.date_input("Done on", value=today, key="act_day", format="YYYY-MM-DD",
+                          help="The day the Done buttons record; today unless you are catching up.")
     if len(open_rows) > SHOWN:
-        st.caption(f"The {SHOWN} due soonest of {len(open_rows):,} open; pick an owner or section to see others.")
+        note.caption(f"The {SHOWN} due soonest of {len(open_rows):,} open; pick an owner or section to see others.")
+    head = st.columns([4, 2, 2, 4, 1.5])
+    for column, label in zip(head, ("What", "Owner", "Due", "Lesson", ""), strict=True):
+        column.caption(label)
     for r in open_rows.head(SHOWN).itertuples():
-        what, who, due, lesson, button = st.columns([5, 2, 2, 4, 1.2], vertical_alignment="center")
+        what, who, due, lesson, button = st.columns([4, 2, 2, 4, 1.5], vertical_alignment="center")
         what.markdown(as_markdown(r.description))
         who.markdown(as_markdown(r.owner))
         due.markdown(f"{pd.Timestamp(r.due_on):%Y-%m-%d}" + (" · :red[overdue]" if r.overdue else ""))
-        lesson.page_link("pages/lesson.py", label=str(r.lesson), query_params={"lesson": r.lesson_id},
+        lesson.page_link("pages/lesson.py", label=as_markdown(r.lesson), query_params={"lesson": r.lesson_id},
                          icon=":material/article:")
         button.button("Done", key=f"act_done_{r.action_id}", icon=":material/check:", on_click=mark_done,
                       args=(r.action_id, r.description, r.owner, r.lesson))
+
+with st.expander("All shown, as a table (with done ones when “Open only” is off)", expanded=open_rows.empty):
+    download_table(frame[["action_id", "description", "owner", "due_on", "done_on", "overdue", "lesson"]].rename(
+        columns={"action_id": "Id", "description": "What", "owner": "Owner", "due_on": "Due", "done_on": "Done",
+                 "overdue": "Overdue", "lesson": "Lesson"}), "follow-up-actions", key="actions",
+        column_config={"Due": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                       "Done": st.column_config.DateColumn(format="YYYY-MM-DD")})

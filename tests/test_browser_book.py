@@ -121,3 +121,34 @@ def test_an_xss_payload_in_a_lesson_runs_no_script(db: Path) -> None:
             page.screenshot(path=str(ARTIFACTS / "xss-lesson.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_editor_marks_a_follow_up_action_done_in_one_click(db: Path) -> None:
+    executable = chromium_path()
+    with Store(db) as s:
+        # The open action due soonest is listed first (the page orders open actions by due day, then id).
+        action_id, description, lesson = s.query(
+            "SELECT a.action_id, a.description, l.title FROM actions a JOIN lessons l USING (lesson_id) "
+            "WHERE a.done_on IS NULL ORDER BY a.due_on, a.action_id LIMIT 1")[0]
+        open_before = s.query_value("SELECT count(*) FROM actions WHERE done_on IS NULL")
+    with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "actions-server.log") as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            sign_in(page, f"{url}/actions", "editor@demo.example", "demo-editor-pass")
+            expect(page.get_by_role("heading", name="Open actions")).to_be_visible(timeout=30_000)
+            done_buttons = page.get_by_role("button", name="Done", exact=True)
+            expect(done_buttons.first).to_be_visible(timeout=30_000)
+            expect(page.get_by_role("link", name=lesson).first).to_be_visible()
+            done_buttons.first.click()
+            confirmation = page.get_by_test_id("stAlertContentSuccess")
+            expect(confirmation).to_contain_text(f"Marked done on {DEMO_TODAY:%Y-%m-%d}", timeout=30_000)
+            expect(confirmation).to_contain_text(description)
+            expect(confirmation).to_contain_text(lesson)
+            page.screenshot(path=str(ARTIFACTS / "actions-done.png"), full_page=True)
+        finally:
+            browser.close()
+    with Store(db) as s:
+        assert s.query_value("SELECT done_on FROM actions WHERE action_id = ?", [action_id]) == DEMO_TODAY
+        assert s.query_value("SELECT count(*) FROM actions WHERE done_on IS NULL") == open_before - 1
