@@ -21,7 +21,6 @@ from data_layer import auth, incidents
 from data_layer.errors import LearningCultureError
 from data_layer.library import escape_markdown
 
-
 # URL paths of every page (st.Page derives them from the file names).
 PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "book", "lesson", "postmortem", "plans",
               "actions", "admin_import", "admin_people", "admin_users", "admin_audit")

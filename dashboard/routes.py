@@ -20,6 +20,7 @@ from dashboard.store import get_store
 from data_layer import sessions
 from data_layer.audit import utc_now
 
+
 def is_https(request: Request) -> bool:
     """True when the browser reached us over HTTPS (directly, or through a proxy that says so)."""
     return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from data_layer import breakdowns, metrics
+from data_layer import breakdowns, metrics, report, summaries
 from data_layer.demo import generate_demo
 from data_layer.filters import Filter
 from data_layer.importer import import_folder
@@ -25,7 +25,7 @@ from tests.oracle import metrics_reference as metrics_ref
 TODAY = dt.date(2026, 11, 22)
 METRICS = [name for name in dir(metrics_ref) if not name.startswith("_") and callable(getattr(metrics_ref, name))
            and getattr(getattr(metrics_ref, name), "__module__", "") == metrics_ref.__name__
-           and name not in ("Filter", "Store", "WeekActivity", "OverduePlan", "SectionFreshness")]
+           and name not in ("Filter", "Store", "WeekActivity", "OverduePlan", "SectionFreshness", "in_scope", "bound")]
 BREAKDOWNS = ["cohort_table", "at_risk_members", "barrier_prevalence_by_cohort", "barrier_notes",
               "readiness_by_dimension", "win_rate_by_cohort", "win_rate_by_month", "lessons_by_month", "recent_flops"]
 
@@ -40,6 +40,36 @@ def filters_for(store: Store, rng: random.Random, n: int) -> list[Filter]:
         out.append(Filter(end - dt.timedelta(days=days - 1), end, TODAY, cohorts=picked,
                           teams=("Enterprise",) if i % 4 == 1 else (), regions=("EMEA",) if i % 5 == 2 else ()))
     return out
+
+
+def boundary_filters(store: Store, rng: random.Random, n: int) -> list[Filter]:
+    """Windows whose edges sit exactly on the data: starting on a day someone left a cohort,
+    ending on a day someone joined one, on an event's day (events at 00:00 and 23:59:59 are
+    added), so a `>=` written as `>` (or `<=` as `<`) changes an answer."""
+    left = [r[0] for r in store.query("SELECT DISTINCT left_on FROM memberships WHERE left_on IS NOT NULL "
+                                      "ORDER BY 1")]
+    joined = [r[0] for r in store.query("SELECT DISTINCT joined_on FROM memberships ORDER BY 1")]
+    out = []
+    for _ in range(n):
+        start = rng.choice(left)
+        ends = [d for d in joined if d >= start] or [start]
+        out.append(Filter(start, rng.choice(ends[:60]), TODAY))
+        end = rng.choice(joined)
+        starts = [d for d in left if d <= end] or [end]
+        out.append(Filter(rng.choice(starts[-60:]), end, TODAY))
+    return out
+
+
+def add_midnight_events(store: Store, rng: random.Random) -> None:
+    """Copies of some events at 00:00:00 and 23:59:59 of their day (the window edges of a day)."""
+    store.execute("""INSERT INTO events SELECT * REPLACE (
+                         event_id || '-edge' || CAST(hour(occurred_at) >= 12 AS INT) AS event_id,
+                         CASE WHEN hour(occurred_at) >= 12
+                              THEN date_trunc('day', occurred_at) + INTERVAL 86399 SECOND
+                              ELSE date_trunc('day', occurred_at) END AS occurred_at)
+                     FROM events WHERE hash(event_id || ?) % 33 = 0""", [str(rng.randint(1, 10_000))])
+    with store.transaction() as tx:  # the summary tables follow, as after any import
+        summaries.refresh(tx)
 
 
 def plain(x: object) -> object:
@@ -67,8 +97,9 @@ def test_every_metric_and_breakdown_matches_the_raw_event_definitions(seed: int)
     store = Store(":memory:")
     generate_demo(store, seed=seed, today=TODAY)
     rng = random.Random(seed)
+    add_midnight_events(store, rng)
     assert len(METRICS) >= 30
-    for filt in filters_for(store, rng, 8):
+    for filt in filters_for(store, rng, 6) + boundary_filters(store, rng, 2):
         for name in METRICS:
             assert same(getattr(metrics, name)(store, filt), getattr(metrics_ref, name)(store, filt)), (name, filt)
         for name in BREAKDOWNS:
@@ -148,3 +179,41 @@ def test_deal_and_assessment_summaries_follow_an_import(tmp_path: Path, small_st
     grid = metrics.overview_grid(small_store, filt)
     assert same(grid["win_rate_no_partner"][-1], metrics_ref.win_rate_no_partner(small_store, filt))
     assert same(grid["readiness_lift"][-1], metrics_ref.readiness_lift(small_store, filt))
+
+
+def rate_value(rate: object) -> float | None:
+    """numerator / denominator of a reference rate, None with no denominator (DOMAIN.md)."""
+    numerator, denominator = plain(rate)[1]["numerator"], plain(rate)[1]["denominator"]  # type: ignore[index]
+    return None if denominator == 0 else numerator / denominator
+
+
+@pytest.mark.parametrize("seed", [5, 23])
+def test_the_report_tells_what_the_reference_computes(seed: int) -> None:
+    """`report --json` against the oracle itself (not only against the pages): every rate,
+    count and the partner lift, whose sign is partner minus no partner."""
+    store = Store(":memory:")
+    generate_demo(store, seed=seed, today=TODAY)
+    rng = random.Random(seed)
+    add_midnight_events(store, rng)
+    for filt in filters_for(store, rng, 2) + boundary_filters(store, rng, 2):
+        out = report.build_report(store, filt)
+        for name in ("members", "readiness", "readiness_lift", "median_hours_to_outreach", "lessons_published",
+                     "contributors", "avg_won_amount_partner", "avg_won_amount_no_partner",
+                     "median_cycle_days_partner", "median_cycle_days_no_partner"):
+            assert same(out[name], getattr(metrics_ref, name)(store, filt)), (name, filt)
+        for name in ("assessed_rate", "active_rate_28d", "outreach_within_24h_rate", "barriers_resolved_rate",
+                     "flop_share", "postmortem_coverage", "action_followthrough", "win_rate", "win_rate_partner",
+                     "win_rate_no_partner", "partner_involvement_rate", "win_rate_before_joining",
+                     "win_rate_after_joining"):
+            assert same(out[name], rate_value(getattr(metrics_ref, name)(store, filt))), (name, filt)
+        for name in ("win_rate", "win_rate_partner", "win_rate_no_partner"):
+            assert out[f"{name}_n"] == plain(getattr(metrics_ref, name)(store, filt))[1]["denominator"]
+        partner = rate_value(metrics_ref.win_rate_partner(store, filt))
+        without = rate_value(metrics_ref.win_rate_no_partner(store, filt))
+        expected_lift = None if partner is None or without is None else partner - without
+        assert same(out["win_rate_lift"], expected_lift), filt
+        assert out["funnel"] == metrics_ref.funnel(store, filt)
+        assert out["overdue_postmortems"] == [plain(p)[1]["plan_id"] for p in metrics_ref.overdue_postmortems(store, filt)]
+        assert {k: v for k, v in out["barrier_prevalence"].items()} == {
+            code: rate_value(r) for code, r in metrics_ref.barrier_prevalence(store, filt).items()}
+    store.close()

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_layer.filters import MEMBERS_CTE, Filter, in_scope
+from data_layer.filters import Filter
 from data_layer.store import Store
-from tests.oracle.metrics_reference import _LATEST_CTE, _PAIRS_CTE, _with
+from tests.oracle.metrics_reference import _LATEST_CTE, _PAIRS_CTE, MEMBERS_CTE, _with, bound, in_scope
 
 # Members per cohort: M as it would be with only that cohort selected (within the selection).
 _MEMBERS_BY_COHORT = """
@@ -59,7 +59,7 @@ def cohort_table(store: Store, filt: Filter) -> pd.DataFrame:
         FROM cohorts c JOIN members_by_cohort mc ON mc.cohort_id = c.cohort_id
         GROUP BY c.cohort_id, c.name, c.program, c.start_date
         ORDER BY c.start_date DESC, c.cohort_id"""
-    frame = store.query_df(sql, filt.params())
+    frame = store.query_df(sql, bound(filt))
     frame["assessed_rate"] = frame["assessed"] / frame["members"]
     frame["active_rate_28d"] = frame["active_28d"] / frame["members"]
     frame["win_rate"] = (frame["won_deals"] / frame["closed_deals"]).where(frame["closed_deals"] > 0)
@@ -90,7 +90,7 @@ def at_risk_members(store: Store, filt: Filter, quiet_days: int = 21) -> pd.Data
         LEFT JOIN last_seen l USING (person_id)
         WHERE l.last_active IS NULL OR l.last_active < CAST($date_to - to_days(CAST($quiet AS INTEGER) - 1) AS DATE)
         ORDER BY l.last_active NULLS FIRST, p.name"""
-    return store.query_df(sql, {**filt.params(), "quiet": quiet_days})
+    return store.query_df(sql, {**bound(filt), "quiet": quiet_days})
 
 
 def barrier_prevalence_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
@@ -110,7 +110,7 @@ def barrier_prevalence_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
         FROM latest l JOIN cohorts c USING (cohort_id), barrier_codes b
         GROUP BY c.name, c.start_date, b.code, b.label
         ORDER BY c.start_date, c.name, b.code"""  # (c.name: a fixed order for ties)
-    return store.query_df(sql, filt.params())
+    return store.query_df(sql, bound(filt))
 
 
 def barrier_notes(store: Store, filt: Filter, limit: int = 500) -> pd.DataFrame:
@@ -120,7 +120,7 @@ def barrier_notes(store: Store, filt: Filter, limit: int = 500) -> pd.DataFrame:
         FROM latest l JOIN assessments a USING (assessment_id) JOIN people p ON p.person_id = a.person_id
         WHERE a.barrier_notes IS NOT NULL
         ORDER BY a.taken_at DESC, a.assessment_id DESC LIMIT $limit"""  # (assessment_id: a fixed order for ties)
-    frame = store.query_df(sql, {**filt.params(), "limit": limit})
+    frame = store.query_df(sql, {**bound(filt), "limit": limit})
     labels = dict(store.query("SELECT code, label FROM barrier_codes"))
     frame["barriers"] = frame["barriers"].map(
         lambda codes: ", ".join(labels.get(c, c) for c in codes) if codes is not None else "")
@@ -138,7 +138,7 @@ def readiness_by_dimension(store: Store, filt: Filter) -> pd.DataFrame:
                   JOIN assessment_scores sb ON sb.assessment_id = b.assessment_id AND sb.dimension = d.dimension
                ) AS lift
         FROM dimensions d ORDER BY d.dimension"""
-    return store.query_df(sql, filt.params())
+    return store.query_df(sql, bound(filt))
 
 
 def win_rate_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
@@ -154,7 +154,7 @@ def win_rate_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
         JOIN deals d ON d.owner_id = mc.person_id
         WHERE d.status IN ('won', 'lost') AND d.closed_on BETWEEN $date_from AND $date_to
         GROUP BY c.name, c.start_date ORDER BY c.start_date DESC, c.name"""  # (c.name: a fixed order for ties)
-    frame = store.query_df(sql, filt.params())
+    frame = store.query_df(sql, bound(filt))
     frame["win_rate_partner"] = (frame["partner_won"] / frame["partner_closed"]).where(frame["partner_closed"] > 0)
     frame["win_rate_no_partner"] = (frame["no_partner_won"] / frame["no_partner_closed"]).where(
         frame["no_partner_closed"] > 0)
@@ -171,7 +171,7 @@ def win_rate_by_month(store: Store, filt: Filter) -> pd.DataFrame:
         WHERE d.owner_id IN (SELECT person_id FROM members) AND d.status IN ('won', 'lost')
           AND d.closed_on BETWEEN $date_from AND $date_to
         GROUP BY ALL ORDER BY month, grp"""
-    frame = store.query_df(sql, filt.params())
+    frame = store.query_df(sql, bound(filt))
     frame["win_rate"] = frame["won"] / frame["closed"]
     return frame
 
@@ -185,7 +185,7 @@ def lessons_by_month(store: Store, filt: Filter) -> pd.DataFrame:
         WHERE {in_scope("l.cohort_id", "l.author_id")} AND l.status = 'published'
           AND CAST(l.published_at AS DATE) BETWEEN $date_from AND $date_to
         GROUP BY ALL ORDER BY month, outcome"""
-    return store.query_df(sql, filt.params())
+    return store.query_df(sql, bound(filt))
 
 
 def recent_flops(store: Store, filt: Filter, limit: int = 5) -> pd.DataFrame:
@@ -197,7 +197,7 @@ def recent_flops(store: Store, filt: Filter, limit: int = 5) -> pd.DataFrame:
         WHERE {in_scope("l.cohort_id", "l.author_id")} AND l.status = 'published' AND l.outcome = 'flopped'
           AND CAST(l.published_at AS DATE) BETWEEN $date_from AND $date_to
         ORDER BY l.published_at DESC, l.lesson_id DESC LIMIT $limit"""  # (lesson_id: a fixed order for ties)
-    return store.query_df(sql, {**filt.params(), "limit": limit})
+    return store.query_df(sql, {**bound(filt), "limit": limit})
 
 
 def filter_options(store: Store) -> dict[str, list[str]]:

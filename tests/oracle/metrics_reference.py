@@ -13,10 +13,48 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from data_layer.filters import MEMBERS_CTE, Filter, in_scope
+# Only value types are imported (the Filter given, the Rate returned, the Store read): every
+# piece of SQL and every rule below is written here again from DOMAIN.md, so a mistake in the
+# production SQL (a member-set boundary, a verb list) cannot hide in the oracle as well.
+from data_layer.filters import Filter
 from data_layer.stats import DealRate, Rate
 from data_layer.store import Store
-from data_layer.vocabulary import PASSIVE_VERBS
+
+# DOMAIN.md: "Members M = distinct people with a membership in a selected cohort (any cohort when
+# none is selected) where joined_on <= to and (left_on is null or left_on >= from), who also match
+# the team / region / role filters"; their joined_on is the earliest such membership's.
+MEMBERS_CTE = """
+members AS (
+    SELECT ms.person_id, min(ms.joined_on) AS joined_on
+    FROM memberships ms
+    JOIN people pp ON pp.person_id = ms.person_id
+    WHERE (len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], ms.cohort_id))
+      AND ms.joined_on <= $date_to
+      AND (ms.left_on IS NULL OR ms.left_on >= $date_from)
+      AND (len($teams::VARCHAR[]) = 0 OR list_contains($teams::VARCHAR[], pp.team))
+      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], pp.region))
+      AND (len($roles::VARCHAR[]) = 0 OR list_contains($roles::VARCHAR[], pp.role))
+    GROUP BY ms.person_id
+)
+"""
+# DOMAIN.md: passive verbs (received, not done) do not make a member active.
+PASSIVE_VERBS = ("invited", "outreach_received")
+
+
+def in_scope(cohort_col: str, person_col: str) -> str:
+    """Lessons and plans counted: all without a cohort/team/region/role filter; else those tagged
+    with a selected cohort or written/owned by a member (DOMAIN.md)."""
+    narrowed = ("(len($cohorts::VARCHAR[]) + len($teams::VARCHAR[]) + len($regions::VARCHAR[]) "
+                "+ len($roles::VARCHAR[]) > 0)")
+    return (f"(NOT {narrowed} OR list_contains($cohorts::VARCHAR[], {cohort_col}) "
+            f"OR {person_col} IN (SELECT person_id FROM members))")
+
+
+def bound(filt: Filter, **extra: Any) -> dict[str, Any]:
+    """The filter's values as the named parameters of the SQL above."""
+    return {"date_from": filt.date_from, "date_to": filt.date_to, "today": filt.today,
+            "cohorts": list(filt.cohorts), "teams": list(filt.teams), "regions": list(filt.regions),
+            "roles": list(filt.roles), **extra}
 
 # Events of members whose cohort tag is empty or a selected cohort (any, with none selected).
 MEMBER_EVENTS_CTE = """
@@ -36,11 +74,11 @@ def _with(*ctes: str) -> str:
 
 
 def _params(filt: Filter, **extra: Any) -> dict[str, Any]:
-    return {**filt.params(), **extra}
+    return bound(filt, **extra)
 
 
 def _rate_row(store: Store, sql: str, filt: Filter) -> tuple[int, int]:
-    row = store.query_one(sql, filt.params())
+    row = store.query_one(sql, bound(filt))
     assert row is not None
     return int(row[0] or 0), int(row[1] or 0)
 
@@ -49,7 +87,7 @@ def _rate_row(store: Store, sql: str, filt: Filter) -> tuple[int, int]:
 def members(store: Store, filt: Filter) -> int:
     """`members` = |M|."""
     sql = _with(MEMBERS_CTE) + " SELECT count(*) FROM members"
-    return int(store.query_value(sql, filt.params()))
+    return int(store.query_value(sql, bound(filt)))
 
 
 def assessed_rate(store: Store, filt: Filter) -> Rate:
@@ -104,7 +142,7 @@ def funnel(store: Store, filt: Filter) -> dict[str, int]:
                     WHERE d.owner_id = m.person_id AND d.status = 'won' AND d.partner_involvement <> 'none'
                       AND d.closed_on BETWEEN m.joined_on AND $date_to))
         FROM reached"""
-    row = store.query_one(sql, filt.params())
+    row = store.query_one(sql, bound(filt))
     assert row is not None
     return {stage: int(value or 0) for stage, value in zip(FUNNEL_STAGES, row, strict=True)}
 
@@ -138,7 +176,7 @@ def median_hours_to_outreach(store: Store, filt: Filter) -> float | None:
     """`median_hours_to_outreach` = median delay in hours, over first outreaches within 14 days."""
     sql = _with(MEMBERS_CTE, MEMBER_EVENTS_CTE, _OUTREACH_CTE) + """
         SELECT median(hours) FROM delays WHERE hours <= 14 * 24"""
-    value = store.query_value(sql, filt.params())
+    value = store.query_value(sql, bound(filt))
     return None if value is None else float(value)
 
 
@@ -173,7 +211,7 @@ def weekly_active(store: Store, filt: Filter) -> list[WeekActivity]:
         SELECT w.week_start, strftime(w.week_start, '%G-W%V'), coalesce(a.n, 0), (SELECT count(*) FROM members)
         FROM weeks w LEFT JOIN active a USING (week_start) ORDER BY w.week_start"""
     return [WeekActivity(week=r[1], week_start=r[0], active=int(r[2]), members=int(r[3]))
-            for r in store.query(sql, filt.params())]
+            for r in store.query(sql, bound(filt))]
 
 
 # ---------------------------------------------------------------- barriers and readiness
@@ -198,14 +236,14 @@ def barrier_prevalence(store: Store, filt: Filter) -> dict[str, Rate]:
                (SELECT count(*) FROM latest WHERE list_contains(latest.barriers, b.code)),
                (SELECT count(*) FROM latest)
         FROM barrier_codes b ORDER BY b.code"""
-    return {r[0]: Rate(int(r[1]), int(r[2])) for r in store.query(sql, filt.params())}
+    return {r[0]: Rate(int(r[1]), int(r[2])) for r in store.query(sql, bound(filt))}
 
 
 def readiness(store: Store, filt: Filter) -> float | None:
     """`readiness` = mean over members with a latest assessment of its mean dimension score."""
     sql = _with(MEMBERS_CTE, _LATEST_CTE) + """
         SELECT avg(r.readiness) FROM latest l JOIN readiness_of r USING (assessment_id)"""
-    value = store.query_value(sql, filt.params())
+    value = store.query_value(sql, bound(filt))
     return None if value is None else float(value)
 
 
@@ -238,7 +276,7 @@ def readiness_lift(store: Store, filt: Filter) -> float | None:
         FROM follow f JOIN baseline b USING (person_id)
         JOIN readiness_of rf ON rf.assessment_id = f.assessment_id
         JOIN readiness_of rb ON rb.assessment_id = b.assessment_id"""
-    value = store.query_value(sql, filt.params())
+    value = store.query_value(sql, bound(filt))
     return None if value is None else float(value)
 
 
@@ -257,7 +295,7 @@ def barrier_baseline_vs_follow_up(store: Store, filt: Filter) -> list[tuple[str,
                (SELECT count(*) FROM baseline b JOIN follow f USING (person_id) WHERE list_contains(b.barriers, c.code)),
                (SELECT count(*) FROM follow f WHERE list_contains(f.barriers, c.code))
         FROM barrier_codes c ORDER BY c.code"""
-    return [(r[0], int(r[1]), int(r[2])) for r in store.query(sql, filt.params())]
+    return [(r[0], int(r[1]), int(r[2])) for r in store.query(sql, bound(filt))]
 
 
 # -------------------------------------------------------------------------- win rates
@@ -382,7 +420,7 @@ def lessons_published(store: Store, filt: Filter) -> int:
     sql = _with(MEMBERS_CTE) + f"""
         SELECT count(*) FROM {_COUNTED_LESSONS}
           AND l.status = 'published' AND CAST(l.published_at AS DATE) BETWEEN $date_from AND $date_to"""
-    return int(store.query_value(sql, filt.params()))
+    return int(store.query_value(sql, bound(filt)))
 
 
 def flop_share(store: Store, filt: Filter) -> Rate:
@@ -424,7 +462,7 @@ def overdue_postmortems(store: Store, filt: Filter) -> list[OverduePlan]:
           AND p.ends_on < CAST($today - INTERVAL 14 DAY AS DATE)
           AND NOT EXISTS (SELECT 1 FROM lessons x WHERE x.plan_id = p.plan_id)
         ORDER BY p.ends_on, p.plan_id"""
-    return [OverduePlan(r[0], r[1], r[2], r[3], r[4], r[5]) for r in store.query(sql, filt.params())]
+    return [OverduePlan(r[0], r[1], r[2], r[3], r[4], r[5]) for r in store.query(sql, bound(filt))]
 
 
 def contributors(store: Store, filt: Filter) -> int:
@@ -432,7 +470,7 @@ def contributors(store: Store, filt: Filter) -> int:
     sql = _with(MEMBERS_CTE) + f"""
         SELECT count(DISTINCT l.author_id) FROM {_COUNTED_LESSONS}
           AND CAST(l.created_at AS DATE) BETWEEN $date_from AND $date_to"""
-    return int(store.query_value(sql, filt.params()))
+    return int(store.query_value(sql, bound(filt)))
 
 
 def action_followthrough(store: Store, filt: Filter) -> Rate:
@@ -469,4 +507,4 @@ def section_freshness(store: Store, filt: Filter) -> list[SectionFreshness]:
         LEFT JOIN people o ON o.person_id = s.owner_id
         ORDER BY s.section_id"""
     return [SectionFreshness(r[0], r[1], None if r[2] is None else int(r[2]), r[3], r[4])
-            for r in store.query(sql, filt.params())]
+            for r in store.query(sql, bound(filt))]
