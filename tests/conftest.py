@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from data_layer import auth
 from data_layer.demo import generate_demo
 from data_layer.importer import import_folder
 from data_layer.store import Store
@@ -16,6 +17,9 @@ from data_layer.store import Store
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "small"
 ARTIFACTS = Path(__file__).parent / "artifacts"
+# Cheap argon2id parameters for the hashes tests make (production keeps RFC 9106's defaults;
+# tests/test_auth.py checks those separately).
+auth.configure_hashing(time_cost=1, memory_cost_kib=1024, parallelism=1)
 # The day the demo database used by the app tests ends; the app gets it as its "today".
 DEMO_TODAY = dt.date(2026, 11, 22)
 
@@ -58,8 +62,6 @@ USERS = {"viewer": "viewer@example.com", "editor": "editor@example.com", "admin"
 
 def add_test_users(store: Store) -> None:
     """One account per role, all with PASSWORD."""
-    from data_layer import auth
-
     for role, email in USERS.items():
         auth.add_user(store, auth.CLI_ACTOR, email, f"Test {role}", role, PASSWORD)
 

@@ -201,3 +201,23 @@ def test_sso_maps_known_active_emails_only(accounts: Store) -> None:
         auth.sign_in_sso(accounts, "stranger@example.com")
     with pytest.raises(auth.SignInFailed, match="no access"):
         auth.sign_in_sso(accounts, None)
+
+
+def test_production_hashes_use_rfc_9106_parameters_and_weaker_ones_are_rehashed(tmp_path: Path) -> None:
+    """The suite hashes cheaply (conftest); a fresh process, as the app runs, does not; and a
+    sign-in there upgrades a cheap hash to the strong one."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "hash.duckdb"
+    with Store(db) as s:
+        auth.add_user(s, auth.CLI_ACTOR, "cheap@example.com", "Cheap", "viewer", "correct horse battery")
+        assert s.query_value("SELECT password_hash FROM users").startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+    script = ("import sys; from data_layer import auth; from data_layer.store import Store\n"
+              "print(auth.hash_password('correct horse battery')[:30])\n"
+              "with Store(sys.argv[1]) as s:\n"
+              "    auth.sign_in(s, 'cheap@example.com', 'correct horse battery')\n"
+              "    print(s.query_value('SELECT password_hash FROM users')[:30])\n")
+    out = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout.split()
+    assert out == ["$argon2id$v=19$m=65536,t=3,p=4"] * 2
