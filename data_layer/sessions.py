@@ -60,9 +60,17 @@ def redeem(store: Store, ticket: str, now: dt.datetime) -> str | None:
     return token
 
 
-def _live(store: Store, where: str, key: str, now: dt.datetime, idle: dt.timedelta) -> str | None:
-    # `where` is one of two constant conditions below; the key is bound.
-    row = store.query_one(f"SELECT token_hash, email, last_used_at, expires_at FROM sessions WHERE {where}", [key])  # noqa: S608
+_COLUMNS = "SELECT token_hash, email, last_used_at, expires_at FROM sessions"
+BY_COOKIE = _COLUMNS + " WHERE token_hash = ? AND kind = 'session'"
+# One statement for a tab: its traded session or, before the trade, its ticket. Two separate
+# reads would race the trade (redeem deletes the ticket and adds the session in between) and
+# find neither, signing the person out in the middle of their first page.
+BY_TAB = (_COLUMNS + " WHERE (origin = ? AND kind = 'session') OR (token_hash = ? AND kind = 'ticket')"
+          " ORDER BY kind = 'session' DESC LIMIT 1")
+
+
+def _live(store: Store, sql: str, keys: list[str], now: dt.datetime, idle: dt.timedelta) -> str | None:
+    row = store.query_one(sql, keys)
     if row is None:
         return None
     token_hash, email, last, expires = str(row[0]), str(row[1]), row[2], row[3]
@@ -80,7 +88,7 @@ def cookie_email(store: Store, token: str | None, now: dt.datetime, idle: dt.tim
     """The account of a live session cookie (touching its last use), or None."""
     if not _valid(token):
         return None
-    return _live(store, "token_hash = ? AND kind = 'session'", _hash(str(token)), now, idle)
+    return _live(store, BY_COOKIE, [_hash(str(token))], now, idle)
 
 
 def tab_email(store: Store, ticket: str | None, now: dt.datetime, idle: dt.timedelta) -> str | None:
@@ -88,8 +96,7 @@ def tab_email(store: Store, ticket: str | None, now: dt.datetime, idle: dt.timed
     if not _valid(ticket):
         return None
     key = _hash(str(ticket))
-    return (_live(store, "origin = ? AND kind = 'session'", key, now, idle)
-            or _live(store, "token_hash = ? AND kind = 'ticket'", key, now, idle))
+    return _live(store, BY_TAB, [key, key], now, idle)
 
 
 def end_token(store: Store, token: str | None) -> None:

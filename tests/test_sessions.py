@@ -95,3 +95,27 @@ def test_tokens_and_tickets_are_never_stored_in_clear(tmp_path: Path) -> None:
     assert ticket not in stored and token not in stored
     raw = path.read_bytes()
     assert ticket.encode() not in raw and token.encode() not in raw
+
+
+def test_a_tab_stays_signed_in_while_its_ticket_is_traded(accounts: Store) -> None:
+    """The page checks the tab's session while the browser trades the ticket for a cookie: at
+    no moment of the trade may the check find neither the ticket nor the session."""
+    import threading
+
+    email = USERS["editor"]
+    for _ in range(20):
+        ticket = sessions.open_tab(accounts, email, NOW)
+        seen: list[str | None] = []
+        traded = threading.Event()
+
+        def check(ticket: str, seen: list[str | None], traded: threading.Event) -> None:
+            while not traded.is_set():
+                seen.append(sessions.tab_email(accounts, ticket, NOW, IDLE))
+            seen.append(sessions.tab_email(accounts, ticket, NOW, IDLE))
+
+        checker = threading.Thread(target=check, args=(ticket, seen, traded))
+        checker.start()
+        assert sessions.redeem(accounts, ticket, NOW) is not None
+        traded.set()
+        checker.join()
+        assert seen and set(seen) == {email}
