@@ -97,6 +97,11 @@ def remove_member(store: Store, actor: Actor | None, cohort_id: str, person_id: 
         audit.record(tx, who.email, "membership", f"{cohort_id}/{person_id}", "left", f"left {left_on}")
 
 
+def cohorts(store: Store) -> pd.DataFrame:
+    """Every cohort, newest first."""
+    return store.query_df("SELECT * FROM cohorts ORDER BY start_date DESC, cohort_id")
+
+
 def members_of(store: Store, cohort_id: str) -> pd.DataFrame:
     """A cohort's members with their names and dates."""
     return store.query_df(

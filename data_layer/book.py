@@ -348,6 +348,20 @@ class FormReferences:
     owners: list[str]  # "Name (person_id)"
 
 
+def marketing_people(store: Store) -> dict[str, str]:
+    """person_id -> name of the people who learn and own things in the Book (marketers, partner managers)."""
+    rows = store.query("SELECT person_id, name FROM people WHERE role IN ('marketer', 'partner manager') "
+                       "ORDER BY name LIMIT 2000")
+    return {str(p): str(n) for p, n in rows}
+
+
+def action_owners(store: Store) -> dict[str, str]:
+    """owner_id -> name (or the id, for someone not among the people) of everyone owing an action."""
+    rows = store.query("SELECT DISTINCT a.owner_id, coalesce(p.name, a.owner_id) AS name FROM actions a "
+                       "LEFT JOIN people p ON p.person_id = a.owner_id ORDER BY name")
+    return {str(o): str(n) for o, n in rows}
+
+
 def form_references(store: Store) -> FormReferences:
     """Sections, recent plans, cohorts and likely action owners for the post-mortem form."""
     secs = sections(store)

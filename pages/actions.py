@@ -57,9 +57,7 @@ if DONE_MESSAGE in st.session_state:
 
 sections = book.sections(store)
 labels = dict(zip(sections["section_id"], sections["label"], strict=True))
-owners = store.query_df("SELECT DISTINCT a.owner_id, coalesce(p.name, a.owner_id) AS name FROM actions a "
-                        "LEFT JOIN people p ON p.person_id = a.owner_id ORDER BY name")
-owner_names = dict(zip(owners["owner_id"], owners["name"], strict=True))
+owner_names = book.action_owners(store)
 c1, c2, c3, c4 = st.columns(4)
 owner = c1.selectbox("Owner", [None, *owner_names], key="act_owner",
                      format_func=lambda v: "everyone" if v is None else owner_names[v])

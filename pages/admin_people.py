@@ -36,7 +36,7 @@ def attempt(done: str, fn: object, *args: object) -> bool:
     return True
 
 
-cohorts = store.query_df("SELECT * FROM cohorts ORDER BY start_date DESC, cohort_id")
+cohorts = admin.cohorts(store)
 names = dict(zip(cohorts["cohort_id"], cohorts["name"], strict=True))
 cohort_tab, people_tab = st.tabs(["Cohorts", "People"])
 

@@ -132,9 +132,7 @@ with search_tab:
                       icon=":material/chevron_right:")
 
 with sections_tab:
-    people = store.query_df("SELECT person_id, name FROM people WHERE role IN ('marketer', "
-                            "'partner manager') ORDER BY name LIMIT 2000")
-    person_names: dict[str, str] = dict(zip(people["person_id"], people["name"], strict=True))
+    person_names = book.marketing_people(store)
     for s in sections.itertuples():
         learner = as_markdown(s.owner) if isinstance(s.owner, str) else "none yet"
         with st.expander(f"{as_markdown(s.label)} · {s.published} lessons · learner: {learner}"):

@@ -30,9 +30,7 @@ if not overdue.empty:
 
 sections = book.sections(store)
 labels = dict(zip(sections["section_id"], sections["label"], strict=True))
-owners = store.query_df("SELECT person_id, name FROM people WHERE role IN ('marketer', 'partner manager') "
-                        "ORDER BY name LIMIT 2000")
-owner_names = dict(zip(owners["person_id"], owners["name"], strict=True))
+owner_names = book.marketing_people(store)
 
 with st.expander("New plan", expanded=plans.empty), st.form("plan_new"):
     name = st.text_input("Name", key="plan_name")

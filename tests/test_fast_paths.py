@@ -25,7 +25,8 @@ from tests.oracle import metrics_reference as metrics_ref
 TODAY = dt.date(2026, 11, 22)
 METRICS = [name for name in dir(metrics_ref) if not name.startswith("_") and callable(getattr(metrics_ref, name))
            and getattr(getattr(metrics_ref, name), "__module__", "") == metrics_ref.__name__
-           and name not in ("Filter", "Store", "WeekActivity", "OverduePlan", "SectionFreshness", "in_scope", "bound")]
+           and name not in ("Filter", "Store", "WeekActivity", "OverduePlan", "SectionFreshness", "in_scope", "bound",
+                        "Rate", "DealRate")]
 BREAKDOWNS = ["cohort_table", "at_risk_members", "barrier_prevalence_by_cohort", "barrier_notes",
               "readiness_by_dimension", "win_rate_by_cohort", "win_rate_by_month", "lessons_by_month", "recent_flops"]
 

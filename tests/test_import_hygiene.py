@@ -36,3 +36,17 @@ def test_importing_the_whole_data_layer_and_cli_loads_no_streamlit() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "clean"
+
+
+def test_pages_run_no_sql() -> None:
+    """Pages lay out; every query lives in data_layer/ (no store reads and no SQL text in pages/)."""
+    import re
+
+    offenders = []
+    reads = re.compile(r"\.(query|query_df|query_one|query_value|execute)\(")
+    sql = re.compile(r"\b(SELECT .* FROM|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b")
+    for path in sorted((ROOT / "pages").glob("*.py")) + [ROOT / "streamlit_app.py"]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if reads.search(line) or sql.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == []

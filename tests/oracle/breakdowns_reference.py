@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_layer.filters import Filter
-from data_layer.store import Store
-from tests.oracle.metrics_reference import _LATEST_CTE, _PAIRS_CTE, MEMBERS_CTE, _with, bound, in_scope
+from tests.oracle.metrics_reference import (
+    _LATEST_CTE,
+    _PAIRS_CTE,
+    MEMBERS_CTE,
+    Filter,
+    Store,
+    _with,
+    bound,
+    in_scope,
+)
 
 # Members per cohort: M as it would be with only that cohort selected (within the selection).
 _MEMBERS_BY_COHORT = """

@@ -13,12 +13,28 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-# Only value types are imported (the Filter given, the Rate returned, the Store read): every
-# piece of SQL and every rule below is written here again from DOMAIN.md, so a mistake in the
-# production SQL (a member-set boundary, a verb list) cannot hide in the oracle as well.
-from data_layer.filters import Filter
-from data_layer.stats import DealRate, Rate
-from data_layer.store import Store
+# Nothing of the production code is imported: every piece of SQL, every rule and the value
+# types below are written here again from DOMAIN.md, so a mistake in the production code (a
+# member-set boundary, a verb list, a rate's denominator) cannot hide in the oracle as well.
+Store = Any  # the database handed in (anything with query / query_one / query_value)
+Filter = Any  # the filter handed in: date_from, date_to, today, cohorts, teams, regions, roles
+
+
+@dataclass(frozen=True)
+class Rate:
+    """numerator / denominator; None when the denominator is zero ("no data", never 0)."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return None if self.denominator == 0 else self.numerator / self.denominator
+
+
+@dataclass(frozen=True)
+class DealRate(Rate):
+    """A rate over deals (its n is the denominator)."""
 
 # DOMAIN.md: "Members M = distinct people with a membership in a selected cohort (any cohort when
 # none is selected) where joined_on <= to and (left_on is null or left_on >= from), who also match
