@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
 import resource
 import shutil
@@ -19,6 +20,10 @@ from data_layer.demo import generate_demo
 from data_layer.export import export
 from data_layer.importer import import_files
 from data_layer.store import Store
+
+# activity.csv of the enterprise demo is 716 MB: above the default per-file limit (200 MB, the
+# same as Streamlit's upload limit); an enterprise admin raises it the same way for the CLI.
+os.environ.setdefault("LEARNING_CULTURE_MAX_FILE_MB", "2000")
 
 
 def main() -> None:
