@@ -76,3 +76,8 @@ def change(current: Any, previous: Any, kind: str) -> str | None:
     if kind == "points":
         return f"{diff:+.1f} pts"
     return f"{diff:+,.0f}"
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """"1 lesson", "2 lessons", "1,204 people": the number with its noun agreeing."""
+    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"

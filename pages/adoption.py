@@ -9,7 +9,7 @@ from dashboard import charts
 from dashboard.auth import guard
 from dashboard.components import download_table, empty, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
-from dashboard.formatting import number, percent, rate_text
+from dashboard.formatting import count, number, percent, rate_text
 from dashboard.loaders import cohort_names, has_any_data, page_data
 from data_layer.metrics import FUNNEL_STAGES
 
@@ -79,7 +79,7 @@ risk = data["at_risk_members"]
 if risk.empty:
     st.success("Every member has done something in the last 21 days of the window.")
 else:
-    st.caption(f"{len(risk):,} of {members:,} members ({percent(len(risk) / members)}) have no event of their "
+    st.caption(f"{len(risk):,} of {count(members, 'member')} ({percent(len(risk) / members)}) have no event of their "
                "own in the 21 days ending the window. A nudge from their cohort or manager helps.")
     shown = risk[["name", "cohorts", "team", "region", "role", "last_active", "days_quiet"]].rename(columns={
         "name": "Member", "cohorts": "Cohorts", "team": "Team", "region": "Region", "role": "Role",

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import book_view
 from dashboard.auth import guard
 from dashboard.components import empty
+from dashboard.formatting import count
 from dashboard.safe_text import as_markdown
 from dashboard.store import get_store
 from data_layer import book, drafts, library
@@ -62,7 +63,7 @@ def result_list(frame: pd.DataFrame, key: str, query: str = "",
         empty("No published lesson matches. Try fewer words or fewer filters.")
         return
     total = int(frame["total"].iloc[0])
-    st.caption(f"{total:,} lessons" + (f"; the newest {len(frame)} below" if total > len(frame) else ""))
+    st.caption(count(total, "lesson") + (f"; the newest {len(frame)} below" if total > len(frame) else ""))
     exports(query, filt or library.LibraryFilter(), total, "Book of Learning", key)
     lesson_cards(frame)
 
@@ -135,7 +136,7 @@ with sections_tab:
     person_names = book.marketing_people(store)
     for s in sections.itertuples():
         learner = as_markdown(s.owner) if isinstance(s.owner, str) else "none yet"
-        with st.expander(f"{as_markdown(s.label)} · {s.published} lessons · learner: {learner}"):
+        with st.expander(f"{as_markdown(s.label)} · {count(int(s.published), 'lesson')} · learner: {learner}"):
             if actor.can("editor"):
                 options = [None, *person_names]
                 current = s.owner_id if s.owner_id in person_names else None

@@ -9,7 +9,7 @@ from dashboard import charts
 from dashboard.auth import guard
 from dashboard.components import download_table, empty, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
-from dashboard.formatting import number, percent, rate_text
+from dashboard.formatting import count, number, percent, rate_text
 from dashboard.loaders import cohort_names, has_any_data, page_data
 
 guard("viewer")
@@ -31,13 +31,13 @@ c2.metric("Flops published", rate_text(flops), border=True,
                "A healthy culture publishes its flops.")
 c3.metric("Post-mortem coverage", rate_text(coverage), border=True,
           help="Plans that ended in the window (up to today) with a published post-mortem, / those plans.")
-c3.caption(f"{coverage.numerator:,} of {coverage.denominator:,} plans" if coverage.denominator
+c3.caption(f"{coverage.numerator:,} of {count(coverage.denominator, 'plan')}" if coverage.denominator
            else "no plan ended in this window")
 c4.metric("Contributors", number(data["contributors"]), border=True,
           help="Distinct authors of lessons created in the window.")
 c5.metric("Action follow-through", rate_text(follow), border=True,
           help="Follow-up actions due in the window (up to today) done by their due date, / those actions.")
-c5.caption(f"{follow.numerator:,} of {follow.denominator:,} actions" if follow.denominator
+c5.caption(f"{follow.numerator:,} of {count(follow.denominator, 'action')}" if follow.denominator
            else "no action was due in this window")
 
 left, right = st.columns([3, 2])
@@ -66,7 +66,7 @@ overdue = data["overdue_postmortems"]
 if not overdue:
     st.success("Every plan that ended more than 14 days ago has a post-mortem.")
 else:
-    st.caption(f"{len(overdue):,} plans ended more than 14 days ago with no post-mortem at all (any window).")
+    st.caption(f"{count(len(overdue), 'plan')} ended more than 14 days ago with no post-mortem at all (any window).")
     frame = pd.DataFrame([{"Plan": p.name, "Section": p.section, "Ended": p.ends_on,
                            "Owner": p.owner_name or p.owner_id, "Plan id": p.plan_id} for p in overdue])
     download_table(frame, "overdue-postmortems", key="overdue")

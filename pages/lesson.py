@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import guard
+from dashboard.formatting import count
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
 from dashboard.store import get_store
@@ -55,7 +56,7 @@ with left:
 with right:
     if isinstance(row["plan_name"], str):
         st.markdown("**Plan:** " + as_markdown(row["plan_name"]))
-    st.metric("Applied by", f"{int(row['applied'])} people", border=True,
+    st.metric("Applied by", count(int(row["applied"]), "person", "people"), border=True,
               help="People who said they reused this lesson in their own work.")
     if actor.can("editor") and row["status"] == "published":
         if st.button("I applied this", key="lesson_apply", icon=":material/thumb_up:"):

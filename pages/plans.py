@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.auth import guard
 from dashboard.components import download_table
+from dashboard.formatting import count
 from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer import book
@@ -22,7 +23,7 @@ st.caption("Write the learning goal before you start. A plan that ended without 
 plans = book.list_plans(store, today)
 overdue = plans[plans["overdue"]]
 if not overdue.empty:
-    st.warning(f"{len(overdue):,} plans ended more than 14 days ago with no post-mortem.", icon=":material/schedule:")
+    st.warning(f"{count(len(overdue), 'plan')} ended more than 14 days ago with no post-mortem.", icon=":material/schedule:")
     for r in overdue.head(10).itertuples():
         c1, c2 = st.columns([4, 1])
         c1.text(f"{r.name} · ended {r.ends_on:%d %b %Y} · {r.owner}")

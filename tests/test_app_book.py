@@ -156,7 +156,7 @@ def test_library_search_finds_and_filters(monkeypatch: pytest.MonkeyPatch, db: P
 def test_plans_page_edits_a_plan_and_lists_overdue_ones(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
     at = open_page(monkeypatch, db, "pages/plans.py")
     # Today 2026-05-31: pl3 ended 05-10, before 05-17 (14 days ago), with no lesson: overdue.
-    assert [w.value for w in at.warning] == ["1 plans ended more than 14 days ago with no post-mortem."]
+    assert [w.value for w in at.warning] == ["1 plan ended more than 14 days ago with no post-mortem."]
     at.selectbox(key="plan_edit_pick").select("pl2").run()
     at.text_input(key="plan_edit_name").input("Partner webinar (spring)")
     at.button(key="plan_edit_save").click().run()
