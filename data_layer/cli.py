@@ -154,6 +154,12 @@ def _import_paths(paths: Sequence[str]) -> list[Path]:
     return out
 
 
+def _head(path: Path) -> bytes:
+    """A file's first 64 KB (enough for its header line)."""
+    with path.open("rb") as handle:
+        return handle.read(65_536)
+
+
 def _pairs(values: list[str], option: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for text in values:
@@ -199,7 +205,7 @@ def _import_sources(store: Store, files: list[Path], args: argparse.Namespace,
     sources = []
     for f in files:
         mapping = None
-        if kind_of(f.name) == "table":
+        if kind_of(f.name, _head(f)) == "table":
             if len(mappings) == 1:
                 mapping = mappings[0]
             else:
@@ -294,7 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             elif args.command == "import":
                 files = _import_paths(args.paths)
                 say = lambda m: print(f"  {m}", flush=True)  # noqa: E731
-                if all(kind_of(f.name) == "canonical" for f in files) and not args.mapping and not args.preset:
+                if all(kind_of(f.name, _head(f)) == "canonical" for f in files) and not args.mapping \
+                        and not args.preset:
                     result = import_files(store, files, dry_run=args.dry_run, progress=say)
                     notes: list[str] = []
                 else:

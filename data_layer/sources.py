@@ -755,10 +755,17 @@ class SourcesResult:
     seconds: float = 0.0
 
 
-def kind_of(name: str) -> str:
-    """'canonical' (one of our files), 'table' (CSV/XLSX to map), 'xapi' (JSON), 'slack' (zip)."""
+def kind_of(name: str, head: bytes | None = None) -> str:
+    """'canonical' (one of our files), 'table' (CSV/XLSX to map), 'xapi' (JSON), 'slack' (zip).
+
+    `head` (the file's first bytes) settles a file named like ours that is in fact a known
+    export (a HubSpot deals export saved as deals.csv): without our key columns and
+    recognised from its headers, it is read as that export rather than refused line by line.
+    """
     lower = name.lower()
     if lower in SPEC_BY_NAME:
+        if head is not None and _export_under_our_name(lower, head):
+            return "table"
         return "canonical"
     if lower.endswith(".json"):
         return "xapi"
@@ -768,6 +775,26 @@ def kind_of(name: str) -> str:
         return "table"
     raise InvalidData([Problem("(file)", "is not a CSV, XLSX, JSON or zip file", file=name)],
                       f"{name}: only CSV, XLSX, JSON (xAPI) and zip (Slack export) files can be imported.")
+
+
+def _export_under_our_name(name: str, head: bytes) -> bool:
+    """True when a file named like ours lacks our key columns and its header is a known export's."""
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = head.decode("utf-16")
+        except UnicodeDecodeError:
+            return False
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return False
+    first = lines[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    columns = [c.strip().strip('"') for c in next(csv.reader([first], delimiter=delimiter))]
+    if set(SPEC_BY_NAME[name].key) <= {c.lower() for c in columns}:
+        return False
+    return recognise(columns) is not None
 
 
 def _people_in(files: list[SourceFile]) -> list[tuple[str, str, str]]:
@@ -819,7 +846,7 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
     for f in files:
         try:
             name = safe_name(f.name)
-            kind = kind_of(name)
+            kind = kind_of(name, f.data[:65_536])
             check_size(name, len(f.data))
             if kind in ("canonical", "table"):
                 count_rows(name, f.data)

@@ -76,7 +76,7 @@ for i, up in enumerate(uploads or []):
         st.markdown(f"**{as_markdown(up.name)}** · {size}")
         try:
             name = safe_name(up.name)
-            kind = kind_of(name)
+            kind = kind_of(name, data[:65_536])
         except InvalidData as exc:
             st.error(as_markdown(str(exc)))
             continue

@@ -71,6 +71,26 @@ def test_a_hubspot_deals_export_with_internal_stage_ids(people_store: Store, tmp
     ]
 
 
+def test_an_export_saved_under_our_file_name_is_read_as_the_export(people_store: Store, tmp_path: Path) -> None:
+    """A HubSpot export renamed deals.csv: not our columns, so read as HubSpot's, on the page and the CLI."""
+    text = ("Record ID,Deal Name,Deal Stage,Amount,Deal owner,Close Date,Create Date\n"
+            "9001,Acme,closedwon,\"12,500.50\",Cy Park,2026-03-15,2026-01-05\n"
+            "9002,Beta,contractsent,,Ana Álvarez,2026-11-01,2026-02-01\n")
+    notes = run(people_store, tmp_path, "deals.csv", text)
+    assert any("HubSpot deals export" in n for n in notes)
+    assert deal_rows(people_store) == [
+        ("9001", "cy", "2026-01-05", "2026-03-15", "won", 12500.5, "USD", "none", None),
+        ("9002", "ana", "2026-02-01", None, "open", None, "USD", "none", None),
+    ]
+    # Our own deals.csv with a column missing is still ours, refused naming the column.
+    own = tmp_path / "own" / "deals.csv"
+    own.parent.mkdir()
+    own.write_text("deal_id,owner_id,created_on,closed_on,amount\nd1,ana,2026-01-01,2026-02-01,10\n")
+    with pytest.raises(InvalidData) as refused:
+        import_sources(people_store, [SourceFile("deals.csv", own.read_bytes())], tmp_path / "work2")
+    assert any(p.field == "status" and "missing" in p.message for p in refused.value.problems)
+
+
 def test_a_pipedrive_export_takes_the_close_date_from_won_or_lost_time(people_store: Store, tmp_path: Path) -> None:
     text = ("Deal - ID,Deal - Title,Deal - Value,Deal - Currency of value,Deal - Owner,Deal - Status,"
             "Deal - Deal created,Deal - Won time,Deal - Lost time\n"
