@@ -29,6 +29,8 @@ from data_layer.errors import InvalidData, Problem
 from data_layer.importer import PEOPLE, PEOPLE_OR_USERS, SCORE_PREFIX, SPEC_BY_NAME, import_files
 from data_layer.ingest.bounded import BoundedZip, check_size, count_rows, json_statements, load_json
 from data_layer.ingest.formats import (
+    AGREE_5,
+    AGREE_7,
     DATE_CHOICES,
     FormatError,
     convert_dates,
@@ -141,14 +143,55 @@ def _involvement(text: str) -> str | None:
     return None
 
 
+def _with_article(tool: str) -> str:
+    """'a HubSpot deals export', 'Typeform responses', 'a Salesforce data export'."""
+    return tool if tool.endswith("responses") else f"a {tool}"
+
+
+def _unplaced_answers(frame: pd.DataFrame, mapping: Mapping) -> list[str]:
+    """Unmapped columns of a survey whose values look like ratings (small whole numbers or agreement
+    labels): questions the file asks that no dimension took, to be named rather than dropped unsaid."""
+    used = set(mapping.columns.values())
+    out = []
+    for column in frame.columns:
+        if column in used:
+            continue
+        values = [str(v).strip().lower() for v in frame[column].tolist() if str(v).strip()]
+        if values and all((v.isdigit() and int(v) <= 10) or v in AGREE_7 or v in AGREE_5 for v in values):
+            out.append(str(column))
+    return out
+
+
+def _submitted_only(frame: pd.DataFrame, lines: list[int], mapping: Mapping) -> tuple[pd.DataFrame, list[int], int]:
+    """Typeform lists responses people started and never submitted ("partial", no submit date):
+    they are not assessments, so they are left out (and counted) rather than refused."""
+    if mapping.preset != "typeform" or "Response Type" not in frame.columns:
+        return frame, lines, 0
+    keep = [str(v).strip().lower() != "partial" for v in frame["Response Type"].tolist()]
+    if all(keep):
+        return frame, lines, 0
+    kept = frame[keep].reset_index(drop=True)
+    return kept, [line for line, k in zip(lines, keep, strict=True) if k], keep.count(False)
+
+
 def convert_table(store: Store, table: Table, mapping: Mapping, index: PeopleIndex | None = None,
                   tool: str | None = None) -> Conversion:
     """Rename and convert a source table into one of our files (as text, for the importer to check)."""
     name, frame, lines = table.name, table.frame, table.lines
+    frame, lines, unsubmitted = _submitted_only(frame, lines, mapping)
     spec = SPEC_BY_NAME[mapping.entity]
     index = index or PeopleIndex.load(store, explicit=mapping.people)
     conv = Conversion(mapping.entity, pd.DataFrame(index=frame.index), lines, dict(mapping.columns), tool=tool,
                       name=name)
+    if unsubmitted:
+        conv.notes.append(f"{unsubmitted:,} response(s) never submitted (Response Type \"partial\") left out")
+    if spec.table == "assessments":
+        unplaced = _unplaced_answers(frame, mapping)
+        if unplaced:
+            conv.notes.append("answers not placed on any readiness dimension, so not imported: "
+                              + ", ".join(f'"{c}"' for c in unplaced[:10])
+                              + (" …" if len(unplaced) > 10 else "")
+                              + ". Map them to a dimension in the mapping (Import page: Columns) to use them")
     missing = [src for src in mapping.columns.values() if src and src not in frame.columns]
     if missing:
         raise InvalidData([Problem(src, "is mapped but not in the file", file=name) for src in missing],
@@ -899,7 +942,7 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
                     raise InvalidData([Problem("(file)", "could not tell which data this is; choose a mapping",
                                                file=name)], f"{name}: choose what this file holds.")
                 if tool:
-                    notes.append(f"{name}: read as a {tool}.")
+                    notes.append(f"{name}: read as {_with_article(tool)}.")
                 conv = convert_table(store, table, mapping, index, tool)
                 problems += conv.problems
                 strangers += list(conv.strangers.values())

@@ -180,6 +180,25 @@ def test_a_typeform_export(people_store: Store, tmp_path: Path) -> None:
         ("ab12", "cy", 100.0), ("cd34", "ben", 0.0)]  # 0-10 scale (0 and 10 both answered)
 
 
+def test_typeforms_unsubmitted_responses_are_left_out_and_unplaced_questions_named(people_store: Store,
+                                                                                      tmp_path: Path) -> None:
+    # Typeform's own layout: "#", the questions, then Response Type ... Network ID, Tags, Ending.
+    text = ("#,What is your email?,How confident are you co-selling with partners?,Tool fluency,Response Type,"
+            "Start Date (UTC),Stage Date (UTC),Submit Date (UTC),Network ID,Tags,Ending\n"
+            "ab12,cy@example.com,4,5,completed,2026-03-01 10:00:00,,2026-03-01 10:03:00,938f4331f1,,\n"
+            "cd34,ben@example.com,2,1,completed,2026-03-02 10:00:00,,2026-03-02 10:04:00,938f4331f2,,\n"
+            "ef56,,3,,partial,2026-03-03 10:00:00,2026-03-03 10:01:00,,938f4331f3,,\n")
+    notes = run(people_store, tmp_path, "responses.csv", text)
+    assert "responses.csv: read as Typeform responses." in notes
+    assert any('1 response(s) never submitted (Response Type "partial") left out' in n for n in notes)
+    assert any('not placed on any readiness dimension, so not imported: "How confident are you co-selling with '
+               'partners?"' in n for n in notes)
+    # Tool fluency 5 and 1 on a 1-5 scale (answers 1 and 5 present): 100 and 0.
+    assert people_store.query("SELECT a.assessment_id, a.person_id, s.dimension, s.score FROM assessments a "
+                              "JOIN assessment_scores s USING (assessment_id) ORDER BY 1") == [
+        ("ab12", "cy", "tool_fluency", 100.0), ("cd34", "ben", "tool_fluency", 0.0)]
+
+
 def test_a_survey_without_scale_or_person_is_refused_with_sentences(people_store: Store, tmp_path: Path) -> None:
     text = "Timestamp,Email Address,Partner knowledge\n2026-03-14 09:05:00,ana@example.com,6\n"
     with pytest.raises(InvalidData) as caught:
