@@ -31,9 +31,23 @@ def kpi_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], *, link: b
         st.page_link(kpi.page, label=f"{kpi.page_label} →")
 
 
+def date_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """Column configs showing calendar days as days: a DATE read from the database arrives as a
+    timestamp at midnight, which the grid would print as "2026-09-02 00:00:00"."""
+    out: dict[str, Any] = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            present = values.dropna()
+            if len(present) and (present == present.dt.normalize()).all():
+                out[str(column)] = st.column_config.DateColumn(format="YYYY-MM-DD")
+    return out
+
+
 def download_table(frame: pd.DataFrame, name: str, *, key: str, **dataframe_kwargs: Any) -> None:
-    """Show a sortable table with a CSV download (formula-injection safe)."""
-    st.dataframe(frame, hide_index=True, width="stretch", **dataframe_kwargs)
+    """Show a sortable table with a CSV download (formula-injection safe); days shown as days."""
+    config = {**date_columns(frame), **(dataframe_kwargs.pop("column_config", None) or {})}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **dataframe_kwargs)
     safe_name = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "table"
     st.download_button("Download CSV", safe_csv(frame), file_name=f"{safe_name}.csv", mime="text/csv",
                        key=f"dl_{key}", icon=":material/download:")
