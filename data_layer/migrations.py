@@ -230,9 +230,69 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
-    ("0008_event_summaries", "__summaries__"),
-    ("0009_assessment_facts", "__assessment_facts__"),
-    ("0010_closed_deals", "__closed_deals__"),
+    (
+        # Summary tables of events (summaries.py keeps them current), built from what is there.
+        # DDL and backfill frozen as shipped: summaries.py may change, a shipped migration must not.
+        "0008_event_summaries",
+        """
+        CREATE TABLE IF NOT EXISTS event_firsts (
+            person_id VARCHAR NOT NULL, cohort_id VARCHAR, verb VARCHAR NOT NULL, first_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS outreach_events (
+            person_id VARCHAR NOT NULL, cohort_id VARCHAR, occurred_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS activity_days (
+            day DATE NOT NULL, person_id VARCHAR NOT NULL, cohort_id VARCHAR, active BOOLEAN NOT NULL,
+            shared_win BOOLEAN NOT NULL
+        );
+        INSERT INTO event_firsts SELECT person_id, cohort_id, verb, min(occurred_at) FROM events
+            GROUP BY person_id, cohort_id, verb;
+        INSERT INTO outreach_events SELECT person_id, cohort_id, occurred_at FROM events
+            WHERE verb = 'outreach_received' ORDER BY occurred_at;
+        INSERT INTO activity_days SELECT CAST(occurred_at AS DATE) AS day, person_id, cohort_id,
+            bool_or(verb NOT IN ('invited', 'outreach_received')), bool_or(verb = 'shared_win') FROM events
+            GROUP BY ALL ORDER BY day
+    """,
+    ),
+    (
+        # One row per assessment with its readiness and place in the person's history.
+        # DDL and backfill frozen as shipped: summaries.py may change, a shipped migration must not.
+        "0009_assessment_facts",
+        """
+        CREATE TABLE IF NOT EXISTS assessment_facts (
+            person_id VARCHAR NOT NULL, seq INTEGER NOT NULL, assessment_id VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+            taken_at TIMESTAMP NOT NULL, taken_on DATE NOT NULL, readiness DOUBLE, barriers VARCHAR[] NOT NULL,
+            scores STRUCT(dimension VARCHAR, score DOUBLE)[] NOT NULL
+        );
+        INSERT INTO assessment_facts
+        SELECT a.person_id,
+               row_number() OVER (PARTITION BY a.person_id ORDER BY a.taken_at, a.assessment_id),
+               a.assessment_id, a.kind, a.taken_at, CAST(a.taken_at AS DATE), r.readiness, a.barriers,
+               coalesce(r.scores, [])
+        FROM assessments a
+        LEFT JOIN (SELECT assessment_id, avg(score) AS readiness,
+                          list({'dimension': dimension, 'score': score} ORDER BY dimension) AS scores
+                   FROM assessment_scores GROUP BY assessment_id) r
+          USING (assessment_id)
+        ORDER BY a.person_id, 2
+    """,
+    ),
+    (
+        # The won and lost deals with boolean flags, in closing order.
+        # DDL and backfill frozen as shipped: summaries.py may change, a shipped migration must not.
+        "0010_closed_deals",
+        """
+        CREATE TABLE IF NOT EXISTS closed_deals (
+            owner_id VARCHAR NOT NULL, created_on DATE NOT NULL, closed_on DATE NOT NULL, won BOOLEAN NOT NULL,
+            partner_involvement VARCHAR NOT NULL, with_partner BOOLEAN NOT NULL, amount DECIMAL(18, 2) NOT NULL
+        );
+        INSERT INTO closed_deals
+        SELECT owner_id, created_on, closed_on, status = 'won', partner_involvement, partner_involvement <> 'none',
+               amount
+        FROM deals WHERE status IN ('won', 'lost') AND closed_on IS NOT NULL
+        ORDER BY closed_on
+    """,
+    ),
     (
         # Real CRM exports hold open deals without an amount or a created date (issue: real exports in).
         "0011_open_deals_may_lack_amount_and_created_on",
@@ -309,24 +369,7 @@ def apply_migrations(store: Store) -> list[str]:
             continue
         try:
             with store.transaction() as tx:
-                if sql == "__summaries__":
-                    # Summary tables of events (see summaries.py), built from what is there.
-                    from data_layer.summaries import CREATE, refresh
-
-                    for statement in _split(CREATE):
-                        tx.execute(statement)
-                    refresh(tx)
-                if sql == "__assessment_facts__":
-                    from data_layer.summaries import CREATE_ASSESSMENT_FACTS, refresh_assessments
-
-                    tx.execute(CREATE_ASSESSMENT_FACTS)
-                    refresh_assessments(tx)
-                if sql == "__closed_deals__":
-                    from data_layer.summaries import CREATE_CLOSED_DEALS, refresh_deals
-
-                    tx.execute(CREATE_CLOSED_DEALS)
-                    refresh_deals(tx)
-                for statement in _split(sql) if not sql.startswith("__") else []:
+                for statement in _split(sql):
                     tx.execute(statement)
                 tx.execute("INSERT INTO schema_migrations (name) VALUES (?)", [name])
         except Exception as exc:

@@ -61,3 +61,32 @@ def test_a_failing_migration_leaves_the_database_at_the_last_good_version(
     with Store(tmp_path / "x.duckdb", migrate=False) as s:
         assert "half_done" not in _tables(s)
         assert s.query_value("SELECT count(*) FROM schema_migrations WHERE name = '9999_broken'") == 0
+
+
+def test_the_summary_migrations_build_what_the_summaries_module_keeps(tmp_path: Path, small_db: Path) -> None:
+    """Migrations 0008-0010 carry their own frozen SQL; on a database with data they build exactly
+    the summary tables that imports keep current through data_layer/summaries.py."""
+    path = tmp_path / "s.duckdb"
+    path.write_bytes(small_db.read_bytes())
+    tables = ("event_firsts", "outreach_events", "activity_days", "assessment_facts", "closed_deals")
+    with Store(path, migrate=False) as s:
+        kept = {t: sorted(map(repr, s.query(f"SELECT * FROM {t}"))) for t in tables}  # noqa: S608 - our names
+        assert all(kept[t] for t in tables)  # the small dataset fills every one
+        for t in tables:
+            s.execute(f"DROP TABLE {t}")
+        s.execute("DELETE FROM schema_migrations WHERE name IN "
+                  "('0008_event_summaries', '0009_assessment_facts', '0010_closed_deals')")
+        assert migrations.apply_migrations(s) == ["0008_event_summaries", "0009_assessment_facts",
+                                                  "0010_closed_deals"]
+        rebuilt = {t: sorted(map(repr, s.query(f"SELECT * FROM {t}"))) for t in tables}  # noqa: S608
+    assert rebuilt == kept
+
+
+def test_migrations_do_not_run_todays_summary_code() -> None:
+    """No import of summaries.py (at the top or inside a function): a migration's SQL is its own."""
+    import ast
+
+    tree = ast.parse(Path(migrations.__file__).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert not {m for m in imported if m and "summaries" in m}
