@@ -9,11 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from data_layer.filters import MEMBERS_CTE, Filter, in_scope, specialise
-from data_layer.metrics import _LATEST_CTE, _PAIRS_CTE, _with
+from data_layer.metrics import LATEST_CTE, PAIRS_CTE, with_ctes
 from data_layer.store import Store
 
 # Members per cohort: M as it would be with only that cohort selected (within the selection).
-_MEMBERS_BY_COHORT = """
+MEMBERS_BY_COHORT = """
 members_by_cohort AS (
     SELECT m.cohort_id, m.person_id, m.joined_on
     FROM memberships m JOIN people p ON p.person_id = m.person_id
@@ -41,14 +41,14 @@ def _specialise(sql: str, filt: Filter) -> str:
     sql = specialise(sql, filt)
     if filt.teams or filt.regions or filt.roles:
         return sql
-    return sql.replace(_MEMBERS_BY_COHORT.rstrip() + "\n", _MEMBERS_BY_COHORT_NO_PEOPLE.rstrip() + "\n")
+    return sql.replace(MEMBERS_BY_COHORT.rstrip() + "\n", _MEMBERS_BY_COHORT_NO_PEOPLE.rstrip() + "\n")
 
 
 def cohort_table(store: Store, filt: Filter) -> pd.DataFrame:
     """One row per cohort: members, assessed, active in 28 days, shared a win, deals and win rate."""
     # Aggregate per cohort with joins (not a subquery per cohort): activity from activity_days,
     # whose rows count for a cohort when untagged or tagged with that cohort.
-    sql = _with(_MEMBERS_BY_COHORT, """
+    sql = with_ctes(MEMBERS_BY_COHORT, """
         activity AS (
             SELECT mc.cohort_id,
                    count(DISTINCT a.person_id) FILTER (WHERE a.active AND a.day BETWEEN
@@ -94,7 +94,7 @@ def cohort_table(store: Store, filt: Filter) -> pd.DataFrame:
 
 def at_risk_members(store: Store, filt: Filter, quiet_days: int = 21) -> pd.DataFrame:
     """Members with no qualifying member event in the `quiet_days` days ending `to`, quietest first."""
-    sql = _with(MEMBERS_CTE) + """,
+    sql = with_ctes(MEMBERS_CTE) + """,
         last_seen AS (
             SELECT a.person_id, max(a.day) AS last_active
             FROM activity_days a
@@ -120,7 +120,7 @@ def at_risk_members(store: Store, filt: Filter, quiet_days: int = 21) -> pd.Data
 
 def barrier_prevalence_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
     """Per cohort and barrier: share of the cohort's members (latest assessment) citing it."""
-    sql = _with(_MEMBERS_BY_COHORT, """
+    sql = with_ctes(MEMBERS_BY_COHORT, """
         latest_seq AS (
             SELECT person_id, max(seq) AS seq FROM assessment_facts
             WHERE person_id IN (SELECT person_id FROM members_by_cohort) AND taken_on <= $date_to
@@ -145,7 +145,7 @@ def barrier_prevalence_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
 
 def barrier_notes(store: Store, filt: Filter, limit: int = 500) -> pd.DataFrame:
     """The free-text notes of members' latest assessments, newest first."""
-    sql = _with(MEMBERS_CTE, _LATEST_CTE) + """
+    sql = with_ctes(MEMBERS_CTE, LATEST_CTE) + """
         SELECT a.taken_at, p.name, p.team, a.kind, a.barriers, a.barrier_notes AS note
         FROM latest l JOIN assessments a USING (assessment_id) JOIN people p ON p.person_id = a.person_id
         WHERE a.barrier_notes IS NOT NULL
@@ -165,7 +165,7 @@ def with_barrier_labels(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
 def readiness_by_dimension(store: Store, filt: Filter) -> pd.DataFrame:
     """Per dimension: mean latest score, and the mean lift from earliest baseline to latest follow-up."""
     # Grouped joins, one pass each (not a subquery per dimension).
-    sql = _with(MEMBERS_CTE, _LATEST_CTE, _PAIRS_CTE, """
+    sql = with_ctes(MEMBERS_CTE, LATEST_CTE, PAIRS_CTE, """
         latest_scores AS (
             SELECT s.dimension, avg(s.score) AS readiness
             FROM latest l JOIN assessment_scores s USING (assessment_id) GROUP BY s.dimension
@@ -185,7 +185,7 @@ def readiness_by_dimension(store: Store, filt: Filter) -> pd.DataFrame:
 
 def win_rate_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
     """Per cohort: closed deals, won, and win rate with and without a partner."""
-    sql = _with(_MEMBERS_BY_COHORT) + """
+    sql = with_ctes(MEMBERS_BY_COHORT) + """
         SELECT c.name AS cohort,
                count(*) FILTER (WHERE d.partner_involvement <> 'none') AS partner_closed,
                count(*) FILTER (WHERE d.partner_involvement <> 'none' AND d.status = 'won') AS partner_won,
@@ -205,7 +205,7 @@ def win_rate_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
 
 def win_rate_by_month(store: Store, filt: Filter) -> pd.DataFrame:
     """Per month of closing and partner group: closed, won and win rate (deals of members)."""
-    sql = _with(MEMBERS_CTE) + """
+    sql = with_ctes(MEMBERS_CTE) + """
         SELECT date_trunc('month', d.closed_on)::DATE AS month,
                CASE WHEN d.partner_involvement = 'none' THEN 'without partner' ELSE 'with partner' END AS grp,
                count(*) AS closed, count(*) FILTER (WHERE d.status = 'won') AS won
@@ -220,7 +220,7 @@ def win_rate_by_month(store: Store, filt: Filter) -> pd.DataFrame:
 
 def lessons_by_month(store: Store, filt: Filter) -> pd.DataFrame:
     """Counted lessons published per month of publication, by outcome."""
-    sql = _with(MEMBERS_CTE) + f"""
+    sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT date_trunc('month', l.published_at)::DATE AS month, coalesce(l.outcome, 'unknown') AS outcome,
                count(*) AS lessons
         FROM lessons l
@@ -232,7 +232,7 @@ def lessons_by_month(store: Store, filt: Filter) -> pd.DataFrame:
 
 def recent_flops(store: Store, filt: Filter, limit: int = 5) -> pd.DataFrame:
     """The latest published flops in the window: the lessons worth celebrating."""
-    sql = _with(MEMBERS_CTE) + f"""
+    sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT l.lesson_id, l.title, l.section, CAST(l.published_at AS DATE) AS published_on, p.name AS author,
                l.lessons
         FROM lessons l LEFT JOIN people p ON p.person_id = l.author_id

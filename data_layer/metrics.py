@@ -23,7 +23,8 @@ def _member_rows(alias: str) -> str:
             f"len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], {alias}.cohort_id))")
 
 
-def _with(*ctes: str) -> str:
+def with_ctes(*ctes: str) -> str:
+    """`WITH a AS (...), b AS (...)` from CTE fragments (our constant texts, never values)."""
     return "WITH " + ",\n".join(ctes)
 
 
@@ -36,13 +37,13 @@ def _rate_row(store: Store, sql: str, filt: Filter) -> tuple[int, int]:
 # ---------------------------------------------------------------------------- adoption
 def members(store: Store, filt: Filter) -> int:
     """`members` = |M|."""
-    sql = _with(MEMBERS_CTE) + " SELECT count(*) FROM members"
+    sql = with_ctes(MEMBERS_CTE) + " SELECT count(*) FROM members"
     return int(store.query_value(specialise(sql, filt), filt.params()))
 
 
 def assessed_rate(store: Store, filt: Filter) -> Rate:
     """`assessed_rate` = members with an assessment taken on or before `to`, / members."""
-    sql = _with(MEMBERS_CTE) + """
+    sql = with_ctes(MEMBERS_CTE) + """
         SELECT count(*) FILTER (WHERE EXISTS (
                    -- seq 1 is a person's earliest assessment (assessment_facts, summaries.py)
                    SELECT 1 FROM assessment_facts a
@@ -55,7 +56,7 @@ def assessed_rate(store: Store, filt: Filter) -> Rate:
 def active_rate_28d(store: Store, filt: Filter) -> Rate:
     """`active_rate_28d` = members with a qualifying member event in the 28 days ending `to` (and in the window)."""
     # activity_days: one row per (day, person, cohort tag), `active` = an event of their own.
-    sql = _with(MEMBERS_CTE) + f"""
+    sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT (SELECT count(DISTINCT a.person_id) FROM activity_days a
                 WHERE a.active AND {_member_rows("a")}
                   AND a.day BETWEEN greatest($date_from, CAST($date_to - INTERVAL 27 DAY AS DATE)) AND $date_to),
@@ -71,7 +72,7 @@ FUNNEL_STAGES: tuple[str, ...] = (
 def funnel(store: Store, filt: Filter) -> dict[str, int]:
     """`funnel` = members who reached each stage on or before `to`; stages count independently."""
     # event_firsts: the first time each (person, cohort tag, verb) happened.
-    sql = _with(MEMBERS_CTE, f"""
+    sql = with_ctes(MEMBERS_CTE, f"""
         reached AS (
             SELECT f.person_id,
                    bool_or(f.verb = 'assessed') AS assessed,
@@ -128,14 +129,14 @@ delays AS (
 
 def outreach_within_24h_rate(store: Store, filt: Filter) -> Rate:
     """`outreach_within_24h_rate` = assessments in the window whose first outreach came within 24 h (inclusive)."""
-    sql = _with(MEMBERS_CTE, _OUTREACH_CTE) + """
+    sql = with_ctes(MEMBERS_CTE, _OUTREACH_CTE) + """
         SELECT count(*) FILTER (WHERE hours <= 24), count(*) FROM delays"""
     return Rate(*_rate_row(store, sql, filt))
 
 
 def median_hours_to_outreach(store: Store, filt: Filter) -> float | None:
     """`median_hours_to_outreach` = median delay in hours, over first outreaches within 14 days."""
-    sql = _with(MEMBERS_CTE, _OUTREACH_CTE) + """
+    sql = with_ctes(MEMBERS_CTE, _OUTREACH_CTE) + """
         SELECT median(hours) FROM delays WHERE hours <= 14 * 24"""
     value = store.query_value(specialise(sql, filt), filt.params())
     return None if value is None else float(value)
@@ -157,7 +158,7 @@ class WeekActivity:
 
 def weekly_active(store: Store, filt: Filter) -> list[WeekActivity]:
     """`weekly_active` = per ISO week in the window, members with a qualifying event that week / members."""
-    sql = _with(MEMBERS_CTE, f"""
+    sql = with_ctes(MEMBERS_CTE, f"""
         weeks AS (
             SELECT DISTINCT date_trunc('week', d)::DATE AS week_start
             FROM range(CAST($date_from AS TIMESTAMP), CAST($date_to AS TIMESTAMP) + INTERVAL 1 DAY,
@@ -179,7 +180,7 @@ def weekly_active(store: Store, filt: Filter) -> list[WeekActivity]:
 # A member's latest assessment on or before `to`, with its readiness (mean of its scores).
 # assessment_facts numbers each person's assessments by (taken_at, assessment_id) in `seq`,
 # so "latest" is the largest seq on or before `to` (summaries.py).
-_LATEST_CTE = """
+LATEST_CTE = """
 latest AS (
     SELECT f.person_id, f.assessment_id, f.barriers, f.readiness
     FROM assessment_facts f
@@ -192,7 +193,7 @@ latest AS (
 
 def barrier_prevalence(store: Store, filt: Filter) -> dict[str, Rate]:
     """`barrier_prevalence` = per code: members whose latest assessment cites it / members with one."""
-    sql = _with(MEMBERS_CTE, _LATEST_CTE) + """
+    sql = with_ctes(MEMBERS_CTE, LATEST_CTE) + """
         SELECT b.code, count(l.person_id) FILTER (WHERE list_contains(l.barriers, b.code)),
                (SELECT count(*) FROM latest)
         FROM barrier_codes b LEFT JOIN latest l ON TRUE
@@ -202,15 +203,15 @@ def barrier_prevalence(store: Store, filt: Filter) -> dict[str, Rate]:
 
 def readiness(store: Store, filt: Filter) -> float | None:
     """`readiness` = mean over members with a latest assessment of its mean dimension score."""
-    sql = _with(MEMBERS_CTE, _LATEST_CTE) + """
+    sql = with_ctes(MEMBERS_CTE, LATEST_CTE) + """
         SELECT avg(readiness) FROM latest"""
     value = store.query_value(specialise(sql, filt), filt.params())
     return None if value is None else float(value)
 
 
 # Members with a baseline and a later follow-up (both on or before `to`):
-# their earliest baseline and their latest follow-up (by seq, see _LATEST_CTE).
-_PAIRS_CTE = """
+# their earliest baseline and their latest follow-up (by seq, see LATEST_CTE).
+PAIRS_CTE = """
 baseline AS (
     SELECT f.person_id, f.assessment_id, f.taken_at, f.barriers, f.readiness
     FROM assessment_facts f
@@ -231,7 +232,7 @@ follow AS (
 
 def readiness_lift(store: Store, filt: Filter) -> float | None:
     """`readiness_lift` = mean of (latest follow-up readiness - earliest baseline readiness)."""
-    sql = _with(MEMBERS_CTE, _PAIRS_CTE) + """
+    sql = with_ctes(MEMBERS_CTE, PAIRS_CTE) + """
         SELECT avg(f.readiness - b.readiness) FROM follow f JOIN baseline b USING (person_id)"""
     value = store.query_value(specialise(sql, filt), filt.params())
     return None if value is None else float(value)
@@ -239,7 +240,7 @@ def readiness_lift(store: Store, filt: Filter) -> float | None:
 
 def barriers_resolved_rate(store: Store, filt: Filter) -> Rate:
     """`barriers_resolved_rate` = baseline barriers of those members not cited in their latest follow-up."""
-    sql = _with(MEMBERS_CTE, _PAIRS_CTE) + """
+    sql = with_ctes(MEMBERS_CTE, PAIRS_CTE) + """
         SELECT count(*) FILTER (WHERE NOT list_contains(f.barriers, code)), count(*)
         FROM follow f JOIN baseline b USING (person_id), unnest(b.barriers) AS t(code)"""
     return Rate(*_rate_row(store, sql, filt))
@@ -247,7 +248,7 @@ def barriers_resolved_rate(store: Store, filt: Filter) -> Rate:
 
 def barrier_baseline_vs_follow_up(store: Store, filt: Filter) -> list[tuple[str, int, int]]:
     """Per barrier code: how many of those members cited it at baseline and at their latest follow-up."""
-    sql = _with(MEMBERS_CTE, _PAIRS_CTE, """
+    sql = with_ctes(MEMBERS_CTE, PAIRS_CTE, """
         pairs AS (SELECT b.barriers AS before, f.barriers AS after FROM baseline b JOIN follow f USING (person_id))""") + """
         SELECT c.code, count(p.before) FILTER (WHERE list_contains(p.before, c.code)),
                count(p.after) FILTER (WHERE list_contains(p.after, c.code))
@@ -268,7 +269,7 @@ closed AS (
 """
 
 # Predicates over `closed`, by the metric they define (constants; never user input).
-_GROUPS = {
+DEAL_GROUPS = {
     "all": "TRUE",
     "partner": "with_partner",
     "no_partner": "NOT with_partner",
@@ -278,8 +279,8 @@ _GROUPS = {
 
 
 def _deal_rate(store: Store, filt: Filter, group: str) -> DealRate:
-    sql = _with(MEMBERS_CTE, _CLOSED_CTE) + f"""
-        SELECT count(*) FILTER (WHERE status = 'won'), count(*) FROM closed WHERE {_GROUPS[group]}"""
+    sql = with_ctes(MEMBERS_CTE, _CLOSED_CTE) + f"""
+        SELECT count(*) FILTER (WHERE status = 'won'), count(*) FROM closed WHERE {DEAL_GROUPS[group]}"""
     return DealRate(*_rate_row(store, sql, filt))
 
 
@@ -316,14 +317,14 @@ def win_rate_lift(store: Store, filt: Filter) -> float | None:
 
 def partner_involvement_rate(store: Store, filt: Filter) -> DealRate:
     """`partner_involvement_rate` = closed deals with a partner / closed deals."""
-    sql = _with(MEMBERS_CTE, _CLOSED_CTE) + " SELECT count(*) FILTER (WHERE with_partner), count(*) FROM closed"
+    sql = with_ctes(MEMBERS_CTE, _CLOSED_CTE) + " SELECT count(*) FILTER (WHERE with_partner), count(*) FROM closed"
     return DealRate(*_rate_row(store, sql, filt))
 
 
 def _won_stat(store: Store, filt: Filter, expression: str, partner: bool) -> float | None:
     # The partner flag is one of two constants (not user input): inlined, so this query can be
     # combined with others that bind the same parameter names (see batch.py).
-    sql = _with(MEMBERS_CTE, _CLOSED_CTE) + f"""
+    sql = with_ctes(MEMBERS_CTE, _CLOSED_CTE) + f"""
         SELECT {expression} FROM closed WHERE status = 'won' AND with_partner = {'TRUE' if partner else 'FALSE'}"""
     value = store.query_value(specialise(sql, filt), filt.params())
     return None if value is None else float(value)
@@ -357,7 +358,7 @@ def _joining_rate(store: Store, filt: Filter, after: bool) -> DealRate:
     # Pooled over members, relative to each member's joined_on; the window does not apply.
     span = ("d.closed_on >= m.joined_on AND d.closed_on < CAST(m.joined_on + INTERVAL 180 DAY AS DATE)" if after
             else "d.closed_on >= CAST(m.joined_on - INTERVAL 180 DAY AS DATE) AND d.closed_on < m.joined_on")
-    sql = _with(MEMBERS_CTE) + f"""
+    sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT count(*) FILTER (WHERE d.status = 'won'), count(*)
         FROM deals d JOIN members m ON m.person_id = d.owner_id
         WHERE d.status IN ('won', 'lost') AND {span}"""
@@ -381,7 +382,7 @@ _COUNTED_PLANS = "plans p WHERE " + in_scope("p.cohort_id", "p.owner_id")
 
 def lessons_published(store: Store, filt: Filter) -> int:
     """`lessons_published` = counted lessons published with published_at in the window."""
-    sql = _with(MEMBERS_CTE) + f"""
+    sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT count(*) FROM {_COUNTED_LESSONS}
           AND l.status = 'published' AND CAST(l.published_at AS DATE) BETWEEN $date_from AND $date_to"""
     return int(store.query_value(specialise(sql, filt), filt.params()))
@@ -389,7 +390,7 @@ def lessons_published(store: Store, filt: Filter) -> int:
 
 def flop_share(store: Store, filt: Filter) -> Rate:
     """`flop_share` = of the lessons published in the window, the share with outcome flopped."""
-    sql = _with(MEMBERS_CTE) + f"""
+    sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT count(*) FILTER (WHERE l.outcome = 'flopped'), count(*) FROM {_COUNTED_LESSONS}
           AND l.status = 'published' AND CAST(l.published_at AS DATE) BETWEEN $date_from AND $date_to"""
     return Rate(*_rate_row(store, sql, filt))
@@ -397,7 +398,7 @@ def flop_share(store: Store, filt: Filter) -> Rate:
 
 def postmortem_coverage(store: Store, filt: Filter) -> Rate:
     """`postmortem_coverage` = counted plans ending in [from, min(to, today)] with a published lesson."""
-    sql = _with(MEMBERS_CTE) + f"""
+    sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT count(*) FILTER (WHERE EXISTS (
                    SELECT 1 FROM lessons x WHERE x.plan_id = p.plan_id AND x.status = 'published')),
                count(*)
@@ -419,7 +420,7 @@ class OverduePlan:
 
 def overdue_postmortems(store: Store, filt: Filter) -> list[OverduePlan]:
     """`overdue_postmortems` = counted plans with ends_on < today - 14 days and no lesson in any status."""
-    sql = _with(MEMBERS_CTE) + f"""
+    sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT p.plan_id, p.name, p.section, p.ends_on, p.owner_id, o.name
         FROM plans p LEFT JOIN people o ON o.person_id = p.owner_id
         WHERE {in_scope("p.cohort_id", "p.owner_id")}
@@ -431,7 +432,7 @@ def overdue_postmortems(store: Store, filt: Filter) -> list[OverduePlan]:
 
 def contributors(store: Store, filt: Filter) -> int:
     """`contributors` = distinct authors of counted lessons created in the window."""
-    sql = _with(MEMBERS_CTE) + f"""
+    sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT count(DISTINCT l.author_id) FROM {_COUNTED_LESSONS}
           AND CAST(l.created_at AS DATE) BETWEEN $date_from AND $date_to"""
     return int(store.query_value(specialise(sql, filt), filt.params()))
@@ -439,7 +440,7 @@ def contributors(store: Store, filt: Filter) -> int:
 
 def action_followthrough(store: Store, filt: Filter) -> Rate:
     """`action_followthrough` = actions of counted lessons due in [from, min(to, today)] done by their due date."""
-    sql = _with(MEMBERS_CTE) + f"""
+    sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT count(*) FILTER (WHERE a.done_on IS NOT NULL AND a.done_on <= a.due_on), count(*)
         FROM actions a
         WHERE a.lesson_id IN (SELECT l.lesson_id FROM {_COUNTED_LESSONS})
@@ -460,7 +461,7 @@ class SectionFreshness:
 
 def section_freshness(store: Store, filt: Filter) -> list[SectionFreshness]:
     """`section_freshness` = per section, days from its latest published (counted) lesson to today, and owner."""
-    sql = _with(MEMBERS_CTE, f"""
+    sql = with_ctes(MEMBERS_CTE, f"""
         latest AS (
             SELECT l.section, max(CAST(l.published_at AS DATE)) AS last_day FROM {_COUNTED_LESSONS}
               AND l.status = 'published' AND CAST(l.published_at AS DATE) <= $today

@@ -18,9 +18,9 @@ import pandas as pd
 
 from data_layer import breakdowns, metrics
 from data_layer.batch import one_row
-from data_layer.breakdowns import _MEMBERS_BY_COHORT
+from data_layer.breakdowns import MEMBERS_BY_COHORT
 from data_layer.filters import MEMBERS_CTE, NARROWED, Filter, in_scope, specialise
-from data_layer.metrics import _GROUPS, _with
+from data_layer.metrics import DEAL_GROUPS, with_ctes
 from data_layer.stats import DealRate, Rate
 from data_layer.store import Store
 
@@ -44,11 +44,11 @@ def _frame(records: Sequence[dict[str, Any]] | None, columns: dict[str, str]) ->
 
 
 def _rate_cols(group: str) -> str:
-    return f"{{'won': count(*) FILTER (WHERE won AND {_GROUPS[group]}), 'closed': count(*) FILTER (WHERE {_GROUPS[group]})}}"
+    return f"{{'won': count(*) FILTER (WHERE won AND {DEAL_GROUPS[group]}), 'closed': count(*) FILTER (WHERE {DEAL_GROUPS[group]})}}"
 
 
 # ---------------------------------------------------------------------------- win rates
-WIN_RATES_CTES = _with(MEMBERS_CTE, _MEMBERS_BY_COHORT, f"""
+WIN_RATES_CTES = with_ctes(MEMBERS_CTE, MEMBERS_BY_COHORT, f"""
     member_deals AS MATERIALIZED (
         -- the members' won or lost deals (closed_deals, summaries.py): read once, used by every number below
         SELECT d.owner_id, d.created_on, d.closed_on, d.won, d.amount, d.partner_involvement, d.with_partner
@@ -137,7 +137,7 @@ def win_rates(store: Store, filt: Filter) -> dict[str, Any]:
 _IN_WINDOW = "CAST(published_at AS DATE) BETWEEN $date_from AND $date_to"
 _LESSON_SCOPE = in_scope("l.cohort_id", "l.author_id")
 _PLAN_SCOPE = in_scope("p.cohort_id", "p.owner_id")
-LEARNING_CTES = _with(MEMBERS_CTE, f"""
+LEARNING_CTES = with_ctes(MEMBERS_CTE, f"""
     counted AS MATERIALIZED (
         -- the columns the numbers need (not the lessons' text: materialising that costs more than the rest)
         SELECT l.lesson_id, l.section, l.status, l.outcome, l.published_at, l.created_at, l.author_id
@@ -216,7 +216,7 @@ def learning_health(store: Store, filt: Filter, flops_limit: int = 5) -> dict[st
 
 
 # ----------------------------------------------------------------------------- barriers
-BARRIERS_CTES = _with(MEMBERS_CTE, _MEMBERS_BY_COHORT, """
+BARRIERS_CTES = with_ctes(MEMBERS_CTE, MEMBERS_BY_COHORT, """
     mf AS MATERIALIZED (
         -- the members' assessments on or before `to`: read once, used by every number below
         SELECT f.* FROM assessment_facts f
@@ -372,7 +372,7 @@ def _scoped(cohort_col: str, person_col: str) -> str:
             f"SELECT 1 FROM members_w mw WHERE mw.k = w.k AND mw.person_id = {person_col}))")
 
 
-OVERVIEW_CTES = _with(_WINDOWS, _MEMBERS_W, f"""
+OVERVIEW_CTES = with_ctes(_WINDOWS, _MEMBERS_W, f"""
     mfw AS MATERIALIZED (
         SELECT f.person_id, f.seq, f.kind, f.taken_at, f.taken_on, f.readiness FROM assessment_facts f
         WHERE f.person_id IN (SELECT person_id FROM members_w) AND f.taken_on <= $date_to

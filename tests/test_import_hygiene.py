@@ -50,3 +50,18 @@ def test_pages_run_no_sql() -> None:
             if reads.search(line) or sql.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    """A leading underscore means "this module's own": other modules use public names only."""
+    offenders = []
+    files = [*(ROOT / "data_layer").rglob("*.py"), *(ROOT / "dashboard").glob("*.py"), *(ROOT / "pages").glob("*.py"),
+             ROOT / "streamlit_app.py"]
+    for path in sorted(files):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(("data_layer", "dashboard")):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                if private:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {private}")
+    assert offenders == []
