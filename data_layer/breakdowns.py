@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_layer.filters import MEMBERS_CTE, Filter, in_scope, specialise
+from data_layer.filters import MEMBERS_CTE, Filter, in_scope
 from data_layer.metrics import LATEST_CTE, PAIRS_CTE, with_ctes
 from data_layer.store import Store
 
@@ -16,32 +16,19 @@ from data_layer.store import Store
 MEMBERS_BY_COHORT = """
 members_by_cohort AS (
     SELECT m.cohort_id, m.person_id, m.joined_on
-    FROM memberships m JOIN people p ON p.person_id = m.person_id
-    WHERE (len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], m.cohort_id))
-      AND m.joined_on <= $date_to AND (m.left_on IS NULL OR m.left_on >= $date_from)
-      AND (len($teams::VARCHAR[]) = 0 OR list_contains($teams::VARCHAR[], p.team))
-      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], p.region))
-      AND (len($roles::VARCHAR[]) = 0 OR list_contains($roles::VARCHAR[], p.role))
-)
-"""
-
-
-_MEMBERS_BY_COHORT_NO_PEOPLE = """
-members_by_cohort AS (
-    SELECT m.cohort_id, m.person_id, m.joined_on
     FROM memberships m
     WHERE (len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], m.cohort_id))
       AND m.joined_on <= $date_to AND (m.left_on IS NULL OR m.left_on >= $date_from)
+      AND (len($teams::VARCHAR[]) + len($regions::VARCHAR[]) + len($roles::VARCHAR[]) = 0
+           OR m.person_id IN (SELECT p.person_id FROM people p
+                              WHERE (len($teams::VARCHAR[]) = 0 OR list_contains($teams::VARCHAR[], p.team))
+                                AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], p.region))
+                                AND (len($roles::VARCHAR[]) = 0 OR list_contains($roles::VARCHAR[], p.role))))
 )
 """
+# (Like filters.MEMBERS_CTE: one text for every filter; people are read only under a team,
+# region or role filter.)
 
-
-def _specialise(sql: str, filt: Filter) -> str:
-    """Lighter member sets when the filter has no team, region or role (see filters.specialise)."""
-    sql = specialise(sql, filt)
-    if filt.teams or filt.regions or filt.roles:
-        return sql
-    return sql.replace(MEMBERS_BY_COHORT.rstrip() + "\n", _MEMBERS_BY_COHORT_NO_PEOPLE.rstrip() + "\n")
 
 
 def cohort_table(store: Store, filt: Filter) -> pd.DataFrame:
@@ -83,7 +70,7 @@ def cohort_table(store: Store, filt: Filter) -> pd.DataFrame:
         LEFT JOIN assessed x USING (cohort_id) LEFT JOIN activity a USING (cohort_id)
         LEFT JOIN deals_by_cohort d USING (cohort_id)
         ORDER BY c.start_date DESC, c.cohort_id"""
-    frame = store.query_df(_specialise(sql, filt), filt.params())
+    frame = store.query_df(sql, filt.params())
     for col in ("members", "assessed", "active_28d", "shared_win", "closed_deals", "won_deals"):
         frame[col] = frame[col].astype("int64")
     frame["assessed_rate"] = frame["assessed"] / frame["members"]
@@ -115,7 +102,7 @@ def at_risk_members(store: Store, filt: Filter, quiet_days: int = 21) -> pd.Data
         LEFT JOIN last_seen l USING (person_id)
         WHERE l.last_active IS NULL OR l.last_active < CAST($date_to - to_days(CAST($quiet AS INTEGER) - 1) AS DATE)
         ORDER BY l.last_active NULLS FIRST, p.name"""
-    return store.query_df(_specialise(sql, filt), {**filt.params(), "quiet": quiet_days})
+    return store.query_df(sql, {**filt.params(), "quiet": quiet_days})
 
 
 def barrier_prevalence_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
@@ -140,7 +127,7 @@ def barrier_prevalence_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
         FROM latest l JOIN cohorts c USING (cohort_id), barrier_codes b
         GROUP BY c.name, c.start_date, b.code, b.label
         ORDER BY c.start_date, c.name, b.code"""
-    return store.query_df(_specialise(sql, filt), filt.params())
+    return store.query_df(sql, filt.params())
 
 
 def barrier_notes(store: Store, filt: Filter, limit: int = 500) -> pd.DataFrame:
@@ -150,7 +137,7 @@ def barrier_notes(store: Store, filt: Filter, limit: int = 500) -> pd.DataFrame:
         FROM latest l JOIN assessments a USING (assessment_id) JOIN people p ON p.person_id = a.person_id
         WHERE a.barrier_notes IS NOT NULL
         ORDER BY a.taken_at DESC, a.assessment_id DESC LIMIT $limit"""
-    frame = store.query_df(_specialise(sql, filt), {**filt.params(), "limit": limit})
+    frame = store.query_df(sql, {**filt.params(), "limit": limit})
     return with_barrier_labels(store, frame)
 
 
@@ -180,7 +167,7 @@ def readiness_by_dimension(store: Store, filt: Filter) -> pd.DataFrame:
         SELECT d.dimension, d.label, x.readiness, y.lift
         FROM dimensions d LEFT JOIN latest_scores x USING (dimension) LEFT JOIN lifts y USING (dimension)
         ORDER BY d.dimension"""
-    return store.query_df(_specialise(sql, filt), filt.params())
+    return store.query_df(sql, filt.params())
 
 
 def win_rate_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
@@ -196,7 +183,7 @@ def win_rate_by_cohort(store: Store, filt: Filter) -> pd.DataFrame:
         JOIN deals d ON d.owner_id = mc.person_id
         WHERE d.status IN ('won', 'lost') AND d.closed_on BETWEEN $date_from AND $date_to
         GROUP BY c.name, c.start_date ORDER BY c.start_date DESC, c.name"""
-    frame = store.query_df(_specialise(sql, filt), filt.params())
+    frame = store.query_df(sql, filt.params())
     frame["win_rate_partner"] = (frame["partner_won"] / frame["partner_closed"]).where(frame["partner_closed"] > 0)
     frame["win_rate_no_partner"] = (frame["no_partner_won"] / frame["no_partner_closed"]).where(
         frame["no_partner_closed"] > 0)
@@ -213,7 +200,7 @@ def win_rate_by_month(store: Store, filt: Filter) -> pd.DataFrame:
         WHERE d.owner_id IN (SELECT person_id FROM members) AND d.status IN ('won', 'lost')
           AND d.closed_on BETWEEN $date_from AND $date_to
         GROUP BY ALL ORDER BY month, grp"""
-    frame = store.query_df(_specialise(sql, filt), filt.params())
+    frame = store.query_df(sql, filt.params())
     frame["win_rate"] = frame["won"] / frame["closed"]
     return frame
 
@@ -227,7 +214,7 @@ def lessons_by_month(store: Store, filt: Filter) -> pd.DataFrame:
         WHERE {in_scope("l.cohort_id", "l.author_id")} AND l.status = 'published'
           AND CAST(l.published_at AS DATE) BETWEEN $date_from AND $date_to
         GROUP BY ALL ORDER BY month, outcome"""
-    return store.query_df(_specialise(sql, filt), filt.params())
+    return store.query_df(sql, filt.params())
 
 
 def recent_flops(store: Store, filt: Filter, limit: int = 5) -> pd.DataFrame:
@@ -239,7 +226,7 @@ def recent_flops(store: Store, filt: Filter, limit: int = 5) -> pd.DataFrame:
         WHERE {in_scope("l.cohort_id", "l.author_id")} AND l.status = 'published' AND l.outcome = 'flopped'
           AND CAST(l.published_at AS DATE) BETWEEN $date_from AND $date_to
         ORDER BY l.published_at DESC, l.lesson_id DESC LIMIT $limit"""
-    return store.query_df(_specialise(sql, filt), {**filt.params(), "limit": limit})
+    return store.query_df(sql, {**filt.params(), "limit": limit})
 
 
 def filter_options(store: Store) -> dict[str, list[str]]:

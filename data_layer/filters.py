@@ -53,36 +53,20 @@ MEMBERS_CTE = """
 members AS (
     SELECT m.person_id, min(m.joined_on) AS joined_on
     FROM memberships m
-    JOIN people p ON p.person_id = m.person_id
     WHERE (len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], m.cohort_id))
       AND m.joined_on <= $date_to
       AND (m.left_on IS NULL OR m.left_on >= $date_from)
-      AND (len($teams::VARCHAR[]) = 0 OR list_contains($teams::VARCHAR[], p.team))
-      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], p.region))
-      AND (len($roles::VARCHAR[]) = 0 OR list_contains($roles::VARCHAR[], p.role))
+      AND (len($teams::VARCHAR[]) + len($regions::VARCHAR[]) + len($roles::VARCHAR[]) = 0
+           OR m.person_id IN (SELECT p.person_id FROM people p
+                              WHERE (len($teams::VARCHAR[]) = 0 OR list_contains($teams::VARCHAR[], p.team))
+                                AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], p.region))
+                                AND (len($roles::VARCHAR[]) = 0 OR list_contains($roles::VARCHAR[], p.role))))
     GROUP BY m.person_id
 )
 """
-
-# The same M when no team, region or role filter is set: memberships alone (the join with
-# people costs more than the rest of M, and most views have no such filter).
-MEMBERS_CTE_NO_PEOPLE = """
-members AS (
-    SELECT m.person_id, min(m.joined_on) AS joined_on
-    FROM memberships m
-    WHERE (len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], m.cohort_id))
-      AND m.joined_on <= $date_to
-      AND (m.left_on IS NULL OR m.left_on >= $date_from)
-    GROUP BY m.person_id
-)
-"""
-
-
-def specialise(sql: str, filt: Filter) -> str:
-    """`sql` with the lighter member set when the filter has no team, region or role."""
-    if filt.teams or filt.regions or filt.roles:
-        return sql
-    return sql.replace(MEMBERS_CTE, MEMBERS_CTE_NO_PEOPLE)
+# One text for every filter: the people table is consulted only when a team, region or role is
+# set, so no variant of M exists and no SQL is rewritten (the same holds for the per-cohort and
+# per-window member sets in breakdowns.py and page_sql.py).
 
 
 # Lessons and plans in scope: all of them with no cohort/team/region/role filter;

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from data_layer.filters import MEMBERS_CTE, Filter, in_scope, specialise
+from data_layer.filters import MEMBERS_CTE, Filter, in_scope
 from data_layer.stats import DealRate, Rate
 from data_layer.store import Store
 from data_layer.vocabulary import PASSIVE_VERBS
@@ -29,7 +29,7 @@ def with_ctes(*ctes: str) -> str:
 
 
 def _rate_row(store: Store, sql: str, filt: Filter) -> tuple[int, int]:
-    row = store.query_one(specialise(sql, filt), filt.params())
+    row = store.query_one(sql, filt.params())
     assert row is not None
     return int(row[0] or 0), int(row[1] or 0)
 
@@ -38,7 +38,7 @@ def _rate_row(store: Store, sql: str, filt: Filter) -> tuple[int, int]:
 def members(store: Store, filt: Filter) -> int:
     """`members` = |M|."""
     sql = with_ctes(MEMBERS_CTE) + " SELECT count(*) FROM members"
-    return int(store.query_value(specialise(sql, filt), filt.params()))
+    return int(store.query_value(sql, filt.params()))
 
 
 def assessed_rate(store: Store, filt: Filter) -> Rate:
@@ -99,7 +99,7 @@ def funnel(store: Store, filt: Filter) -> dict[str, int]:
                     WHERE d.owner_id = m.person_id AND d.status = 'won' AND d.partner_involvement <> 'none'
                       AND d.closed_on BETWEEN m.joined_on AND $date_to))
         FROM reached"""
-    row = store.query_one(specialise(sql, filt), filt.params())
+    row = store.query_one(sql, filt.params())
     assert row is not None
     return {stage: int(value or 0) for stage, value in zip(FUNNEL_STAGES, row, strict=True)}
 
@@ -138,7 +138,7 @@ def median_hours_to_outreach(store: Store, filt: Filter) -> float | None:
     """`median_hours_to_outreach` = median delay in hours, over first outreaches within 14 days."""
     sql = with_ctes(MEMBERS_CTE, _OUTREACH_CTE) + """
         SELECT median(hours) FROM delays WHERE hours <= 14 * 24"""
-    value = store.query_value(specialise(sql, filt), filt.params())
+    value = store.query_value(sql, filt.params())
     return None if value is None else float(value)
 
 
@@ -173,7 +173,7 @@ def weekly_active(store: Store, filt: Filter) -> list[WeekActivity]:
         SELECT w.week_start, strftime(w.week_start, '%G-W%V'), coalesce(a.n, 0), (SELECT count(*) FROM members)
         FROM weeks w LEFT JOIN active a USING (week_start) ORDER BY w.week_start"""
     return [WeekActivity(week=r[1], week_start=r[0], active=int(r[2]), members=int(r[3]))
-            for r in store.query(specialise(sql, filt), filt.params())]
+            for r in store.query(sql, filt.params())]
 
 
 # ---------------------------------------------------------------- barriers and readiness
@@ -198,14 +198,14 @@ def barrier_prevalence(store: Store, filt: Filter) -> dict[str, Rate]:
                (SELECT count(*) FROM latest)
         FROM barrier_codes b LEFT JOIN latest l ON TRUE
         GROUP BY b.code ORDER BY b.code"""
-    return {r[0]: Rate(int(r[1]), int(r[2])) for r in store.query(specialise(sql, filt), filt.params())}
+    return {r[0]: Rate(int(r[1]), int(r[2])) for r in store.query(sql, filt.params())}
 
 
 def readiness(store: Store, filt: Filter) -> float | None:
     """`readiness` = mean over members with a latest assessment of its mean dimension score."""
     sql = with_ctes(MEMBERS_CTE, LATEST_CTE) + """
         SELECT avg(readiness) FROM latest"""
-    value = store.query_value(specialise(sql, filt), filt.params())
+    value = store.query_value(sql, filt.params())
     return None if value is None else float(value)
 
 
@@ -234,7 +234,7 @@ def readiness_lift(store: Store, filt: Filter) -> float | None:
     """`readiness_lift` = mean of (latest follow-up readiness - earliest baseline readiness)."""
     sql = with_ctes(MEMBERS_CTE, PAIRS_CTE) + """
         SELECT avg(f.readiness - b.readiness) FROM follow f JOIN baseline b USING (person_id)"""
-    value = store.query_value(specialise(sql, filt), filt.params())
+    value = store.query_value(sql, filt.params())
     return None if value is None else float(value)
 
 
@@ -254,7 +254,7 @@ def barrier_baseline_vs_follow_up(store: Store, filt: Filter) -> list[tuple[str,
                count(p.after) FILTER (WHERE list_contains(p.after, c.code))
         FROM barrier_codes c LEFT JOIN pairs p ON TRUE
         GROUP BY c.code ORDER BY c.code"""
-    return [(r[0], int(r[1]), int(r[2])) for r in store.query(specialise(sql, filt), filt.params())]
+    return [(r[0], int(r[1]), int(r[2])) for r in store.query(sql, filt.params())]
 
 
 # -------------------------------------------------------------------------- win rates
@@ -326,7 +326,7 @@ def _won_stat(store: Store, filt: Filter, expression: str, partner: bool) -> flo
     # combined with others that bind the same parameter names (see batch.py).
     sql = with_ctes(MEMBERS_CTE, _CLOSED_CTE) + f"""
         SELECT {expression} FROM closed WHERE status = 'won' AND with_partner = {'TRUE' if partner else 'FALSE'}"""
-    value = store.query_value(specialise(sql, filt), filt.params())
+    value = store.query_value(sql, filt.params())
     return None if value is None else float(value)
 
 
@@ -385,7 +385,7 @@ def lessons_published(store: Store, filt: Filter) -> int:
     sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT count(*) FROM {_COUNTED_LESSONS}
           AND l.status = 'published' AND CAST(l.published_at AS DATE) BETWEEN $date_from AND $date_to"""
-    return int(store.query_value(specialise(sql, filt), filt.params()))
+    return int(store.query_value(sql, filt.params()))
 
 
 def flop_share(store: Store, filt: Filter) -> Rate:
@@ -427,7 +427,7 @@ def overdue_postmortems(store: Store, filt: Filter) -> list[OverduePlan]:
           AND p.ends_on < CAST($today - INTERVAL 14 DAY AS DATE)
           AND NOT EXISTS (SELECT 1 FROM lessons x WHERE x.plan_id = p.plan_id)
         ORDER BY p.ends_on, p.plan_id"""
-    return [OverduePlan(r[0], r[1], r[2], r[3], r[4], r[5]) for r in store.query(specialise(sql, filt), filt.params())]
+    return [OverduePlan(r[0], r[1], r[2], r[3], r[4], r[5]) for r in store.query(sql, filt.params())]
 
 
 def contributors(store: Store, filt: Filter) -> int:
@@ -435,7 +435,7 @@ def contributors(store: Store, filt: Filter) -> int:
     sql = with_ctes(MEMBERS_CTE) + f"""
         SELECT count(DISTINCT l.author_id) FROM {_COUNTED_LESSONS}
           AND CAST(l.created_at AS DATE) BETWEEN $date_from AND $date_to"""
-    return int(store.query_value(specialise(sql, filt), filt.params()))
+    return int(store.query_value(sql, filt.params()))
 
 
 def action_followthrough(store: Store, filt: Filter) -> Rate:
@@ -472,7 +472,7 @@ def section_freshness(store: Store, filt: Filter) -> list[SectionFreshness]:
         LEFT JOIN people o ON o.person_id = s.owner_id
         ORDER BY s.section_id"""
     return [SectionFreshness(r[0], r[1], None if r[2] is None else int(r[2]), r[3], r[4])
-            for r in store.query(specialise(sql, filt), filt.params())]
+            for r in store.query(sql, filt.params())]
 
 
 # ------------------------------------------------------------------------ many at once

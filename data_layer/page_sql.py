@@ -19,7 +19,7 @@ import pandas as pd
 from data_layer import breakdowns, metrics
 from data_layer.batch import one_row
 from data_layer.breakdowns import MEMBERS_BY_COHORT
-from data_layer.filters import MEMBERS_CTE, NARROWED, Filter, in_scope, specialise
+from data_layer.filters import MEMBERS_CTE, NARROWED, Filter, in_scope
 from data_layer.metrics import DEAL_GROUPS, with_ctes
 from data_layer.stats import DealRate, Rate
 from data_layer.store import Store
@@ -106,7 +106,7 @@ def _deal_rate(x: dict[str, Any]) -> DealRate:
 def win_rates(store: Store, filt: Filter) -> dict[str, Any]:
     """Everything the Win rates page shows, in one statement."""
     totals, around, by_month, by_cohort = one_row(
-        store, breakdowns._specialise(WIN_RATES_CTES, filt), WIN_RATES_PARTS, filt.params())
+        store, WIN_RATES_CTES, WIN_RATES_PARTS, filt.params())
     out: dict[str, Any] = {
         "win_rate": _deal_rate(totals["all"]), "win_rate_partner": _deal_rate(totals["partner"]),
         "win_rate_no_partner": _deal_rate(totals["no_partner"]), "win_rate_sourced": _deal_rate(totals["sourced"]),
@@ -197,11 +197,8 @@ LEARNING_PARTS = (
 
 def learning_health(store: Store, filt: Filter, flops_limit: int = 5) -> dict[str, Any]:
     """Everything the Learning health page shows, in one statement."""
-    ctes = specialise(LEARNING_CTES, filt)
-    if not filt.is_narrowed:  # every lesson and plan counts: skip the scope test (it is TRUE)
-        ctes = ctes.replace(_LESSON_SCOPE, "TRUE").replace(_PLAN_SCOPE, "TRUE")
     pub, coverage, contributors, actions, by_month, flops, overdue, fresh = one_row(
-        store, ctes, LEARNING_PARTS, {**filt.params(), "limit": flops_limit})
+        store, LEARNING_CTES, LEARNING_PARTS, {**filt.params(), "limit": flops_limit})
     return {
         "lessons_published": int(pub["published"]), "flop_share": Rate(int(pub["flopped"]), int(pub["published"])),
         "postmortem_coverage": Rate(int(coverage["covered"]), int(coverage["due"])),
@@ -293,7 +290,7 @@ BARRIERS_PARTS = (
 def barriers(store: Store, filt: Filter, notes_limit: int = 500) -> dict[str, Any]:
     """Everything the Barriers page shows, in one statement."""
     prevalence, latest, lift, resolved, before_after, by_cohort, dims, notes = one_row(
-        store, breakdowns._specialise(BARRIERS_CTES, filt), BARRIERS_PARTS, {**filt.params(), "limit": notes_limit})
+        store, BARRIERS_CTES, BARRIERS_PARTS, {**filt.params(), "limit": notes_limit})
     with_latest = int(latest["with_latest"])
     return {
         "barrier_prevalence": {x["code"]: Rate(int(x["citing"]), with_latest) for x in prevalence or []},
@@ -342,21 +339,14 @@ windows AS (
 _MEMBERS_W = """
 members_w AS MATERIALIZED (
     SELECT w.k, m.person_id, min(m.joined_on) AS joined_on
-    FROM memberships m JOIN people p ON p.person_id = m.person_id
-    JOIN windows w ON m.joined_on <= w.w_to AND (m.left_on IS NULL OR m.left_on >= w.w_from)
-    WHERE (len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], m.cohort_id))
-      AND (len($teams::VARCHAR[]) = 0 OR list_contains($teams::VARCHAR[], p.team))
-      AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], p.region))
-      AND (len($roles::VARCHAR[]) = 0 OR list_contains($roles::VARCHAR[], p.role))
-    GROUP BY w.k, m.person_id
-)"""
-# Without a team, region or role filter the join with people is not needed (filters.specialise).
-_MEMBERS_W_NO_PEOPLE = """
-members_w AS MATERIALIZED (
-    SELECT w.k, m.person_id, min(m.joined_on) AS joined_on
     FROM memberships m
     JOIN windows w ON m.joined_on <= w.w_to AND (m.left_on IS NULL OR m.left_on >= w.w_from)
     WHERE (len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], m.cohort_id))
+      AND (len($teams::VARCHAR[]) + len($regions::VARCHAR[]) + len($roles::VARCHAR[]) = 0
+           OR m.person_id IN (SELECT p.person_id FROM people p
+                              WHERE (len($teams::VARCHAR[]) = 0 OR list_contains($teams::VARCHAR[], p.team))
+                                AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], p.region))
+                                AND (len($roles::VARCHAR[]) = 0 OR list_contains($roles::VARCHAR[], p.role))))
     GROUP BY w.k, m.person_id
 )"""
 _TAG_RULE = "({a}.cohort_id IS NULL OR len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], {a}.cohort_id))"
@@ -455,10 +445,7 @@ def overview(store: Store, filt: Filter, windows: int = 6) -> dict[str, list[Any
     """The Overview's KPIs (metrics.OVERVIEW_KEYS) over `windows` windows ending with `filt`'s, oldest first."""
     length = (filt.date_to - filt.date_from).days + 1
     start0 = metrics.trend_windows(filt, windows)[0].date_from  # the same windows as previous_window's
-    ctes = OVERVIEW_CTES
-    if not (filt.teams or filt.regions or filt.roles):
-        ctes = ctes.replace(_MEMBERS_W, _MEMBERS_W_NO_PEOPLE)
-    parts = one_row(store, ctes, OVERVIEW_PARTS,
+    parts = one_row(store, OVERVIEW_CTES, OVERVIEW_PARTS,
                      {**filt.params(), "start0": start0, "length": length, "nwin": windows})
     members, assessed, active, outreach, lift, coverage, deals, published = (
         {x["k"]: x for x in part or []} for part in parts)
