@@ -37,6 +37,13 @@ class Problem:
     value: str | None = None
     rows: int = 1  # how many rows this problem stands for (an unknown person is listed once)
 
+    @property
+    def sentence(self) -> str:
+        """The problem as a sentence for a form: "The password must be at least 10 characters."."""
+        subject = self.field.replace("_", " ").strip() or "the value"
+        text = f"The {subject} {self.message.strip()}"
+        return text if text.endswith((".", "!", "?")) else text + "."
+
     def __str__(self) -> str:
         where = []
         if self.file:

@@ -30,8 +30,7 @@ def attempt(action: str, fn: Callable[..., object], *args: object) -> None:
     try:
         fn(store, actor, *args)
     except InvalidData as exc:
-        st.error(as_markdown("; ".join(f"{p.field.replace('_', ' ')} {p.message}" for p in exc.problems)
-                             or str(exc)))
+        st.error(as_markdown(" ".join(p.sentence for p in exc.problems) or str(exc)))
     except auth.NotPermitted as exc:
         st.error(as_markdown(str(exc)))
     else:

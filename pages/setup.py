@@ -29,7 +29,7 @@ if submitted:
             actor = auth.create_first_admin(get_store(), email, name, password)
         except InvalidData as exc:
             for problem in exc.problems:
-                st.error(f"{problem.field.replace('_', ' ').capitalize()}: {problem.message}.")
+                st.error(problem.sentence)
         except auth.NotPermitted as exc:
             st.error(str(exc))
         else:

@@ -22,3 +22,11 @@ def test_days_read_from_the_database_show_as_days() -> None:
     configs = date_columns(frame)
     assert list(configs) == ["Starts"]  # "At" carries a time of day; "n" is no date
     assert configs["Starts"]["type_config"]["format"] == "YYYY-MM-DD"
+
+
+def test_a_problem_reads_as_a_sentence_on_a_form() -> None:
+    from data_layer.errors import Problem
+
+    assert Problem("password", "must be at least 10 characters").sentence == \
+        "The password must be at least 10 characters."
+    assert Problem("person_id", "is not a known person.").sentence == "The person id is not a known person."
