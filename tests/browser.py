@@ -45,11 +45,26 @@ def sign_in(page: Any, url: str, email: str, password: str) -> None:
 
 
 def choose(page: Any, label: str, text: str) -> None:
-    """Pick an option of the Streamlit selectbox labelled `label` by typing it."""
+    """Pick an option of the Streamlit selectbox labelled `label` by typing it, and see it chosen.
+
+    A rerun arriving while the list is open (the field left just before saves itself) can drop
+    what was typed into the list, as it would for a person, who then picks again: so do we, once.
+    """
+    import re
+
+    from playwright.sync_api import expect
+
     box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
-    box.click()
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
+    for attempt in range(2):
+        box.click()
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+        try:
+            expect(box.get_by_role("combobox")).to_have_value(re.compile(re.escape(text), re.I), timeout=5_000)
+            return
+        except AssertionError:
+            if attempt:
+                raise
 
 
 def free_port() -> int:
