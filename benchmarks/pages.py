@@ -23,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from data_layer import batch, library, metrics
+from data_layer import library
+from data_layer.analytics import engine, metrics
 from data_layer.demo import generate_demo
 from data_layer.filters import Filter
 from data_layer.report import build_report
@@ -36,7 +37,7 @@ def overview(store: Store, f: Filter) -> None:
 
 def calls(page: str) -> Callable[[Store, Filter], None]:
     def run(store: Store, f: Filter) -> None:
-        batch.evaluate_page(store, f, page)  # exactly what the page loads, as it loads it
+        engine.evaluate_page(store, f, page)  # exactly what the page loads, as it loads it
     return run
 
 

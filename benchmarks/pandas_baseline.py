@@ -317,7 +317,7 @@ PAGES = {"overview": overview, "adoption": adoption, "barriers": barriers, "win_
 
 def check(store: Store, t: Tables, f: Filter) -> None:
     """The baseline computes the same numbers as the data layer (spot check on the Overview's)."""
-    from data_layer import metrics
+    from data_layer.analytics import metrics
 
     ours = kpis(t, f)
     for key in ("members", "assessed_rate", "active_rate_28d", "win_rate_partner", "win_rate_no_partner",

@@ -9,26 +9,47 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.definitions import Kpi
-from dashboard.formatting import change, deal_rate_caption, display, value_of
+from dashboard.formatting import deal_rate_caption
+from data_layer.analytics.registry import REGISTRY
+from data_layer.analytics.units import plain_value
 from data_layer.csv_safety import safe_csv
 from data_layer.stats import DealRate
 
 
 def kpi_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], *, link: bool = True) -> None:
     """A bordered metric with its change against the previous window, a small trend and its definition."""
-    points = [v for v in (value_of(x) for x in trend) if v is not None]
-    delta = change(current, previous, kpi.kind)
-    unchanged = delta is not None and value_of(current) == value_of(previous)
+    points = [v for v in (plain_value(x) for x in trend) if v is not None]
+    delta = kpi.unit.change(current, previous)
+    unchanged = delta is not None and plain_value(current) == plain_value(previous)
+    few = _too_few(current) or _too_few(previous)
     st.metric(
-        kpi.label, display(current, kpi.kind), delta, delta_color="off" if unchanged else "normal",
+        kpi.label, kpi.unit.text(current), delta,
+        # a change between windows of fewer than 10 deals is noise: shown, never coloured as news
+        delta_color="off" if unchanged or few else "normal",
         delta_arrow="off" if unchanged else "auto", height=190,
         help=kpi.help + " Change: against the previous window of equal length.", border=True,
         chart_data=points if len(points) >= 2 else None, chart_type="line",
     )
     if isinstance(current, DealRate):
         st.caption(deal_rate_caption(current))
+    if few and delta:
+        st.caption("Fewer than 10 deals in a window: this change is within noise.")
     if link:
         st.page_link(kpi.page, label=f"{kpi.page_label} →")
+
+
+def _too_few(result: Any) -> bool:
+    return isinstance(result, DealRate) and 0 < result.n < 10
+
+
+def metric_tile(column: Any, name: str, result: Any) -> None:
+    """A page's tile for a declared metric: its label, unit, definition and caution, all from the declaration."""
+    metric = REGISTRY[name]
+    column.metric(metric.label, metric.unit.text(result), border=True, help=metric.definition)
+    if isinstance(result, DealRate):
+        column.caption(deal_rate_caption(result))
+    elif metric.note:
+        column.caption(metric.note)
 
 
 def date_columns(frame: pd.DataFrame) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from data_layer.stats import DealRate, Rate
 
@@ -42,40 +41,6 @@ def deal_rate_caption(rate: DealRate) -> str:
         return f"too few deals (n = {rate.n})"
     low, high = rate.ci or (0.0, 0.0)
     return f"n = {rate.n:,}; 95% interval {percent(low)}–{percent(high)}"
-
-
-def value_of(result: Any) -> float | None:
-    """The plain number behind a metric result (a Rate's value, an int, a float or None)."""
-    if isinstance(result, Rate):
-        return result.value
-    if result is None:
-        return None
-    return float(result)
-
-
-def display(result: Any, kind: str) -> str:
-    """A metric result as its tile reads."""
-    value = value_of(result)
-    if kind in ("rate", "deal_rate"):
-        return percent(value)
-    if kind == "points":
-        return number(value, 1, " pts")
-    return number(value)
-
-
-def change(current: Any, previous: Any, kind: str) -> str | None:
-    """The change against the previous window, in points for rates; None when either is missing."""
-    now, before = value_of(current), value_of(previous)
-    if now is None or before is None:
-        return None
-    diff = now - before
-    if abs(diff) < 1e-12:
-        diff = 0.0  # avoid "-0.0"
-    if kind in ("rate", "deal_rate"):
-        return f"{diff * 100:+.1f} pp"
-    if kind == "points":
-        return f"{diff:+.1f} pts"
-    return f"{diff:+,.0f}"
 
 
 def count(n: int, singular: str, plural: str | None = None) -> str:

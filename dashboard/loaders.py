@@ -1,7 +1,7 @@
 """Cached reads for the pages: keyed by the filter, so a new filter is one fresh query.
 
-Every number comes from data_layer (batch.evaluate_page / metrics.overview_grid, which call
-the metric and breakdown functions); nothing is computed here. Writes that change what these read
+Every number comes from data_layer.analytics (engine.evaluate_page / metrics.overview_grid, built
+from the metric declarations); nothing is computed here. Writes that change what these read
 must call `clear_analytics()` right after they commit.
 """
 
@@ -14,19 +14,19 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.store import get_store
-from data_layer import batch, breakdowns, metrics
+from data_layer.analytics import choices, engine, metrics
 from data_layer.filters import Filter
 
 
 @st.cache_data(ttl=900, show_spinner=False, max_entries=500)
 def page_data(page: str, filt: Filter) -> dict[str, Any]:
-    """Everything a page shows for one filter, loaded as one parallel batch (see data_layer/batch.py)."""
-    return batch.evaluate_page(get_store(), filt, page)
+    """Everything a page shows for one filter, in one statement (data_layer/analytics/engine.py)."""
+    return engine.evaluate_page(get_store(), filt, page)
 
 
 @st.cache_data(ttl=900, show_spinner=False, max_entries=500)
 def overview_grid(filt: Filter) -> dict[str, list[Any]]:
-    """Every Overview KPI over the six windows ending with `filt`'s, oldest first (one parallel batch)."""
+    """Every Overview KPI over the six windows ending with `filt`'s, oldest first (one statement)."""
     return metrics.overview_grid(get_store(), filt)
 
 
@@ -39,7 +39,7 @@ def has_any_data() -> bool:
 @st.cache_data(ttl=900, show_spinner=False)
 def cohort_choices() -> pd.DataFrame:
     """Cohorts for the sidebar, newest first."""
-    return breakdowns.cohort_choices(get_store())
+    return choices.cohort_choices(get_store())
 
 
 def cohort_names() -> dict[str, str]:
@@ -51,13 +51,13 @@ def cohort_names() -> dict[str, str]:
 @st.cache_data(ttl=900, show_spinner=False)
 def filter_options() -> dict[str, list[str]]:
     """Teams, regions and roles for the sidebar."""
-    return breakdowns.filter_options(get_store())
+    return choices.filter_options(get_store())
 
 
 @st.cache_data(ttl=900, show_spinner=False)
 def program_start(cohorts: tuple[str, ...]) -> dt.date | None:
     """Earliest start of the selected cohorts, for the 'program to date' preset."""
-    value = breakdowns.program_start(get_store(), cohorts)
+    value = choices.program_start(get_store(), cohorts)
     return value if isinstance(value, dt.date) else None
 
 

@@ -1,4 +1,6 @@
-"""The global filter of DOMAIN.md, and the SQL that turns it into the member set M."""
+"""The global filter of DOMAIN.md: cohorts, a date window, team/region/role, and today.
+
+The SQL that turns it into the member set M is data_layer/analytics/sql.py and facts.py."""
 
 from __future__ import annotations
 
@@ -45,39 +47,6 @@ class Filter:
         """The `days` days ending today (inclusive)."""
         today = today or dt.date.today()
         return cls(date_from=today - dt.timedelta(days=days - 1), date_to=today, today=today, **kw)
-
-
-# M: people with a membership in a selected cohort (any, if none selected) overlapping
-# the window, matching team/region/role; joined_on is their earliest such membership.
-MEMBERS_CTE = """
-members AS (
-    SELECT m.person_id, min(m.joined_on) AS joined_on
-    FROM memberships m
-    WHERE (len($cohorts::VARCHAR[]) = 0 OR list_contains($cohorts::VARCHAR[], m.cohort_id))
-      AND m.joined_on <= $date_to
-      AND (m.left_on IS NULL OR m.left_on >= $date_from)
-      AND (len($teams::VARCHAR[]) + len($regions::VARCHAR[]) + len($roles::VARCHAR[]) = 0
-           OR m.person_id IN (SELECT p.person_id FROM people p
-                              WHERE (len($teams::VARCHAR[]) = 0 OR list_contains($teams::VARCHAR[], p.team))
-                                AND (len($regions::VARCHAR[]) = 0 OR list_contains($regions::VARCHAR[], p.region))
-                                AND (len($roles::VARCHAR[]) = 0 OR list_contains($roles::VARCHAR[], p.role))))
-    GROUP BY m.person_id
-)
-"""
-# One text for every filter: the people table is consulted only when a team, region or role is
-# set, so no variant of M exists and no SQL is rewritten (the same holds for the per-cohort and
-# per-window member sets in breakdowns.py and page_sql.py).
-
-
-# Lessons and plans in scope: all of them with no cohort/team/region/role filter;
-# otherwise those tagged with a selected cohort or written/owned by a member.
-NARROWED = "(len($cohorts::VARCHAR[]) + len($teams::VARCHAR[]) + len($regions::VARCHAR[]) + len($roles::VARCHAR[]) > 0)"
-
-
-def in_scope(cohort_col: str, person_col: str) -> str:
-    """SQL predicate: a lesson/plan row counts under the filter (columns are our own names)."""
-    narrowed_and_tagged = f"(NOT {NARROWED} OR list_contains($cohorts::VARCHAR[], {cohort_col})"
-    return narrowed_and_tagged + f" OR {person_col} IN (SELECT person_id FROM members))"  # noqa: S608
 
 
 PRESETS: dict[str, str] = {

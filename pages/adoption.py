@@ -7,17 +7,17 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import download_table, empty, no_data_guard
+from dashboard.components import download_table, empty, metric_tile, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
-from dashboard.formatting import count, number, percent, rate_text
+from dashboard.formatting import count, percent
 from dashboard.loaders import cohort_names, has_any_data, page_data
-from data_layer.metrics import FUNNEL_STAGES
+from data_layer.analytics.catalog import FUNNEL_STAGES
 
 guard("viewer")
 st.title("Adoption")
 no_data_guard(has_any_data())
 filt = filter_bar("adoption")
-data = page_data("adoption", filt)  # everything this page shows, in one parallel batch
+data = page_data("adoption", filt)  # everything this page shows, in one statement
 st.caption(describe(filt, cohort_names()))
 
 members = data["members"]
@@ -26,16 +26,12 @@ if members == 0:
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Members", f"{members:,}", border=True)
-c2.metric("Active in 28 days", rate_text(data["active_rate_28d"]), border=True,
-          help="Members with an event of their own in the 28 days ending the window.")
+for column, name in zip((c1, c2, c3, c4), ("members", "active_rate_28d", "outreach_within_24h_rate",
+                                           "median_hours_to_outreach"), strict=True):
+    metric_tile(column, name, data[name])
 outreach = data["outreach_within_24h_rate"]
-c3.metric("Outreach within 24 h", rate_text(outreach), border=True,
-          help="Share of assessments in the window whose first outreach came within 24 hours.")
 c3.caption(f"{outreach.numerator:,} of {outreach.denominator:,} assessments" if outreach.denominator
            else "no assessments in this window")
-c4.metric("Median hours to outreach", number(data["median_hours_to_outreach"], 1, " h"), border=True,
-          help="Median delay from assessment to first outreach, over outreaches within 14 days.")
 
 left, right = st.columns(2)
 with left:

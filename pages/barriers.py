@@ -7,9 +7,9 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import download_table, empty, no_data_guard
+from dashboard.components import download_table, empty, metric_tile, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
-from dashboard.formatting import number, percent, rate_text
+from dashboard.formatting import percent
 from dashboard.loaders import cohort_names, has_any_data, page_data
 from data_layer.vocabulary import BARRIERS
 
@@ -17,7 +17,7 @@ guard("viewer")
 st.title("Barriers")
 no_data_guard(has_any_data())
 filt = filter_bar("barriers")
-data = page_data("barriers", filt)  # everything this page shows, in one parallel batch
+data = page_data("barriers", filt)  # everything this page shows, in one statement
 st.caption(describe(filt, cohort_names()))
 
 prevalence = data["barrier_prevalence"]
@@ -27,13 +27,9 @@ if assessed == 0:
     st.stop()
 
 c1, c2, c3 = st.columns(3)
-c1.metric("Readiness", number(data["readiness"], 1, " / 100"), border=True,
-          help="Mean over members of the mean dimension score of their latest assessment.")
-c2.metric("Readiness lift", number(data["readiness_lift"], 1, " pts"), border=True,
-          help="Mean change from a member's earliest baseline to their latest later follow-up.")
+for column, name in zip((c1, c2, c3), ("readiness", "readiness_lift", "barriers_resolved_rate"), strict=True):
+    metric_tile(column, name, data[name])
 resolved = data["barriers_resolved_rate"]
-c3.metric("Barriers resolved", rate_text(resolved), border=True,
-          help="Of the barriers cited in baselines, the share no longer cited in the latest follow-up.")
 c3.caption(f"{resolved.numerator:,} of {resolved.denominator:,} baseline barriers" if resolved.denominator
            else "no member has a baseline and a later follow-up yet")
 

@@ -7,16 +7,16 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import download_table, empty, no_data_guard
+from dashboard.components import download_table, empty, metric_tile, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
-from dashboard.formatting import count, number, percent, rate_text
+from dashboard.formatting import count, percent
 from dashboard.loaders import cohort_names, has_any_data, page_data
 
 guard("viewer")
 st.title("Learning health")
 no_data_guard(has_any_data())
 filt = filter_bar("learning_health")
-data = page_data("learning_health", filt)  # everything this page shows, in one parallel batch
+data = page_data("learning_health", filt)  # everything this page shows, in one statement
 st.caption(describe(filt, cohort_names()))
 
 published = data["lessons_published"]
@@ -25,18 +25,11 @@ coverage = data["postmortem_coverage"]
 follow = data["action_followthrough"]
 c1, c2, c4 = st.columns(3)
 c3, c5 = st.columns(2)
-c1.metric("Lessons published", number(published), border=True, help="Post-mortems published in the window.")
-c2.metric("Flops published", rate_text(flops), border=True,
-          help="Share of the lessons published in the window whose outcome was 'flopped'. "
-               "A healthy culture publishes its flops.")
-c3.metric("Post-mortem coverage", rate_text(coverage), border=True,
-          help="Plans that ended in the window (up to today) with a published post-mortem, / those plans.")
+for column, name in zip((c1, c2, c3, c4, c5), ("lessons_published", "flop_share", "postmortem_coverage",
+                                               "contributors", "action_followthrough"), strict=True):
+    metric_tile(column, name, data[name])
 c3.caption(f"{coverage.numerator:,} of {count(coverage.denominator, 'plan')}" if coverage.denominator
            else "no plan ended in this window")
-c4.metric("Contributors", number(data["contributors"]), border=True,
-          help="Distinct authors of lessons created in the window.")
-c5.metric("Action follow-through", rate_text(follow), border=True,
-          help="Follow-up actions due in the window (up to today) done by their due date, / those actions.")
 c5.caption(f"{follow.numerator:,} of {count(follow.denominator, 'action')}" if follow.denominator
            else "no action was due in this window")
 

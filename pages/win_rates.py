@@ -7,38 +7,24 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.components import download_table, empty, no_data_guard
+from dashboard.components import download_table, empty, metric_tile, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
-from dashboard.formatting import deal_rate_caption, money, number, percent
 from dashboard.loaders import cohort_names, has_any_data, page_data
-from data_layer.stats import DealRate
 
 guard("viewer")
 st.title("Win rates")
 no_data_guard(has_any_data())
 filt = filter_bar("win_rates")
-data = page_data("win_rates", filt)  # everything this page shows, in one parallel batch
+data = page_data("win_rates", filt)  # everything this page shows, in one statement
 st.caption(describe(filt, cohort_names()))
-
-
-def rate_tile(column: st.delta_generator.DeltaGenerator, label: str, rate: DealRate, help_text: str) -> None:
-    """A win-rate tile that refuses to show a bare number on fewer than 10 deals."""
-    shown = percent(rate.value)
-    column.metric(label, shown, border=True, help=help_text)
-    column.caption(deal_rate_caption(rate))
 
 
 overall = data["win_rate"]
 partner, no_partner = data["win_rate_partner"], data["win_rate_no_partner"]
 c1, c2, c3, c4 = st.columns(4)
-rate_tile(c1, "Win rate with partner", partner, "Won / closed deals with a partner sourcing or influencing them.")
-rate_tile(c2, "Win rate without partner", no_partner, "Won / closed deals with no partner involvement.")
-lift = data["win_rate_lift"]
-c3.metric("Partner lift", "no data" if lift is None else f"{lift * 100:+.1f} pp", border=True,
-          help="Win rate with partner minus win rate without.")
-c3.caption("a difference of rates; read it with the intervals beside it")
-rate_tile(c4, "Deals with a partner", data["partner_involvement_rate"],
-          "Closed deals with a partner involved / closed deals.")
+for column, name in zip((c1, c2, c3, c4), ("win_rate_partner", "win_rate_no_partner", "win_rate_lift",
+                                           "partner_involvement_rate"), strict=True):
+    metric_tile(column, name, data[name])
 
 if overall.n == 0:
     empty("No deals closed in this window for these members. Widen the window or the cohorts.")
@@ -60,18 +46,15 @@ else:
     with right:
         st.subheader("Size and speed of won deals")
         d1, d2 = st.columns(2)
-        d1.metric("Avg won amount, partner", money(data["avg_won_amount_partner"]), border=True)
-        d2.metric("Avg won amount, no partner", money(data["avg_won_amount_no_partner"]), border=True)
-        d1.metric("Median cycle, partner", number(data["median_cycle_days_partner"], 0, " days"),
-                  border=True, help="Median days from created to closed, over won deals.")
-        d2.metric("Median cycle, no partner", number(data["median_cycle_days_no_partner"], 0, " days"),
-                  border=True)
+        for column, name in ((d1, "avg_won_amount_partner"), (d2, "avg_won_amount_no_partner"),
+                             (d1, "median_cycle_days_partner"), (d2, "median_cycle_days_no_partner")):
+            metric_tile(column, name, data[name])
 
 st.subheader("Before vs after joining a cohort")
 before, after = data["win_rate_before_joining"], data["win_rate_after_joining"]
 b1, b2 = st.columns(2)
-rate_tile(b1, "180 days before joining", before, "Members' won / closed deals in the 180 days before they joined.")
-rate_tile(b2, "180 days after joining", after, "Members' won / closed deals in the 180 days from joining.")
+metric_tile(b1, "win_rate_before_joining", before)
+metric_tile(b2, "win_rate_after_joining", after)
 st.caption("These two ignore the date window: each member is measured around their own joining date.")
 
 monthly = data["win_rate_by_month"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_layer import metrics
+from data_layer.analytics import metrics
 from data_layer.filters import Filter
 from data_layer.store import Store
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from data_layer import metrics
+from data_layer.analytics import metrics
 from data_layer.filters import Filter
 from data_layer.store import Store
 

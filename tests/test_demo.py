@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from data_layer import metrics
+from data_layer.analytics import metrics
 from data_layer.demo import DATA_TABLES, generate_demo
 from data_layer.errors import StoreError
 from data_layer.filters import Filter

@@ -14,7 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from data_layer import breakdowns, metrics, report, summaries
+from data_layer import report, summaries
+from data_layer.analytics import metrics
+from data_layer.analytics.engine import evaluate, evaluate_page, function
+from data_layer.analytics.registry import PAGES, REGISTRY
 from data_layer.demo import generate_demo
 from data_layer.filters import Filter
 from data_layer.importer import import_folder
@@ -93,19 +96,52 @@ def same(a: object, b: object) -> bool:
     return plain(a) == plain(b)
 
 
-@pytest.mark.parametrize("seed", [3, 17, 29])
-def test_every_metric_and_breakdown_matches_the_raw_event_definitions(seed: int) -> None:
-    store = Store(":memory:")
-    generate_demo(store, seed=seed, today=TODAY)
-    rng = random.Random(seed)
-    add_midnight_events(store, rng)
+SEEDS = (3, 17, 29)
+FILTERS_PER_SEED = 8  # six random filters, two windows whose edges sit on the data
+_DEMOS: dict[int, tuple[Store, list[Filter]]] = {}
+_PAGE_VALUES: dict[tuple[int, int, str], dict[str, object]] = {}
+
+
+def demo(seed: int) -> tuple[Store, list[Filter]]:
+    """A demo database for `seed` (with edge-of-day events) and its filters, built once per run."""
+    if seed not in _DEMOS:
+        store = Store(":memory:")
+        generate_demo(store, seed=seed, today=TODAY)
+        rng = random.Random(seed)
+        add_midnight_events(store, rng)
+        _DEMOS[seed] = (store, filters_for(store, rng, 6) + boundary_filters(store, rng, 1))
+    return _DEMOS[seed]
+
+
+def reference(name: str) -> object:
+    return getattr(metrics_ref, name) if name in METRICS else getattr(breakdowns_ref, name)
+
+
+def page_of(name: str) -> str | None:
+    return next(iter(REGISTRY[name].pages), None)
+
+
+def test_the_reference_covers_every_declared_metric() -> None:
     assert len(METRICS) >= 30
-    for filt in filters_for(store, rng, 6) + boundary_filters(store, rng, 2):
-        for name in METRICS:
-            assert same(getattr(metrics, name)(store, filt), getattr(metrics_ref, name)(store, filt)), (name, filt)
-        for name in BREAKDOWNS:
-            assert same(getattr(breakdowns, name)(store, filt), getattr(breakdowns_ref, name)(store, filt)), (name, filt)
-    store.close()
+    declared = set(REGISTRY.metrics)
+    assert set(METRICS) | set(BREAKDOWNS) == declared
+
+
+# One case per (metric, seed, filter), so one failing number does not hide the others.
+@pytest.mark.parametrize("which", range(FILTERS_PER_SEED))
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", METRICS + BREAKDOWNS)
+def test_each_number_as_its_page_loads_it_matches_the_reference(name: str, seed: int, which: int) -> None:
+    store, filters = demo(seed)
+    filt = filters[which]
+    expected = reference(name)(store, filt)  # type: ignore[operator]
+    page = page_of(name)
+    if page is not None:  # as the page loads it: its whole page in one statement
+        key = (seed, which, page)
+        if key not in _PAGE_VALUES:
+            _PAGE_VALUES[key] = evaluate_page(store, filt, page)
+        assert same(_PAGE_VALUES[key][name], expected), (page, name, filt)
+    assert same(getattr(metrics, name)(store, filt), expected), (name, filt)  # alone, as the CLI asks
 
 
 def test_summaries_follow_an_import_that_moves_an_event_to_another_person(tmp_path: Path, small_store: Store) -> None:
@@ -115,7 +151,7 @@ def test_summaries_follow_an_import_that_moves_an_event_to_another_person(tmp_pa
     filt = Filter(dt.date(2026, 3, 1), dt.date(2026, 5, 31), dt.date(2026, 6, 30))
     for name in ("active_rate_28d", "funnel", "weekly_active"):
         assert same(getattr(metrics, name)(small_store, filt), getattr(metrics_ref, name)(small_store, filt)), name
-    assert same(breakdowns.at_risk_members(small_store, filt), breakdowns_ref.at_risk_members(small_store, filt))
+    assert same(metrics.at_risk_members(small_store, filt), breakdowns_ref.at_risk_members(small_store, filt))
 
 
 def test_the_parallel_overview_grid_equals_one_metric_at_a_time(small_store: Store) -> None:
@@ -132,12 +168,11 @@ def test_the_parallel_overview_grid_equals_one_metric_at_a_time(small_store: Sto
 
 @pytest.mark.parametrize("seed", [5, 23])
 def test_combined_page_batches_equal_the_metrics_one_by_one(seed: int) -> None:
-    from data_layer.batch import PAGE_LOADS, evaluate, evaluate_page, function
-
     store = Store(":memory:")
     generate_demo(store, seed=seed, today=TODAY)
     for filt in filters_for(store, random.Random(seed), 6):
-        for page, names in PAGE_LOADS.items():
+        for page in PAGES:
+            names = REGISTRY.page(page)
             together = evaluate(store, filt, names)
             as_page = evaluate_page(store, filt, page)
             for name in names:
@@ -153,8 +188,6 @@ def test_combined_page_batches_equal_the_metrics_one_by_one(seed: int) -> None:
 
 
 def test_deal_and_assessment_summaries_follow_an_import(tmp_path: Path, small_store: Store) -> None:
-    from data_layer.batch import PAGE_LOADS, evaluate, evaluate_page
-
     filt = Filter(dt.date(2026, 1, 1), dt.date(2026, 6, 30), dt.date(2026, 6, 30))
     before = evaluate_page(small_store, filt, "win_rates")
     # d2 (p1, lost, no partner, closed 04-01) becomes won; p1 takes a later follow-up on 05-20.
@@ -169,8 +202,8 @@ def test_deal_and_assessment_summaries_follow_an_import(tmp_path: Path, small_st
     after = evaluate_page(small_store, filt, "win_rates")
     assert after["win_rate_no_partner"].numerator == before["win_rate_no_partner"].numerator + 1
     for page in ("win_rates", "barriers"):
-        fast, slow = evaluate_page(small_store, filt, page), evaluate(small_store, filt, PAGE_LOADS[page])
-        for name in PAGE_LOADS[page]:
+        fast, slow = evaluate_page(small_store, filt, page), evaluate(small_store, filt, REGISTRY.page(page))
+        for name in REGISTRY.page(page):
             assert same(fast[name], slow[name]), (page, name)
     for name in ("readiness", "barrier_prevalence", "barriers_resolved_rate", "assessed_rate"):
         assert same(getattr(metrics, name)(small_store, filt), getattr(metrics_ref, name)(small_store, filt)), name

@@ -16,7 +16,7 @@ import datetime as dt
 
 import pytest
 
-from data_layer import metrics as m
+from data_layer.analytics import metrics as m
 from data_layer.filters import Filter
 from data_layer.report import build_report
 from data_layer.store import Store

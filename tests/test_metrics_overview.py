@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from data_layer import metrics
+from data_layer.analytics import metrics
 from data_layer.filters import Filter
 from data_layer.stats import wilson_interval
 from data_layer.store import Store

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from data_layer.analytics.metrics import assessed_rate, funnel
 from data_layer.errors import InvalidData
 from data_layer.filters import Filter
 from data_layer.importer import import_files
-from data_layer.metrics import assessed_rate, funnel
 from data_layer.sources import Choices, Mapping, SourceFile, import_sources
 from data_layer.store import Store
 

@@ -68,8 +68,8 @@ def test_a_salesforce_data_export_imports_with_exactly_its_values(store: Store, 
 
 
 def test_deals_closed_before_created_are_left_out_of_cycle_medians(store: Store, tmp_path: Path) -> None:
+    from data_layer.analytics.metrics import median_cycle_days_no_partner
     from data_layer.filters import Filter
-    from data_layer.metrics import median_cycle_days_no_partner
 
     add_people(store, tmp_path, [("005x0000000fNSiAAM", "Owner One", "owner@example.com")])
     store.execute("INSERT INTO cohorts VALUES ('c1', 'C1', 'P', DATE '2005-01-01', NULL, NULL, NULL)")

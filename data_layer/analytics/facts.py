@@ -1,0 +1,346 @@
+"""The facts numbers are computed from: named CTEs, each written once, each keyed by window `k`.
+
+A metric (catalog.py) names the one fact it aggregates; the engine gathers the facts a
+statement needs (with what they read in turn) in the order they are declared here. A fact
+read by two or more parts of a statement is materialised, so it is computed once.
+The summary tables they read (activity_days, assessment_facts, closed_deals, event_firsts,
+outreach_events) are described in data_layer/summaries.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from data_layer.analytics.sql import (
+    in_scope,
+    overlaps_window,
+    people_match,
+    selected,
+    tagged_for_selection,
+    window_of,
+)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A CTE: its name, its SELECT, and the facts that SELECT reads."""
+
+    name: str
+    sql: str
+    needs: tuple[str, ...] = ()
+    always_materialized: bool = False
+
+
+_FACTS: list[Fact] = []
+
+
+def fact(name: str, sql: str, needs: tuple[str, ...] = (), always_materialized: bool = False) -> None:
+    _FACTS.append(Fact(name, sql, needs, always_materialized))
+
+
+# ------------------------------------------------------------------ windows and members
+fact("windows", """
+    SELECT CAST(k AS INTEGER) AS k, $start0 + CAST(k * $length AS INTEGER) AS w_from,
+           $start0 + CAST((k + 1) * $length - 1 AS INTEGER) AS w_to
+    FROM range(CAST($nwin AS BIGINT)) t(k)""")
+
+# Memberships that put a person in M for window k: in a selected cohort (any, if none),
+# overlapping the window, the person matching team/region/role.
+fact("cohort_memberships", f"""
+    SELECT w.k, m.cohort_id, m.person_id, m.joined_on
+    FROM memberships m JOIN windows w ON {overlaps_window("m", "w")}
+    WHERE {selected("cohorts", "m.cohort_id")} AND {people_match("m.person_id")}""", ("windows",))
+
+# M: the members of window k, with joined_on their earliest such membership.
+fact("members", """
+    SELECT k, person_id, min(joined_on) AS joined_on FROM cohort_memberships GROUP BY k, person_id""",
+     ("cohort_memberships",), always_materialized=True)
+
+fact("member_windows", """
+    SELECT m.k, m.person_id, m.joined_on, w.w_from, w.w_to FROM members m JOIN windows w USING (k)""",
+     ("members", "windows"))
+
+# Members per cohort: M as it would be with only that cohort selected (within the selection).
+fact("cohort_members", "SELECT DISTINCT k, cohort_id, person_id FROM cohort_memberships", ("cohort_memberships",))
+
+fact("member_counts", """
+    SELECT w.k, count(m.person_id) AS members FROM windows w LEFT JOIN members m USING (k) GROUP BY w.k""",
+     ("windows", "members"))
+
+# ------------------------------------------------------------------------------ adoption
+# seq 1 is a person's earliest assessment (assessment_facts, summaries.py).
+_ASSESSED_BY = """EXISTS (SELECT 1 FROM assessment_facts a
+                          WHERE a.person_id = mw.person_id AND a.seq = 1 AND a.taken_on <= mw.w_to)"""
+
+fact("member_assessed", f"SELECT mw.k, {_ASSESSED_BY} AS assessed FROM member_windows mw", ("member_windows",))
+
+# Members' own activity (activity_days.active: an event that is not passive), per window.
+fact("member_active_days", f"""
+    SELECT w.k, a.person_id, a.day, a.shared_win
+    FROM activity_days a JOIN windows w ON w.k = {window_of("a.day")}
+    SEMI JOIN members mw ON mw.k = w.k AND mw.person_id = a.person_id
+    WHERE a.active AND a.day BETWEEN $start0 AND $date_to AND {tagged_for_selection("a")}""",
+     ("windows", "members"))
+
+fact("member_activity", """
+    SELECT mw.k, mw.person_id, EXISTS (
+               SELECT 1 FROM member_active_days a
+               WHERE a.k = mw.k AND a.person_id = mw.person_id
+                 AND a.day >= greatest(mw.w_from, CAST(mw.w_to - INTERVAL 27 DAY AS DATE))) AS active_28d
+    FROM member_windows mw""", ("member_windows", "member_active_days"))
+
+# The first time each member did each thing (event_firsts), on or before the window's end.
+fact("member_stages", f"""
+    SELECT mw.k, mw.person_id,
+           {_ASSESSED_BY} OR coalesce(r.assessed, FALSE) AS assessed,
+           coalesce(r.introduced, FALSE) AS introduced, coalesce(r.engaged, FALSE) AS engaged,
+           coalesce(r.tool_adopted, FALSE) AS tool_adopted, coalesce(r.win_shared, FALSE) AS win_shared,
+           EXISTS (SELECT 1 FROM closed_deals d
+                   WHERE d.owner_id = mw.person_id AND d.won AND d.with_partner
+                     AND d.closed_on BETWEEN mw.joined_on AND mw.w_to) AS partner_win
+    FROM member_windows mw
+    LEFT JOIN (
+        SELECT mw.k, f.person_id,
+               bool_or(f.verb = 'assessed') AS assessed, bool_or(f.verb = 'introduced') AS introduced,
+               bool_or(f.verb IN ('posted', 'replied')) AS engaged, bool_or(f.verb = 'tool_used') AS tool_adopted,
+               bool_or(f.verb = 'shared_win') AS win_shared
+        FROM event_firsts f JOIN member_windows mw ON mw.person_id = f.person_id
+        WHERE {tagged_for_selection("f")} AND CAST(f.first_at AS DATE) <= mw.w_to
+        GROUP BY mw.k, f.person_id
+    ) r USING (k, person_id)""", ("member_windows",))
+
+# First outreach at or after each member assessment taken in the window (outreach_events holds
+# only outreach: far fewer rows than all events); hours is NULL when none came.
+fact("outreach", f"""
+    SELECT wa.k, wa.assessment_id, date_diff('second', wa.taken_at, min(o.occurred_at)) / 3600.0 AS hours
+    FROM (SELECT w.k, a.assessment_id, a.person_id, a.taken_at
+          FROM assessment_facts a JOIN windows w ON w.k = {window_of("a.taken_on")}
+          SEMI JOIN members mw ON mw.k = w.k AND mw.person_id = a.person_id
+          WHERE a.taken_on BETWEEN $start0 AND $date_to) wa
+    LEFT JOIN outreach_events o
+      ON o.person_id = wa.person_id AND o.occurred_at >= wa.taken_at AND {tagged_for_selection("o")}
+    GROUP BY wa.k, wa.assessment_id, wa.taken_at""", ("windows", "members"))
+
+fact("weeks", """
+    SELECT DISTINCT w.k, date_trunc('week', d)::DATE AS week_start
+    FROM windows w, unnest(generate_series(CAST(w.w_from AS TIMESTAMP), CAST(w.w_to AS TIMESTAMP),
+                                           INTERVAL 1 DAY)) t(d)""", ("windows",))
+
+fact("weekly_activity", """
+    SELECT wk.k, wk.week_start, strftime(wk.week_start, '%G-W%V') AS week, coalesce(a.active, 0) AS active,
+           c.members
+    FROM weeks wk JOIN member_counts c USING (k)
+    LEFT JOIN (SELECT k, date_trunc('week', day)::DATE AS week_start, count(DISTINCT person_id) AS active
+               FROM member_active_days GROUP BY ALL) a USING (k, week_start)""",
+     ("weeks", "member_counts", "member_active_days"))
+
+fact("at_risk", f"""
+    SELECT mw.k, p.person_id, p.name, p.team, p.region, p.role, mw.joined_on, l.last_active,
+           mw.w_to - l.last_active AS days_quiet,
+           (SELECT string_agg(c.name, ', ' ORDER BY c.name) FROM memberships ms JOIN cohorts c USING (cohort_id)
+             WHERE ms.person_id = p.person_id AND {selected("cohorts", "ms.cohort_id")}) AS cohorts
+    FROM member_windows mw JOIN people p USING (person_id)
+    LEFT JOIN (SELECT mw.k, a.person_id, max(a.day) AS last_active
+               FROM activity_days a JOIN member_windows mw ON mw.person_id = a.person_id
+               WHERE a.active AND a.day <= mw.w_to AND {tagged_for_selection("a")}
+               GROUP BY mw.k, a.person_id) l USING (k, person_id)
+    WHERE l.last_active IS NULL
+       OR l.last_active < CAST(mw.w_to - to_days(CAST($quiet AS INTEGER) - 1) AS DATE)""",
+     ("member_windows",))
+
+fact("cohort_rows", """
+    SELECT s.k, c.cohort_id, c.name AS cohort, c.program, c.start_date, s.members,
+           coalesce(x.assessed, 0) AS assessed, coalesce(a.active_28d, 0) AS active_28d,
+           coalesce(a.shared_win, 0) AS shared_win, coalesce(d.closed_deals, 0) AS closed_deals,
+           coalesce(d.won_deals, 0) AS won_deals
+    FROM (SELECT k, cohort_id, count(*) AS members FROM cohort_members GROUP BY ALL) s
+    JOIN cohorts c USING (cohort_id)
+    LEFT JOIN (SELECT mc.k, mc.cohort_id, count(*) AS assessed
+               FROM cohort_members mc JOIN windows w USING (k)
+               WHERE EXISTS (SELECT 1 FROM assessment_facts f
+                             WHERE f.person_id = mc.person_id AND f.seq = 1 AND f.taken_on <= w.w_to)
+               GROUP BY ALL) x USING (k, cohort_id)
+    LEFT JOIN (
+        -- a row of activity counts for a cohort when untagged or tagged with that cohort
+        SELECT mc.k, mc.cohort_id,
+               count(DISTINCT a.person_id) FILTER (WHERE a.active AND a.day BETWEEN
+                   greatest(w.w_from, CAST(w.w_to - INTERVAL 27 DAY AS DATE)) AND w.w_to) AS active_28d,
+               count(DISTINCT a.person_id) FILTER (WHERE a.shared_win AND a.day BETWEEN w.w_from AND w.w_to)
+                   AS shared_win
+        FROM cohort_members mc JOIN windows w USING (k)
+        JOIN activity_days a ON a.person_id = mc.person_id AND (a.cohort_id IS NULL OR a.cohort_id = mc.cohort_id)
+        WHERE a.day BETWEEN least(w.w_from, CAST(w.w_to - INTERVAL 27 DAY AS DATE)) AND w.w_to
+        GROUP BY ALL) a USING (k, cohort_id)
+    LEFT JOIN (SELECT mc.k, mc.cohort_id, count(*) AS closed_deals, count(*) FILTER (WHERE d.won) AS won_deals
+               FROM cohort_members mc JOIN windows w USING (k)
+               JOIN closed_deals d ON d.owner_id = mc.person_id AND d.closed_on BETWEEN w.w_from AND w.w_to
+               GROUP BY ALL) d USING (k, cohort_id)""", ("cohort_members", "windows"))
+
+# ---------------------------------------------------------------- barriers and readiness
+# Each member's assessments on or before the last window's end (narrow: the lists are read
+# back from assessment_facts only for the rows chosen). assessment_facts numbers a person's
+# assessments by (taken_at, assessment_id) in `seq`: "latest" is the largest seq.
+fact("member_assessments", """
+    SELECT f.person_id, f.seq, f.kind, f.taken_at, f.taken_on FROM assessment_facts f
+    WHERE f.person_id IN (SELECT person_id FROM members) AND f.taken_on <= $date_to""", ("members",))
+
+# A member's latest assessment on or before the window's end, with its readiness (mean score).
+fact("latest", """
+    SELECT x.k, f.person_id, f.assessment_id, f.barriers, f.readiness, f.scores
+    FROM (SELECT mw.k, mw.person_id, max(a.seq) AS seq
+          FROM member_windows mw JOIN member_assessments a ON a.person_id = mw.person_id AND a.taken_on <= mw.w_to
+          GROUP BY mw.k, mw.person_id) x
+    JOIN assessment_facts f USING (person_id, seq)""", ("member_windows", "member_assessments"))
+
+# Members with a baseline and a later follow-up, both on or before the window's end: their
+# earliest baseline (on or before the window's end iff their earliest one overall is) and
+# their latest later follow-up.
+fact("pairs", """
+    SELECT x.k, x.person_id, b.barriers AS before, f.barriers AS after, b.readiness AS rb, f.readiness AS rf,
+           b.scores AS sb, f.scores AS sf
+    FROM (SELECT mw.k, mw.person_id, b.seq AS base_seq, max(a.seq) AS seq
+          FROM member_windows mw
+          JOIN (SELECT a.person_id, a.seq, a.taken_at, a.taken_on FROM member_assessments a
+                JOIN (SELECT person_id, min(seq) AS seq FROM member_assessments WHERE kind = 'baseline'
+                      GROUP BY person_id) e USING (person_id, seq)) b
+            ON b.person_id = mw.person_id AND b.taken_on <= mw.w_to
+          JOIN member_assessments a ON a.person_id = mw.person_id AND a.kind = 'follow_up'
+                                   AND a.taken_at > b.taken_at AND a.taken_on <= mw.w_to
+          GROUP BY mw.k, mw.person_id, b.seq) x
+    JOIN assessment_facts b ON b.person_id = x.person_id AND b.seq = x.base_seq
+    JOIN assessment_facts f ON f.person_id = x.person_id AND f.seq = x.seq""",
+     ("member_windows", "member_assessments"))
+
+fact("baseline_barriers", """
+    SELECT k, NOT list_contains(after, code) AS resolved FROM pairs, unnest(before) AS t(code)""", ("pairs",))
+
+fact("prevalence", """
+    SELECT w.k, b.code, count(l.person_id) FILTER (WHERE list_contains(l.barriers, b.code)) AS citing,
+           count(l.person_id) AS with_latest
+    FROM windows w CROSS JOIN barrier_codes b LEFT JOIN latest l ON l.k = w.k
+    GROUP BY w.k, b.code""", ("windows", "latest"))
+
+fact("barriers_before_after", """
+    SELECT w.k, c.code, count(p.before) FILTER (WHERE list_contains(p.before, c.code)) AS before,
+           count(p.after) FILTER (WHERE list_contains(p.after, c.code)) AS after
+    FROM windows w CROSS JOIN barrier_codes c LEFT JOIN pairs p ON p.k = w.k
+    GROUP BY w.k, c.code""", ("windows", "pairs"))
+
+fact("cohort_prevalence", """
+    SELECT l.k, c.name AS cohort, c.start_date, b.code, b.label AS barrier,
+           count(*) FILTER (WHERE list_contains(l.barriers, b.code)) AS citing, count(*) AS assessed
+    FROM cohort_members mc JOIN latest l USING (k, person_id) JOIN cohorts c USING (cohort_id), barrier_codes b
+    GROUP BY l.k, c.name, c.start_date, b.code, b.label""", ("cohort_members", "latest"))
+
+fact("dimension_rows", """
+    SELECT w.k, d.dimension, d.label, x.readiness, y.lift
+    FROM windows w CROSS JOIN dimensions d
+    LEFT JOIN (SELECT k, s.dimension, avg(s.score) AS readiness FROM (SELECT k, unnest(scores) AS s FROM latest)
+               GROUP BY ALL) x ON x.k = w.k AND x.dimension = d.dimension
+    LEFT JOIN (SELECT f.k, f.dimension, avg(f.score - b.score) AS lift
+               FROM (SELECT k, person_id, unnest(sf, recursive := true) FROM pairs) f
+               JOIN (SELECT k, person_id, unnest(sb, recursive := true) FROM pairs) b
+                 USING (k, person_id, dimension)
+               GROUP BY ALL) y ON y.k = w.k AND y.dimension = d.dimension""", ("windows", "latest", "pairs"))
+
+# The notes of members' latest assessments, newest first, with the barriers as their labels.
+fact("notes", """
+    SELECT l.k, a.assessment_id, a.taken_at, p.name, p.team, a.kind, a.barrier_notes AS note,
+           coalesce((SELECT string_agg(coalesce(c.label, t.code), ', ' ORDER BY t.pos)
+                     FROM (SELECT unnest(a.barriers) AS code, generate_subscripts(a.barriers, 1) AS pos) t
+                     LEFT JOIN barrier_codes c ON c.code = t.code), '') AS barriers
+    FROM latest l JOIN assessments a USING (assessment_id) JOIN people p ON p.person_id = a.person_id
+    WHERE a.barrier_notes IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY l.k ORDER BY a.taken_at DESC, a.assessment_id DESC) <= $notes_limit""",
+     ("latest",))
+
+# ----------------------------------------------------------------------------- win rates
+# Members' won or lost deals (closed_deals, summaries.py) closed in the window.
+fact("closed", f"""
+    SELECT w.k, d.owner_id, d.created_on, d.closed_on, d.won, d.amount, d.partner_involvement, d.with_partner
+    FROM closed_deals d JOIN windows w ON w.k = {window_of("d.closed_on")}
+    SEMI JOIN members mw ON mw.k = w.k AND mw.person_id = d.owner_id
+    WHERE d.closed_on BETWEEN $start0 AND $date_to""", ("windows", "members"))
+
+# Members' won or lost deals closed in the 180 days before joining or the 180 days from it
+# (around each member's own joined_on: the window's dates do not apply).
+fact("deals_around_joining", """
+    SELECT mw.k, d.won, d.closed_on >= mw.joined_on AS after_joining
+    FROM members mw JOIN closed_deals d ON d.owner_id = mw.person_id
+    WHERE d.closed_on >= CAST(mw.joined_on - INTERVAL 180 DAY AS DATE)
+      AND d.closed_on < CAST(mw.joined_on + INTERVAL 180 DAY AS DATE)""", ("members",))
+
+fact("closed_by_month", """
+    SELECT k, date_trunc('month', closed_on)::DATE AS month,
+           CASE WHEN with_partner THEN 'with partner' ELSE 'without partner' END AS grp,
+           count(*) AS closed, count(*) FILTER (WHERE won) AS won
+    FROM closed GROUP BY ALL""", ("closed",))
+
+fact("closed_by_cohort", """
+    SELECT mc.k, c.name AS cohort, c.start_date,
+           count(*) FILTER (WHERE d.with_partner) AS partner_closed,
+           count(*) FILTER (WHERE d.with_partner AND d.won) AS partner_won,
+           count(*) FILTER (WHERE NOT d.with_partner) AS no_partner_closed,
+           count(*) FILTER (WHERE NOT d.with_partner AND d.won) AS no_partner_won
+    FROM cohort_members mc JOIN cohorts c USING (cohort_id)
+    JOIN closed d ON d.k = mc.k AND d.owner_id = mc.person_id
+    GROUP BY mc.k, c.name, c.start_date""", ("cohort_members", "closed"))
+
+# ----------------------------------------------------------------------- learning health
+# Lessons and plans counted in window k (sql.in_scope), with the days the numbers compare.
+fact("scoped_lessons", f"""
+    SELECT w.k, w.w_from, w.w_to, l.lesson_id, l.section, l.status, l.outcome, l.published_at,
+           CAST(l.published_at AS DATE) AS published_on, CAST(l.created_at AS DATE) AS created_on, l.author_id
+    FROM lessons l CROSS JOIN windows w
+    WHERE {in_scope("l.cohort_id", "l.author_id")}""", ("windows", "members"))
+
+fact("published", """
+    SELECT * FROM scoped_lessons WHERE status = 'published' AND published_on BETWEEN w_from AND w_to""",
+     ("scoped_lessons",))
+
+fact("scoped_plans", f"""
+    SELECT w.k, w.w_from, w.w_to, p.plan_id, p.name, p.section, p.ends_on, p.owner_id
+    FROM plans p CROSS JOIN windows w
+    WHERE {in_scope("p.cohort_id", "p.owner_id")}""", ("windows", "members"))
+
+# Plans that ended in the window, up to today, and whether one of their lessons is published.
+fact("ended_plans", """
+    SELECT p.k, EXISTS (SELECT 1 FROM lessons x WHERE x.plan_id = p.plan_id AND x.status = 'published') AS covered
+    FROM scoped_plans p WHERE p.ends_on BETWEEN p.w_from AND least(p.w_to, $today)""", ("scoped_plans",))
+
+# Follow-up actions of counted lessons due in the window, up to today.
+fact("due_actions", """
+    SELECT l.k, a.done_on IS NOT NULL AND a.done_on <= a.due_on AS done_in_time
+    FROM actions a JOIN scoped_lessons l USING (lesson_id)
+    WHERE a.due_on BETWEEN l.w_from AND least(l.w_to, $today)""", ("scoped_lessons",))
+
+fact("lessons_by_month", """
+    SELECT k, date_trunc('month', published_at)::DATE AS month, coalesce(outcome, 'unknown') AS outcome,
+           count(*) AS lessons
+    FROM published GROUP BY ALL""", ("published",))
+
+fact("flops", """
+    SELECT l.k, l.lesson_id, t.title, l.section, l.published_on, p.name AS author, t.lessons, l.published_at
+    FROM published l JOIN lessons t USING (lesson_id) LEFT JOIN people p ON p.person_id = l.author_id
+    WHERE l.outcome = 'flopped'
+    QUALIFY row_number() OVER (PARTITION BY l.k ORDER BY l.published_at DESC, l.lesson_id DESC) <= $flops_limit""",
+     ("published",))
+
+# Plans that ended over 14 days ago with no lesson at all.
+fact("overdue", """
+    SELECT p.k, p.plan_id, p.name, p.section, p.ends_on, p.owner_id, o.name AS owner_name
+    FROM scoped_plans p LEFT JOIN people o ON o.person_id = p.owner_id
+    WHERE p.ends_on < CAST($today - INTERVAL 14 DAY AS DATE)
+      AND NOT EXISTS (SELECT 1 FROM lessons x WHERE x.plan_id = p.plan_id)""", ("scoped_plans",))
+
+fact("freshness", """
+    SELECT w.k, s.section_id, s.label, $today - x.last_day AS days, s.owner_id, o.name AS owner_name
+    FROM windows w CROSS JOIN sections s
+    LEFT JOIN (SELECT k, section, max(published_on) AS last_day FROM scoped_lessons
+               WHERE status = 'published' AND published_on <= $today GROUP BY ALL) x
+      ON x.k = w.k AND x.section = s.section_id
+    LEFT JOIN people o ON o.person_id = s.owner_id""", ("windows", "scoped_lessons"))
+
+
+FACTS: dict[str, Fact] = {f.name: f for f in _FACTS}
+ORDER: dict[str, int] = {f.name: i for i, f in enumerate(_FACTS)}

@@ -1,0 +1,33 @@
+"""Each declared metric as a standalone function: `metrics.win_rate(store, filt)`.
+
+The functions are derived from the declarations (catalog.py) by the engine; the Overview's
+multi-window grid and its window list are here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from data_layer.analytics.catalog import FUNNEL_STAGES
+from data_layer.analytics.engine import evaluate_windows, function
+from data_layer.analytics.registry import REGISTRY, OverduePlan, SectionFreshness, WeekActivity
+from data_layer.analytics.sql import trend_windows
+from data_layer.filters import Filter
+from data_layer.store import Store
+
+__all__ = ["FUNNEL_STAGES", "OVERVIEW_KEYS", "OverduePlan", "SectionFreshness", "WeekActivity", "overview_grid",
+           "trend_windows"]
+
+OVERVIEW_KEYS: tuple[str, ...] = REGISTRY.overview
+
+
+def overview_grid(store: Store, filt: Filter, windows: int = 6) -> dict[str, list[Any]]:
+    """Each Overview KPI over `windows` consecutive windows ending with `filt`'s, oldest first (one statement)."""
+    return evaluate_windows(store, filt, OVERVIEW_KEYS, windows)
+
+
+def __getattr__(name: str) -> Callable[[Store, Filter], Any]:
+    if name in REGISTRY:
+        return function(name)
+    raise AttributeError(name)

@@ -1,0 +1,90 @@
+"""The SQL vocabulary every number is written in: windows, the member set, the cohort-tag rule, scope.
+
+Every statement binds the same named parameters (`parameters()`): the filter's dates, today,
+cohorts, teams, regions and roles, and the windows it is evaluated over. A statement covers
+`$nwin` consecutive windows of `$length` days, the first starting on `$start0` and the last
+being the filter's own (`$date_from`..`$date_to`): a page asks for one window, the Overview's
+trends for six. Every fact (facts.py) carries the window number `k` (0 = oldest), so one text
+of a number serves a page, the report and the trend alike.
+
+The builders below return SQL text made only of our constant fragments and column names;
+values are never put into SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from data_layer.filters import Filter, previous_window
+
+# Constants some facts take as parameters (so their text never changes).
+AT_RISK_QUIET_DAYS = 21
+NOTES_LIMIT = 500
+FLOPS_LIMIT = 5
+
+
+def selected(param: str, column: str) -> str:
+    """`column` is among the values of list parameter `param`, or that list is empty (no filter)."""
+    return f"(len(${param}::VARCHAR[]) = 0 OR list_contains(${param}::VARCHAR[], {column}))"
+
+
+def people_match(person_column: str) -> str:
+    """The team/region/role filter; the people table is read only when one of them is set."""
+    return (f"(len($teams::VARCHAR[]) + len($regions::VARCHAR[]) + len($roles::VARCHAR[]) = 0 "
+            f"OR {person_column} IN (SELECT p.person_id FROM people p "
+            f"WHERE {selected('teams', 'p.team')} AND {selected('regions', 'p.region')} "
+            f"AND {selected('roles', 'p.role')}))")
+
+
+def overlaps_window(membership: str, window: str) -> str:
+    """A membership row overlaps a window: joined on or before its end, not left before its start."""
+    return (f"{membership}.joined_on <= {window}.w_to "
+            f"AND ({membership}.left_on IS NULL OR {membership}.left_on >= {window}.w_from)")
+
+
+def tagged_for_selection(alias: str) -> str:
+    """The cohort-tag rule: a member's row counts when untagged, or tagged with a selected cohort
+    (any cohort, when none is selected)."""
+    return f"({alias}.cohort_id IS NULL OR {selected('cohorts', alias + '.cohort_id')})"
+
+
+def window_of(day: str) -> str:
+    """The window number a day falls in (rows before `$start0` get a negative number: filter them)."""
+    return f"CAST(({day} - $start0) // $length AS INTEGER)"
+
+
+# Any cohort, team, region or role filter set: lessons and plans are then counted by scope.
+NARROWED = ("(len($cohorts::VARCHAR[]) + len($teams::VARCHAR[]) + len($regions::VARCHAR[]) "
+            "+ len($roles::VARCHAR[]) > 0)")
+
+
+def in_scope(cohort_column: str, person_column: str, window: str = "w") -> str:
+    """A lesson or plan counts in window `window`: always with no filter; otherwise when tagged with a
+    selected cohort or written/owned by one of that window's members."""
+    return (f"(NOT {NARROWED} OR list_contains($cohorts::VARCHAR[], {cohort_column}) OR EXISTS ("
+            f"SELECT 1 FROM members mw WHERE mw.k = {window}.k AND mw.person_id = {person_column}))")
+
+
+def with_ctes(ctes: list[tuple[str, str, bool]]) -> str:
+    """`WITH name AS [MATERIALIZED] (body), ...` from (name, body, materialized) triples (our constants)."""
+    if not ctes:
+        return ""
+    return "WITH " + ",\n".join(
+        f"{name} AS {'MATERIALIZED ' if materialized else ''}({body})" for name, body, materialized in ctes) + "\n"
+
+
+def trend_windows(filt: Filter, windows: int = 6) -> list[Filter]:
+    """`filt` and the windows of equal length before it, oldest first."""
+    out = [filt]
+    for _ in range(windows - 1):
+        out.append(previous_window(out[-1]))
+    return out[::-1]
+
+
+def parameters(filt: Filter, windows: int = 1) -> dict[str, Any]:
+    """Every parameter a statement binds, for `windows` windows ending with the filter's."""
+    length = (filt.date_to - filt.date_from).days + 1
+    start0: dt.date = filt.date_from - dt.timedelta(days=length * (windows - 1))
+    return {**filt.params(), "start0": start0, "length": length, "nwin": windows,
+            "quiet": AT_RISK_QUIET_DAYS, "notes_limit": NOTES_LIMIT, "flops_limit": FLOPS_LIMIT}

@@ -1,0 +1,96 @@
+"""How a number reads, decided once per unit: tiles, tables, CSV, the Markdown digest and the report.
+
+A metric's declaration (catalog.py) names its unit; every surface formats through these.
+Rates are fractions 0..1 shown as %; a missing value (a rate with a zero denominator, a mean
+over nobody) reads "no data", never 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from data_layer.stats import Rate
+
+NO_DATA = "no data"
+
+
+def plain_value(result: Any) -> float | None:
+    """The number behind a result: a Rate's value, an int, a float, or None."""
+    if isinstance(result, Rate):
+        return result.value
+    if result is None or (isinstance(result, float) and math.isnan(result)):
+        return None
+    if isinstance(result, (int, float)):
+        return float(result)
+    return None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What a value means and how it reads: `fraction` values are shown ×100 with `%`."""
+
+    name: str
+    digits: int = 0
+    suffix: str = ""
+    prefix: str = ""
+    fraction: bool = False
+    change_suffix: str = ""    # the unit of a difference of two values ("pp" for rates)
+    change_digits: int = 1
+    signed: bool = False       # a difference itself ("+16.7 pp"): always shows its sign
+
+    def text(self, result: Any) -> str:
+        """The value as it reads on a tile, in a table or in the digest."""
+        value = plain_value(result)
+        if value is None:
+            return NO_DATA
+        sign = "+" if self.signed and value > 0 else ""
+        if self.fraction:
+            return f"{sign}{value * 100:.{self.digits}f}{self.suffix or '%'}"
+        return f"{sign}{self.prefix}{value:,.{self.digits}f}{self.suffix}"
+
+    def difference(self, diff: float | None) -> str:
+        """A signed difference of two values of this unit ("+4.2 pp", "-3 days")."""
+        if diff is None or math.isnan(diff):
+            return NO_DATA
+        if abs(diff) < 1e-12:
+            diff = 0.0  # never "-0.0"
+        shown = diff * 100 if self.fraction else diff
+        return f"{'-' if shown < 0 else '+'}{self.prefix}{abs(shown):,.{self.change_digits}f}{self.change_suffix}"
+
+    def change(self, current: Any, previous: Any) -> str | None:
+        """The change against a previous value; None when either is missing."""
+        now, before = plain_value(current), plain_value(previous)
+        return None if now is None or before is None else self.difference(now - before)
+
+    def column_format(self) -> str:
+        """The grid's printf-style format for a column of this unit, applied to `table_value`s."""
+        if self.fraction:
+            return f"%.{self.digits}f%%"
+        return f"{self.prefix}%.{self.digits}f{self.suffix}"
+
+    def table_value(self, value: Any) -> float | None:
+        """A value as a table column holds it for `column_format` (rates as percentages)."""
+        number = plain_value(value)
+        return None if number is None else (number * 100 if self.fraction else number)
+
+    def csv_value(self, value: Any) -> Any:
+        """A cell of a downloaded CSV: rates as percentages rounded to the unit's precision (+1 digit)."""
+        number = plain_value(value)
+        if number is None:
+            return None
+        return round(number * 100, self.digits + 1) if self.fraction else round(number, self.digits + 1)
+
+
+COUNT = Unit("count", change_digits=0)
+RATE = Unit("rate", fraction=True, change_suffix=" pp")
+DEAL_RATE = Unit("deal rate", fraction=True, change_suffix=" pp")
+PERCENT_POINTS = Unit("percentage points (a difference of rates)", digits=1, suffix=" pp", fraction=True,
+                      change_suffix=" pp", signed=True)
+SCORE = Unit("score (0-100)", digits=1, suffix=" / 100", change_suffix=" points")
+POINTS = Unit("points (0-100 scale)", digits=1, suffix=" pts", change_suffix=" pts")
+HOURS = Unit("hours", digits=1, suffix=" h", change_suffix=" h")
+DAYS = Unit("days", suffix=" days", change_suffix=" days", change_digits=0)
+MONEY = Unit("amount (deal currency)", prefix="$", change_digits=0)
+TABLE = Unit("table")
