@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 DB     ?= $(or $(LEARNING_CULTURE_DB),data/learning_culture.duckdb)
 
-.PHONY: run test lint typecheck pytest screenshots demo-enterprise benchmark clean
+.PHONY: run test lint typecheck pytest docs screenshots demo-enterprise benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) scripts/make_venv.py $(VENV)
@@ -34,6 +34,10 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+# docs/metrics.md from the metric declarations (a test fails when it is out of date).
+docs: $(VENV)/.installed-run
+	$(BIN)/python -m data_layer.analytics.docs
 
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q tests/test_browser_filter.py -k every_page

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.definitions import Kpi
 from dashboard.formatting import deal_rate_caption
-from data_layer.analytics.registry import REGISTRY
+from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.units import plain_value
 from data_layer.csv_safety import safe_csv
 from data_layer.stats import DealRate

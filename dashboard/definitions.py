@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data_layer.analytics.registry import PAGES, REGISTRY
+from data_layer.analytics.catalog import REGISTRY
+from data_layer.analytics.registry import PAGES
 from data_layer.analytics.units import Unit
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.engine import evaluate
-from data_layer.analytics.registry import REGISTRY
 from data_layer.analytics.units import RATE
 from data_layer.filters import Filter
 from data_layer.store import Store

@@ -16,8 +16,9 @@ import pytest
 
 from data_layer import report, summaries
 from data_layer.analytics import metrics
+from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.engine import evaluate, evaluate_page, function
-from data_layer.analytics.registry import PAGES, REGISTRY
+from data_layer.analytics.registry import PAGES
 from data_layer.demo import generate_demo
 from data_layer.filters import Filter
 from data_layer.importer import import_folder

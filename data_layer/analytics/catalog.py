@@ -13,10 +13,10 @@ import pandas as pd
 
 from data_layer.analytics.registry import (
     OverduePlan,
+    Registry,
     SectionFreshness,
     Table,
     WeekActivity,
-    declare,
     rate_sql,
     records,
 )
@@ -33,6 +33,9 @@ from data_layer.analytics.units import (
     TABLE,
 )
 from data_layer.stats import DealRate, Rate
+
+REGISTRY = Registry()  # the one registry: import it from here, so the declarations below are always loaded
+declare = REGISTRY.declare
 
 FUNNEL_STAGES: tuple[str, ...] = (
     "enrolled", "assessed", "introduced", "engaged", "tool_adopted", "win_shared", "partner_win",

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from data_layer.analytics import catalog  # noqa: F401  (declares the metrics)
+from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.facts import FACTS, ORDER
-from data_layer.analytics.registry import REGISTRY, Metric
+from data_layer.analytics.registry import Metric
 from data_layer.analytics.sql import parameters, with_ctes
 from data_layer.filters import Filter
 from data_layer.store import Store

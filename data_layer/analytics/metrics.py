@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from data_layer.analytics.catalog import FUNNEL_STAGES
+from data_layer.analytics.catalog import FUNNEL_STAGES, REGISTRY
 from data_layer.analytics.engine import evaluate_windows, function
-from data_layer.analytics.registry import REGISTRY, OverduePlan, SectionFreshness, WeekActivity
+from data_layer.analytics.registry import OverduePlan, SectionFreshness, WeekActivity
 from data_layer.analytics.sql import trend_windows
 from data_layer.filters import Filter
 from data_layer.store import Store

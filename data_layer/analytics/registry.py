@@ -178,18 +178,8 @@ class Registry:
     def report(self) -> tuple[str, ...]:
         return tuple(m.name for m in self.metrics.values() if m.in_report)
 
-
-REGISTRY = Registry()
-
-
-def declare(name: str, label: str, definition: str, unit: Unit = COUNT, **kw: Any) -> Metric:
-    """Declare a metric (see Metric for the fields)."""
-    if "decode" not in kw and unit is RATE:
-        kw["decode"] = as_rate
-    if "decode" not in kw and unit is DEAL_RATE:
-        kw["decode"] = as_deal_rate
-    if "decode" not in kw and unit is COUNT:
-        kw["decode"] = as_count
-    if "decode" not in kw:
-        kw["decode"] = as_number
-    return REGISTRY.add(Metric(name, label, " ".join(definition.split()), unit, **kw))
+    def declare(self, name: str, label: str, definition: str, unit: Unit = COUNT, **kw: Any) -> Metric:
+        """Declare a metric (see Metric for the fields); the decoder follows from the unit unless given."""
+        defaults = {RATE.name: as_rate, DEAL_RATE.name: as_deal_rate, COUNT.name: as_count}
+        kw.setdefault("decode", defaults.get(unit.name, as_number))
+        return self.add(Metric(name, label, " ".join(definition.split()), unit, **kw))
