@@ -17,6 +17,7 @@ from data_layer.analytics.sql import (
     people_match,
     selected,
     tagged_for_selection,
+    window_member,
     window_of,
 )
 
@@ -76,18 +77,17 @@ fact("member_assessed", f"SELECT mw.k, {_ASSESSED_BY} AS assessed FROM member_wi
 
 # Members' own activity (activity_days.active: an event that is not passive), per window.
 fact("member_active_days", f"""
-    SELECT w.k, a.person_id, a.day, a.shared_win
-    FROM activity_days a JOIN windows w ON w.k = {window_of("a.day")}
-    SEMI JOIN members mw ON mw.k = w.k AND mw.person_id = a.person_id
+    SELECT mw.k, a.person_id, a.day, a.shared_win
+    FROM activity_days a JOIN members mw ON mw.person_id = a.person_id AND mw.k = {window_of("a.day")}
     WHERE a.active AND a.day BETWEEN $start0 AND $date_to AND {tagged_for_selection("a")}""",
-     ("windows", "members"))
+     ("members",))
 
 fact("member_activity", """
-    SELECT mw.k, mw.person_id, EXISTS (
-               SELECT 1 FROM member_active_days a
-               WHERE a.k = mw.k AND a.person_id = mw.person_id
-                 AND a.day >= greatest(mw.w_from, CAST(mw.w_to - INTERVAL 27 DAY AS DATE))) AS active_28d
-    FROM member_windows mw""", ("member_windows", "member_active_days"))
+    SELECT mw.k, mw.person_id, x.person_id IS NOT NULL AS active_28d
+    FROM member_windows mw
+    LEFT JOIN (SELECT DISTINCT a.k, a.person_id FROM member_active_days a JOIN windows w USING (k)
+               WHERE a.day >= greatest(w.w_from, CAST(w.w_to - INTERVAL 27 DAY AS DATE))) x USING (k, person_id)""",
+     ("member_windows", "member_active_days", "windows"))
 
 # The first time each member did each thing (event_firsts), on or before the window's end.
 fact("member_stages", f"""
@@ -113,13 +113,12 @@ fact("member_stages", f"""
 # only outreach: far fewer rows than all events); hours is NULL when none came.
 fact("outreach", f"""
     SELECT wa.k, wa.assessment_id, date_diff('second', wa.taken_at, min(o.occurred_at)) / 3600.0 AS hours
-    FROM (SELECT w.k, a.assessment_id, a.person_id, a.taken_at
-          FROM assessment_facts a JOIN windows w ON w.k = {window_of("a.taken_on")}
-          SEMI JOIN members mw ON mw.k = w.k AND mw.person_id = a.person_id
+    FROM (SELECT mw.k, a.assessment_id, a.person_id, a.taken_at
+          FROM assessment_facts a JOIN members mw ON mw.person_id = a.person_id AND mw.k = {window_of("a.taken_on")}
           WHERE a.taken_on BETWEEN $start0 AND $date_to) wa
     LEFT JOIN outreach_events o
       ON o.person_id = wa.person_id AND o.occurred_at >= wa.taken_at AND {tagged_for_selection("o")}
-    GROUP BY wa.k, wa.assessment_id, wa.taken_at""", ("windows", "members"))
+    GROUP BY wa.k, wa.assessment_id, wa.taken_at""", ("members",))
 
 fact("weeks", """
     SELECT DISTINCT w.k, date_trunc('week', d)::DATE AS week_start
@@ -177,11 +176,11 @@ fact("cohort_rows", """
                GROUP BY ALL) d USING (k, cohort_id)""", ("cohort_members", "windows"))
 
 # ---------------------------------------------------------------- barriers and readiness
-# Each member's assessments on or before the last window's end (narrow: the lists are read
-# back from assessment_facts only for the rows chosen). assessment_facts numbers a person's
-# assessments by (taken_at, assessment_id) in `seq`: "latest" is the largest seq.
+# Each member's assessments on or before the last window's end: read once, whatever the number
+# of windows. assessment_facts numbers a person's assessments by (taken_at, assessment_id) in
+# `seq`: "latest" is the largest seq.
 fact("member_assessments", """
-    SELECT f.person_id, f.seq, f.kind, f.taken_at, f.taken_on FROM assessment_facts f
+    SELECT f.* FROM assessment_facts f
     WHERE f.person_id IN (SELECT person_id FROM members) AND f.taken_on <= $date_to""", ("members",))
 
 # A member's latest assessment on or before the window's end, with its readiness (mean score).
@@ -190,7 +189,7 @@ fact("latest", """
     FROM (SELECT mw.k, mw.person_id, max(a.seq) AS seq
           FROM member_windows mw JOIN member_assessments a ON a.person_id = mw.person_id AND a.taken_on <= mw.w_to
           GROUP BY mw.k, mw.person_id) x
-    JOIN assessment_facts f USING (person_id, seq)""", ("member_windows", "member_assessments"))
+    JOIN member_assessments f USING (person_id, seq)""", ("member_windows", "member_assessments"))
 
 # Members with a baseline and a later follow-up, both on or before the window's end: their
 # earliest baseline (on or before the window's end iff their earliest one overall is) and
@@ -207,8 +206,8 @@ fact("pairs", """
           JOIN member_assessments a ON a.person_id = mw.person_id AND a.kind = 'follow_up'
                                    AND a.taken_at > b.taken_at AND a.taken_on <= mw.w_to
           GROUP BY mw.k, mw.person_id, b.seq) x
-    JOIN assessment_facts b ON b.person_id = x.person_id AND b.seq = x.base_seq
-    JOIN assessment_facts f ON f.person_id = x.person_id AND f.seq = x.seq""",
+    JOIN member_assessments b ON b.person_id = x.person_id AND b.seq = x.base_seq
+    JOIN member_assessments f ON f.person_id = x.person_id AND f.seq = x.seq""",
      ("member_windows", "member_assessments"))
 
 fact("baseline_barriers", """
@@ -246,10 +245,9 @@ fact("dimension_rows", """
 # The notes of members' latest assessments, newest first, with the barriers as their labels.
 fact("notes", """
     SELECT l.k, a.assessment_id, a.taken_at, p.name, p.team, a.kind, a.barrier_notes AS note,
-           coalesce((SELECT string_agg(coalesce(c.label, t.code), ', ' ORDER BY t.pos)
-                     FROM (SELECT unnest(a.barriers) AS code, generate_subscripts(a.barriers, 1) AS pos) t
-                     LEFT JOIN barrier_codes c ON c.code = t.code), '') AS barriers
-    FROM latest l JOIN assessments a USING (assessment_id) JOIN people p ON p.person_id = a.person_id
+           array_to_string(list_transform(a.barriers, lambda c: coalesce(labels.by_code[c], c)), ', ') AS barriers
+    FROM latest l JOIN assessments a USING (assessment_id) JOIN people p ON p.person_id = a.person_id,
+         (SELECT map(list(code), list(label)) AS by_code FROM barrier_codes) labels
     WHERE a.barrier_notes IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY l.k ORDER BY a.taken_at DESC, a.assessment_id DESC) <= $notes_limit""",
      ("latest",))
@@ -257,10 +255,9 @@ fact("notes", """
 # ----------------------------------------------------------------------------- win rates
 # Members' won or lost deals (closed_deals, summaries.py) closed in the window.
 fact("closed", f"""
-    SELECT w.k, d.owner_id, d.created_on, d.closed_on, d.won, d.amount, d.partner_involvement, d.with_partner
-    FROM closed_deals d JOIN windows w ON w.k = {window_of("d.closed_on")}
-    SEMI JOIN members mw ON mw.k = w.k AND mw.person_id = d.owner_id
-    WHERE d.closed_on BETWEEN $start0 AND $date_to""", ("windows", "members"))
+    SELECT mw.k, d.owner_id, d.created_on, d.closed_on, d.won, d.amount, d.partner_involvement, d.with_partner
+    FROM closed_deals d JOIN members mw ON mw.person_id = d.owner_id AND mw.k = {window_of("d.closed_on")}
+    WHERE d.closed_on BETWEEN $start0 AND $date_to""", ("members",))
 
 # Members' won or lost deals closed in the 180 days before joining or the 180 days from it
 # (around each member's own joined_on: the window's dates do not apply).
@@ -291,8 +288,8 @@ fact("closed_by_cohort", """
 fact("scoped_lessons", f"""
     SELECT w.k, w.w_from, w.w_to, l.lesson_id, l.section, l.status, l.outcome, l.published_at,
            CAST(l.published_at AS DATE) AS published_on, CAST(l.created_at AS DATE) AS created_on, l.author_id
-    FROM lessons l CROSS JOIN windows w
-    WHERE {in_scope("l.cohort_id", "l.author_id")}""", ("windows", "members"))
+    FROM lessons l CROSS JOIN windows w {window_member("author", "l.author_id")}
+    WHERE {in_scope("l.cohort_id", "author")}""", ("windows", "members"))
 
 fact("published", """
     SELECT * FROM scoped_lessons WHERE status = 'published' AND published_on BETWEEN w_from AND w_to""",
@@ -300,8 +297,8 @@ fact("published", """
 
 fact("scoped_plans", f"""
     SELECT w.k, w.w_from, w.w_to, p.plan_id, p.name, p.section, p.ends_on, p.owner_id
-    FROM plans p CROSS JOIN windows w
-    WHERE {in_scope("p.cohort_id", "p.owner_id")}""", ("windows", "members"))
+    FROM plans p CROSS JOIN windows w {window_member("owner", "p.owner_id")}
+    WHERE {in_scope("p.cohort_id", "owner")}""", ("windows", "members"))
 
 # Plans that ended in the window, up to today, and whether one of their lessons is published.
 fact("ended_plans", """
@@ -312,7 +309,9 @@ fact("ended_plans", """
 fact("due_actions", """
     SELECT l.k, a.done_on IS NOT NULL AND a.done_on <= a.due_on AS done_in_time
     FROM actions a JOIN scoped_lessons l USING (lesson_id)
-    WHERE a.due_on BETWEEN l.w_from AND least(l.w_to, $today)""", ("scoped_lessons",))
+    WHERE a.due_on BETWEEN l.w_from AND least(l.w_to, $today)
+      AND a.due_on BETWEEN $start0 AND least($date_to, $today)  -- the same, as bounds the scan can use""",
+     ("scoped_lessons",))
 
 fact("lessons_by_month", """
     SELECT k, date_trunc('month', published_at)::DATE AS month, coalesce(outcome, 'unknown') AS outcome,

@@ -59,11 +59,15 @@ NARROWED = ("(len($cohorts::VARCHAR[]) + len($teams::VARCHAR[]) + len($regions::
             "+ len($roles::VARCHAR[]) > 0)")
 
 
-def in_scope(cohort_column: str, person_column: str, window: str = "w") -> str:
-    """A lesson or plan counts in window `window`: always with no filter; otherwise when tagged with a
-    selected cohort or written/owned by one of that window's members."""
-    return (f"(NOT {NARROWED} OR list_contains($cohorts::VARCHAR[], {cohort_column}) OR EXISTS ("
-            f"SELECT 1 FROM members mw WHERE mw.k = {window}.k AND mw.person_id = {person_column}))")
+def window_member(alias: str, person_column: str, window: str = "w") -> str:
+    """A LEFT JOIN finding `person_column` among window `window`'s members, as `alias` (for in_scope)."""
+    return f"LEFT JOIN members {alias} ON {alias}.k = {window}.k AND {alias}.person_id = {person_column}"
+
+
+def in_scope(cohort_column: str, member: str) -> str:
+    """A lesson or plan counts in a window: always with no filter; otherwise when tagged with a selected
+    cohort or written/owned by one of that window's members (`member`, joined by window_member)."""
+    return f"(NOT {NARROWED} OR list_contains($cohorts::VARCHAR[], {cohort_column}) OR {member}.person_id IS NOT NULL)"
 
 
 def with_ctes(ctes: list[tuple[str, str, bool]]) -> str:
@@ -71,7 +75,7 @@ def with_ctes(ctes: list[tuple[str, str, bool]]) -> str:
     if not ctes:
         return ""
     return "WITH " + ",\n".join(
-        f"{name} AS {'MATERIALIZED ' if materialized else ''}({body})" for name, body, materialized in ctes) + "\n"
+        f"{name} AS {'MATERIALIZED ' if materialized else ''}({body}\n)" for name, body, materialized in ctes) + "\n"
 
 
 def trend_windows(filt: Filter, windows: int = 6) -> list[Filter]:
