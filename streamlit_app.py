@@ -15,11 +15,10 @@ import streamlit as st
 
 import dashboard.charts  # noqa: F401  (registers the Altair theme once per process)
 from dashboard.auth import current_actor, end_session, send_ticket
+from dashboard.services import auth, escape_markdown, incidents
 from dashboard.sign_in_view import render as render_sign_in
 from dashboard.store import get_store
-from data_layer import auth, incidents
-from data_layer.errors import LearningCultureError
-from data_layer.library import escape_markdown
+from data_layer.domain.errors import LearningCultureError
 
 # URL paths of every page (st.Page derives them from the file names).
 PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "book", "lesson", "postmortem", "plans",

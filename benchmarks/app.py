@@ -19,9 +19,10 @@ from playwright.sync_api import expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data_layer import auth, book  # noqa: E402
-from data_layer.demo import generate_demo  # noqa: E402
-from data_layer.store import Store  # noqa: E402
+from data_layer.access import auth
+from data_layer.book import postmortems as book  # noqa: E402
+from data_layer.db.migrations import open_database
+from data_layer.demo.generator import generate_demo  # noqa: E402
 from tests.browser import CHROMIUM_FLAGS, chromium_path, streamlit_server  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
@@ -40,7 +41,7 @@ def main() -> None:
     parser.add_argument("--db", default="benchmarks/enterprise.duckdb")
     parser.add_argument("--json")
     args = parser.parse_args()
-    with Store(args.db) as store:
+    with open_database(args.db) as store:
         if not store.query_value("SELECT count(*) FROM events"):
             generate_demo(store, scale="enterprise", seed=7, today=TODAY)
         if not auth.user_count(store):
@@ -115,7 +116,7 @@ def main() -> None:
         server_pid = _server_pid(url)
         out["server_rss_mb"], out["server_peak_rss_mb"] = rss_mb(server_pid)
     # The data-layer part of a submit, measured alone on the same database.
-    with Store(args.db) as store:
+    with open_database(args.db) as store:
         editor = auth.Actor("editor@demo.example", "editor")
         times = []
         for i in range(20):

@@ -12,8 +12,8 @@ import resource
 import time
 from pathlib import Path
 
-from data_layer.demo import generate_demo
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
+from data_layer.demo.generator import generate_demo
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
     started = time.perf_counter()
-    with Store(path) as store:
+    with open_database(path) as store:
         counts = generate_demo(store, scale="enterprise", seed=7, today=dt.date.fromisoformat(args.today),
                                progress=lambda m: print(f"{time.perf_counter() - started:7.1f} s  {m}", flush=True))
     wall = time.perf_counter() - started

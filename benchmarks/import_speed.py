@@ -16,10 +16,10 @@ import shutil
 import time
 from pathlib import Path
 
-from data_layer.demo import generate_demo
-from data_layer.export import export
-from data_layer.importer import import_files
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
+from data_layer.demo.generator import generate_demo
+from data_layer.ingest.export import export
+from data_layer.ingest.importer import import_files
 
 # activity.csv of the enterprise demo is 716 MB: above the default per-file limit (200 MB, the
 # same as Streamlit's upload limit); an enterprise admin raises it the same way for the CLI.
@@ -34,14 +34,14 @@ def main() -> None:
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
     (work / "files").mkdir(parents=True)
-    with Store(args.db) as source:
+    with open_database(args.db) as source:
         if not source.query_value("SELECT count(*) FROM events"):
             generate_demo(source, scale="enterprise", seed=7, today=dt.date(2026, 11, 22))
         started = time.perf_counter()
         export(source, work / "files", "csv")
         print(f"exported in {time.perf_counter() - started:.1f} s")
     files = work / "files"
-    with Store(work / "fresh.duckdb") as target:
+    with open_database(work / "fresh.duckdb") as target:
         import_files(target, [files / "people.csv", files / "cohorts.csv"])
         for name in ("activity.csv", "deals.csv"):
             size = (files / name).stat().st_size / 2**20

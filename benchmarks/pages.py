@@ -23,12 +23,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from data_layer import library
 from data_layer.analytics import engine, metrics
-from data_layer.demo import generate_demo
-from data_layer.filters import Filter
-from data_layer.report import build_report
-from data_layer.store import Store
+from data_layer.analytics.report import build_report
+from data_layer.book import library
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
+from data_layer.demo.generator import generate_demo
+from data_layer.domain.filters import Filter
 
 TODAY = dt.date(2026, 11, 22)
 def overview(store: Store, f: Filter) -> None:
@@ -80,7 +81,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline")
     args = parser.parse_args()
-    with Store(args.db) as store:
+    with open_database(args.db) as store:
         if not store.query_value("SELECT count(*) FROM events"):
             generate_demo(store, scale="enterprise", seed=7, today=TODAY)
         filters = random_filters(store, args.filters, args.seed)

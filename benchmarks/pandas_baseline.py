@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from data_layer.filters import Filter, previous_window
-from data_layer.store import Store
-from data_layer.vocabulary import PASSIVE_VERBS
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
+from data_layer.domain.filters import Filter, previous_window
+from data_layer.domain.vocabulary import PASSIVE_VERBS
 
 KPI_WINDOWS = 6
 
@@ -356,7 +357,7 @@ def main() -> None:
     parser.add_argument("--filters", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    with Store(args.db) as store:
+    with open_database(args.db) as store:
         started = time.perf_counter()
         tables = load(store)
         load_s = time.perf_counter() - started

@@ -13,9 +13,9 @@ import statistics
 import time
 from pathlib import Path
 
-from data_layer import library
-from data_layer.demo import generate_demo
-from data_layer.store import Store
+from data_layer.book import library
+from data_layer.db.migrations import open_database
+from data_layer.demo.generator import generate_demo
 
 QUERIES = [
     "co-sell", "partner discount", "tracking links", "email flopped", "webinar", "landing page conversion",
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     path = Path(args.db)
-    with Store(path) as store:
+    with open_database(path) as store:
         if not store.query_value("SELECT count(*) FROM lessons"):
             print("building the enterprise demo database ...", flush=True)
             generate_demo(store, scale="enterprise", seed=7, today=dt.date(2026, 11, 22))

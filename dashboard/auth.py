@@ -13,8 +13,8 @@ import os
 import streamlit as st
 
 from dashboard.store import get_store
-from data_layer import auth, sessions
-from data_layer.audit import utc_now
+from data_layer.access import auth, sessions
+from data_layer.db.audit import utc_now
 
 COOKIE = "lcd_session"  # the session cookie set by the server's /auth/v1/session route (dashboard/routes.py)
 SESSION_KEY = "auth_email"

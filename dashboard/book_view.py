@@ -7,9 +7,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from data_layer import book, drafts
-from data_layer.auth import Actor
-from data_layer.store import Store
+from data_layer.access.auth import Actor
+from data_layer.book import drafts
+from data_layer.book import postmortems as book
+from data_layer.db.store import Store
 
 # Text areas of the post-mortem form (containers with the CSS class st-key-form_<field>) commit their
 # text about a second after the last keystroke, as Ctrl+Enter would, without leaving the field: the

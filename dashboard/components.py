@@ -12,8 +12,8 @@ from dashboard.definitions import Kpi
 from dashboard.formatting import deal_rate_caption
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.units import plain_value
-from data_layer.csv_safety import safe_csv
-from data_layer.stats import DealRate
+from data_layer.domain.stats import DealRate
+from data_layer.ingest.csv_safety import safe_csv
 
 
 def kpi_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], *, link: bool = True) -> None:

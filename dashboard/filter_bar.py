@@ -18,8 +18,8 @@ import streamlit as st
 
 from dashboard.loaders import cohort_names, filter_options, program_start
 from dashboard.settings import app_today
-from data_layer.filters import DEFAULT_PRESET, PRESETS, Filter, preset_window
-from data_layer.library import escape_markdown
+from data_layer.book.library import escape_markdown
+from data_layer.domain.filters import DEFAULT_PRESET, PRESETS, Filter, preset_window
 
 URL_KEYS = ("cohort", "preset", "from", "to", "team", "region", "role")
 SHADOW = "_filter_state"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from data_layer.stats import DealRate, Rate
+from data_layer.domain.stats import DealRate, Rate
 
 NO_DATA = "no data"
 

@@ -13,17 +13,17 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.safe_text import as_markdown
-from data_layer import admin
-from data_layer.auth import Actor
-from data_layer.csv_safety import safe_csv
-from data_layer.errors import InvalidData
+from data_layer.access.auth import Actor
+from data_layer.db.store import Store
+from data_layer.directory import admin
+from data_layer.domain.errors import InvalidData
+from data_layer.domain.vocabulary import VERBS
+from data_layer.ingest.csv_safety import safe_csv
 from data_layer.ingest.formats import NUMBER_CHOICES, SCALE_CHOICES
 from data_layer.ingest.people import PeopleIndex, Stranger, suggested_person
 from data_layer.ingest.report import groups_frame, problems_frame
+from data_layer.ingest.sources import Conversion, Mapping, convert_table, slack_to_activity, xapi_statements
 from data_layer.ingest.tables import Table
-from data_layer.sources import Conversion, Mapping, convert_table, slack_to_activity, xapi_statements
-from data_layer.store import Store
-from data_layer.vocabulary import VERBS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "import.md"
 FORMAT_CHOICES = {"date": ["DMY", "MDY"], "number": list(NUMBER_CHOICES), "score": list(SCALE_CHOICES)}

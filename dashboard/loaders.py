@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboard.store import get_store
 from data_layer.analytics import choices, engine, metrics
-from data_layer.filters import Filter
+from data_layer.domain.filters import Filter
 
 
 @st.cache_data(ttl=900, show_spinner=False, max_entries=500)

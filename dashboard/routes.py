@@ -17,8 +17,8 @@ from starlette.routing import Route
 
 from dashboard.auth import COOKIE
 from dashboard.store import get_store
-from data_layer import sessions
-from data_layer.audit import utc_now
+from data_layer.access import sessions
+from data_layer.db.audit import utc_now
 
 
 def is_https(request: Request) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data_layer.library import escape_markdown
+from data_layer.book.library import escape_markdown
 
 
 def as_markdown(text: object) -> str:

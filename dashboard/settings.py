@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from data_layer.config import resolve_db_path
+from data_layer.domain.config import resolve_db_path
 
 TODAY_ENV = "LEARNING_CULTURE_TODAY"
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.auth import MESSAGE, client_address, sso_configured, start_session
 from dashboard.store import get_store
-from data_layer import auth
+from data_layer.access import auth
 
 
 def render() -> None:

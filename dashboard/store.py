@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 
 from dashboard.settings import db_path
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
 
 _lock = threading.Lock()
 _stores: dict[str, Store] = {}
@@ -16,7 +17,7 @@ def store_for(path: str) -> Store:
     with _lock:
         store = _stores.get(path)
         if store is None:
-            store = _stores[path] = Store(path)
+            store = _stores[path] = open_database(path)
         return store
 
 

@@ -15,18 +15,21 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from data_layer import auth, incidents
-from data_layer.config import ENV_VAR, resolve_db_path
-from data_layer.csv_safety import safe_csv
-from data_layer.demo import SCALES, generate_demo
-from data_layer.errors import InvalidData, LearningCultureError
-from data_layer.export import export
-from data_layer.filters import Filter
-from data_layer.importer import SPECS, ImportResult, import_files
+from data_layer import incidents
+from data_layer.access import auth
+from data_layer.analytics.report import build_report, render_markdown
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
+from data_layer.demo.generator import SCALES, generate_demo
+from data_layer.domain.config import ENV_VAR, resolve_db_path
+from data_layer.domain.errors import InvalidData, LearningCultureError
+from data_layer.domain.filters import Filter
 from data_layer.ingest.bounded import check_path_size
+from data_layer.ingest.csv_safety import safe_csv
+from data_layer.ingest.export import export
+from data_layer.ingest.importer import SPECS, ImportResult, import_files
 from data_layer.ingest.report import group_problems, problems_frame
-from data_layer.report import build_report, render_markdown
-from data_layer.sources import (
+from data_layer.ingest.sources import (
     Choices,
     Mapping,
     SourceFile,
@@ -36,7 +39,6 @@ from data_layer.sources import (
     preset_mapping,
     read_table,
 )
-from data_layer.store import Store
 
 
 def _iso_date(text: str) -> dt.date:
@@ -265,11 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     path = resolve_db_path(args.db)
     try:
-        with Store(path) as store:
+        with open_database(path) as store:
             if args.command == "init":
                 print(f"Database ready at {path}")
             elif args.command == "demo":
-                from data_layer.demo import has_data
+                from data_layer.demo.generator import has_data
 
                 if args.if_missing and has_data(store):
                     print(f"{path} already has data; leaving it as it is.")

@@ -9,10 +9,10 @@ from dashboard.auth import guard
 from dashboard.components import download_table, empty
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
+from dashboard.services import book
 from dashboard.settings import app_today
 from dashboard.store import get_store
-from data_layer import book
-from data_layer.errors import InvalidData
+from data_layer.domain.errors import InvalidData
 
 SHOWN = 50  # open actions with a Done button at once; the filters reach the others
 DONE_MESSAGE = "act_message"

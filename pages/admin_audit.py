@@ -6,8 +6,8 @@ import streamlit as st
 
 from dashboard.auth import guard
 from dashboard.components import download_table, empty
+from dashboard.services import AuditQuery, read_trail
 from dashboard.store import get_store
-from data_layer.audit import AuditQuery, read_trail
 
 guard("admin")
 st.title("Audit trail")

@@ -13,14 +13,13 @@ from dashboard import import_view as view
 from dashboard.auth import guard
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
-from dashboard.store import get_store
-from data_layer import admin
-from data_layer.errors import InvalidData
-from data_layer.export import export
-from data_layer.importer import SCORE_PREFIX, SPEC_BY_NAME
-from data_layer.sources import (
+from dashboard.services import (
+    SCORE_PREFIX,
+    SPEC_BY_NAME,
     Mapping,
     SourceFile,
+    admin,
+    export,
     guess_entity,
     guess_mapping,
     import_sources,
@@ -29,7 +28,9 @@ from data_layer.sources import (
     read_source,
     safe_name,
 )
-from data_layer.vocabulary import DIMENSIONS
+from dashboard.store import get_store
+from data_layer.domain.errors import InvalidData
+from data_layer.domain.vocabulary import DIMENSIONS
 
 actor = guard("admin")
 store = get_store()

@@ -6,10 +6,10 @@ import streamlit as st
 
 from dashboard.auth import guard
 from dashboard.loaders import clear_analytics
+from dashboard.services import admin
 from dashboard.settings import app_today
 from dashboard.store import get_store
-from data_layer import admin
-from data_layer.errors import InvalidData
+from data_layer.domain.errors import InvalidData
 
 actor = guard("admin")
 store = get_store()

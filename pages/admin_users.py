@@ -8,9 +8,9 @@ import streamlit as st
 
 from dashboard.auth import guard
 from dashboard.safe_text import as_markdown
+from dashboard.services import auth
 from dashboard.store import get_store
-from data_layer import auth
-from data_layer.errors import InvalidData
+from data_layer.domain.errors import InvalidData
 
 actor = guard("admin")
 st.title("Users")

@@ -11,7 +11,7 @@ from dashboard.components import download_table, empty, metric_tile, no_data_gua
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import count, percent
 from dashboard.loaders import cohort_names, has_any_data, page_data
-from data_layer.analytics.catalog import FUNNEL_STAGES
+from dashboard.services import FUNNEL_STAGES
 
 guard("viewer")
 st.title("Adoption")

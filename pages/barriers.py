@@ -11,7 +11,7 @@ from dashboard.components import download_table, empty, metric_tile, no_data_gua
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import percent
 from dashboard.loaders import cohort_names, has_any_data, page_data
-from data_layer.vocabulary import BARRIERS
+from data_layer.domain.vocabulary import BARRIERS
 
 guard("viewer")
 st.title("Barriers")

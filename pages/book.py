@@ -10,11 +10,10 @@ from dashboard.auth import guard
 from dashboard.components import empty
 from dashboard.formatting import count
 from dashboard.safe_text import as_markdown
+from dashboard.services import book, drafts, library, safe_csv
 from dashboard.store import get_store
-from data_layer import book, drafts, library
-from data_layer.csv_safety import safe_csv
-from data_layer.errors import InvalidData
-from data_layer.vocabulary import OUTCOMES
+from data_layer.domain.errors import InvalidData
+from data_layer.domain.vocabulary import OUTCOMES
 
 actor = guard("viewer")
 store = get_store()

@@ -9,10 +9,9 @@ from dashboard.auth import guard
 from dashboard.formatting import count
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
+from dashboard.services import book, history_of
 from dashboard.store import get_store
-from data_layer import book
-from data_layer.audit import history_of
-from data_layer.errors import InvalidData
+from data_layer.domain.errors import InvalidData
 
 actor = guard("viewer")
 store = get_store()

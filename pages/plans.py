@@ -9,10 +9,10 @@ import streamlit as st
 from dashboard.auth import guard
 from dashboard.components import download_table
 from dashboard.formatting import count
+from dashboard.services import book
 from dashboard.settings import app_today
 from dashboard.store import get_store
-from data_layer import book
-from data_layer.errors import InvalidData
+from data_layer.domain.errors import InvalidData
 
 actor = guard("editor")
 store = get_store()

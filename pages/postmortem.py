@@ -6,7 +6,7 @@
 - Every field saves to the server as it changes; text areas save about a second after the last
   keystroke without leaving the field (a small script on the page commits them, as Ctrl+Enter
   would), the title and tags save as you type (`live`). The caption says when the last save was.
-- Each save carries the version it started from (data_layer/drafts.py): a field someone else
+- Each save carries the version it started from (data_layer/book/drafts.py): a field someone else
   changed meanwhile is not overwritten; both texts are shown and the person chooses.
 - Not an st.form on purpose: every field saves on its own. Problems are shown under their field
   with the labels seen on the page; the form keeps everything typed.
@@ -24,13 +24,11 @@ from dashboard import book_view
 from dashboard.auth import guard
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
+from dashboard.services import NotPermitted, book, drafts, library, template
 from dashboard.settings import app_today
 from dashboard.store import get_store
-from data_layer import book, drafts, library
-from data_layer.auth import NotPermitted
-from data_layer.errors import InvalidData
-from data_layer.templates import template
-from data_layer.vocabulary import OUTCOMES
+from data_layer.domain.errors import InvalidData
+from data_layer.domain.vocabulary import OUTCOMES
 
 actor = guard("editor")
 store = get_store()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.auth import start_session
+from dashboard.services import auth
 from dashboard.store import get_store
-from data_layer import auth
-from data_layer.errors import InvalidData
+from data_layer.domain.errors import InvalidData
 
 st.title("Welcome")
 st.write("This database has no accounts yet. Create the first administrator; "

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from data_layer import auth
-from data_layer.demo import generate_demo
-from data_layer.importer import import_folder
-from data_layer.store import Store
+from data_layer.access import auth
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
+from data_layer.demo.generator import generate_demo
+from data_layer.ingest.importer import import_folder
 
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "small"
@@ -27,7 +28,7 @@ DEMO_TODAY = dt.date(2026, 11, 22)
 @pytest.fixture
 def store() -> Iterator[Store]:
     """A fresh, migrated in-memory database."""
-    s = Store(":memory:")
+    s = open_database(":memory:")
     yield s
     s.close()
 
@@ -51,7 +52,7 @@ def small_folder(tmp_path: Path) -> Path:
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo-scale database file on disk, made once per test session."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    with Store(path) as s:
+    with open_database(path) as s:
         generate_demo(s, scale="demo", seed=7, today=DEMO_TODAY)
     return path
 
@@ -70,7 +71,7 @@ def add_test_users(store: Store) -> None:
 def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hand-made dataset as a database file on disk, with one account per role."""
     path = tmp_path_factory.mktemp("small") / "small.duckdb"
-    with Store(path) as s:
+    with open_database(path) as s:
         import_folder(s, SMALL)
         add_test_users(s)
     return path

@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
-from data_layer import admin, auth
-from data_layer.errors import InvalidData
-from data_layer.sources import preset_mapping
-from data_layer.store import Store
+from data_layer.access import auth
+from data_layer.db.store import Store
+from data_layer.directory import admin
+from data_layer.domain.errors import InvalidData
+from data_layer.ingest.sources import preset_mapping
 
 from .conftest import USERS, add_test_users
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
 
 from .conftest import USERS
 
@@ -53,7 +53,7 @@ def test_create_a_cohort_and_add_a_member_by_searching(monkeypatch: pytest.Monke
     at.selectbox(key="adm_add_who").select("p6")
     at.button(key="adm_add").click().run()
     assert any(s.value == "Added." for s in at.success)
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query("SELECT cohort_id, person_id FROM memberships WHERE cohort_id = 'c3'") == [("c3", "p6")]
 
 
@@ -63,7 +63,7 @@ def test_a_bad_cohort_gets_sentences_and_nothing_is_saved(monkeypatch: pytest.Mo
     at.button[0].click().run()
     errors = [e.value for e in at.error]
     assert "Name must not be empty." in errors and "Program must not be empty." in errors
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM cohorts") == 2
 
 
@@ -105,7 +105,7 @@ def test_a_real_crm_export_is_recognised_checked_and_its_strangers_offered_as_pe
     assert not at.exception
     # People need an email: a sentence, and nobody is added.
     assert any("Nobody was added" in e.value and "email" in e.value for e in at.error)
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM people WHERE name = 'Moses Frase'") == 0
 
 
@@ -126,7 +126,7 @@ def test_a_hostile_upload_gets_a_sentence_on_the_page(monkeypatch: pytest.Monkey
     from .test_hostile import lie_about_sizes, slack_zip
 
     monkeypatch.setenv("LEARNING_CULTURE_MAX_ZIP_ENTRY_MB", "1")
-    with Store(db) as s:
+    with open_database(db) as s:
         before = s.query_value("SELECT count(*) FROM events")
     at = open_page(monkeypatch, db, "pages/admin_import.py")
     bomb = lie_about_sizes(slack_zip(users=b"[" + b" " * 3_000_000 + b"]"), "users.json", 9)
@@ -139,5 +139,5 @@ def test_a_hostile_upload_gets_a_sentence_on_the_page(monkeypatch: pytest.Monkey
     assert not at.exception
     reasons = " ".join(frame_with(at, "example lines")["reason"])
     assert "LEARNING\\_CULTURE\\_MAX\\_JSON\\_DEPTH" in errors or "LEARNING_CULTURE_MAX_JSON_DEPTH" in reasons
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM events") == before

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_layer import auth
-from data_layer.store import Store
+from data_layer.access import auth
+from data_layer.db.migrations import open_database
 
 from .conftest import PASSWORD, USERS
 
@@ -140,7 +140,7 @@ def test_setup_keeps_what_was_typed_and_says_what_is_wrong(monkeypatch: pytest.M
     at.button[0].click().run()
     assert any(e.value.startswith("The email must be an email address") and e.value.endswith(".") for e in at.error)
     assert at.text_input(key="setup_name").value == "Boss"
-    with Store(tmp_path / "new.duckdb") as s:
+    with open_database(tmp_path / "new.duckdb") as s:
         assert auth.user_count(s) == 0
 
 

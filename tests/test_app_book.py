@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_layer import auth, book
-from data_layer.store import Store
+from data_layer.access import auth
+from data_layer.book import postmortems as book
+from data_layer.db.migrations import open_database
 
 from .conftest import USERS
 
@@ -50,7 +51,7 @@ def test_bad_input_shows_each_fields_sentence_and_keeps_the_text(monkeypatch: py
     draft = at.query_params["draft"]
     assert any(f"Everything you wrote is kept as draft {draft}" in w.value.replace("\\", "") for w in at.warning)
     assert at.text_area(key="form_happened").value == "We ran three webinars; the second one flopped."
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM lessons") == 5  # nothing written
 
 
@@ -99,7 +100,7 @@ def test_a_complete_post_mortem_is_saved_and_opens_its_page(monkeypatch: pytest.
     assert not at.exception
     assert at.success and at.success[0].value == "Saved."
     assert [t.value for t in at.title] == ["Post\\-mortem\\: Marketplace co\\-sell play"]
-    with Store(db) as s:
+    with open_database(db) as s:
         row = s.query_one("SELECT status, plan_id, outcome, tags FROM lessons WHERE plan_id = 'pl3'")
         assert row == ("in_review", "pl3", "flopped", ["marketplace", "co-sell"])
         assert s.query("SELECT description, owner_id, due_on FROM actions a JOIN lessons l USING (lesson_id) "
@@ -110,7 +111,7 @@ def test_a_complete_post_mortem_is_saved_and_opens_its_page(monkeypatch: pytest.
 
 
 def test_publishing_from_the_lesson_page(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
-    with Store(db) as s:
+    with open_database(db) as s:
         lid = book.save_lesson(s, auth.Actor(USERS["editor"], "editor"), book.LessonInput(
             title="Review me", section="email", occurred_on="2026-05-20", learning_goal="g", what_happened="w",
             outcome="worked", lessons="l"))
@@ -118,7 +119,7 @@ def test_publishing_from_the_lesson_page(monkeypatch: pytest.MonkeyPatch, db: Pa
     at = open_page(monkeypatch, db, "pages/lesson.py", lesson=lid)
     at.button(key="wf_publish").click().run()
     assert not at.exception
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT status FROM lessons WHERE lesson_id = ?", [lid]) == "published"
     history = at.dataframe[-1].value
     assert list(history["What"]) == ["create", "in_review", "published"]
@@ -133,7 +134,7 @@ def test_viewers_read_published_lessons_but_not_drafts(monkeypatch: pytest.Monke
 
 
 def test_text_people_wrote_is_shown_escaped(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
-    with Store(db) as s:
+    with open_database(db) as s:
         s.execute("UPDATE lessons SET title = ?, lessons = ?, what_happened = ? WHERE lesson_id = 'l1'",
                   [XSS, XSS, XSS])
     at = open_page(monkeypatch, db, "pages/lesson.py", lesson="l1")
@@ -162,7 +163,7 @@ def test_plans_page_edits_a_plan_and_lists_overdue_ones(monkeypatch: pytest.Monk
     at.button(key="plan_edit_save").click().run()
     assert not at.exception
     assert any(s.value == "Plan saved." for s in at.success)
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT name FROM plans WHERE plan_id = 'pl2'") == "Partner webinar (spring)"
 
 
@@ -172,7 +173,7 @@ def test_actions_page_marks_an_action_done(monkeypatch: pytest.MonkeyPatch, db: 
     assert any("1 overdue of 2 shown" in c.value for c in at.caption)
     # Each open action is listed with its owner, due day and lesson, and a Done button of its own.
     assert {b.key for b in at.button if b.key.startswith("act_done_")} == {"act_done_ac2", "act_done_ac3"}
-    with Store(db) as s:
+    with open_database(db) as s:
         desc, owner, lesson = s.query("SELECT a.description, coalesce(p.name, a.owner_id), l.title FROM actions a "
                                       "JOIN lessons l USING (lesson_id) LEFT JOIN people p ON p.person_id = a.owner_id "
                                       "WHERE action_id = 'ac2'")[0]
@@ -180,7 +181,7 @@ def test_actions_page_marks_an_action_done(monkeypatch: pytest.MonkeyPatch, db: 
     assert "2026-04-15 · :red[overdue]" in page_text and "2026-06-15" in page_text
     at.button(key="act_done_ac2").click().run()
     assert not at.exception
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT done_on FROM actions WHERE action_id = 'ac2'") == dt.date(2026, 5, 31)
     # The confirmation names the action, its owner and lesson; ac2 leaves the open list.
     [confirmation] = at.success
@@ -190,14 +191,14 @@ def test_actions_page_marks_an_action_done(monkeypatch: pytest.MonkeyPatch, db: 
     assert {b.key for b in at.button if b.key.startswith("act_done_")} == {"act_done_ac3"}
     # Undo reopens it.
     at.button(key="act_undo").click().run()
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT done_on FROM actions WHERE action_id = 'ac2'") is None
 
 
 def test_a_flop_is_thanked_as_published_only_once_it_is(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
     at = open_page(monkeypatch, db, "pages/lesson.py", lesson="l1")  # l1 flopped and is published
     assert any(i.value.startswith("A flop, published: thank you") for i in at.info)
-    with Store(db) as s:
+    with open_database(db) as s:
         s.execute("UPDATE lessons SET status = 'in_review' WHERE lesson_id = 'l1'")
     at = open_page(monkeypatch, db, "pages/lesson.py", lesson="l1")
     assert not any("thank you" in i.value for i in at.info)

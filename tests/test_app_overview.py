@@ -16,8 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_layer.analytics import metrics
-from data_layer.filters import Filter
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
+from data_layer.domain.filters import Filter
 
 from .conftest import DEMO_TODAY
 
@@ -165,7 +165,7 @@ def test_learning_health_page(monkeypatch: pytest.MonkeyPatch, small_db: Path) -
 
 def test_every_page_on_demo_data_matches_the_data_layer(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     filt = Filter.last_days(90, today=DEMO_TODAY)
-    with Store(demo_db) as s:
+    with open_database(demo_db) as s:
         expected = {"Members": f"{metrics.members(s, filt):,}",
                     "Lessons published": f"{metrics.lessons_published(s, filt):,}"}
     at = run_app(monkeypatch, demo_db, DEMO_TODAY, user="viewer@demo.example")
@@ -195,7 +195,7 @@ def test_cli_report_and_the_page_show_the_same_values(monkeypatch: pytest.Monkey
 def test_an_empty_database_gets_a_sentence_not_zeros(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from .conftest import add_test_users
 
-    with Store(tmp_path / "empty.duckdb") as s:
+    with open_database(tmp_path / "empty.duckdb") as s:
         add_test_users(s)
     at = run_app(monkeypatch, tmp_path / "empty.duckdb", DEMO_TODAY)
     assert len(at.metric) == 0

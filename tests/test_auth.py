@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from data_layer import auth
-from data_layer.audit import AuditQuery, read_trail
-from data_layer.errors import InvalidData
-from data_layer.store import Store
+from data_layer.access import auth
+from data_layer.db.audit import AuditQuery, read_trail
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
+from data_layer.domain.errors import InvalidData
 
 from .conftest import PASSWORD, USERS, add_test_users
 
@@ -33,7 +34,7 @@ def audit_actions(store: Store) -> list[tuple[str, str, str]]:
 def test_no_clear_text_password_anywhere_in_the_database_file(tmp_path: Path) -> None:
     secret = "Unmistakable-Secret-4711"
     path = tmp_path / "a.duckdb"
-    with Store(path) as s:
+    with open_database(path) as s:
         auth.add_user(s, auth.CLI_ACTOR, "ana@example.com", "Ana", "viewer", secret)
         auth.reset_password(s, auth.CLI_ACTOR, "ana@example.com", secret + "-2")
         stored = s.query_value("SELECT password_hash FROM users")
@@ -210,12 +211,12 @@ def test_production_hashes_use_rfc_9106_parameters_and_weaker_ones_are_rehashed(
     import sys
 
     db = tmp_path / "hash.duckdb"
-    with Store(db) as s:
+    with open_database(db) as s:
         auth.add_user(s, auth.CLI_ACTOR, "cheap@example.com", "Cheap", "viewer", "correct horse battery")
         assert s.query_value("SELECT password_hash FROM users").startswith("$argon2id$v=19$m=1024,t=1,p=1$")
-    script = ("import sys; from data_layer import auth; from data_layer.store import Store\n"
+    script = ("import sys; from data_layer.access import auth; from data_layer.db.migrations import open_database\n"
               "print(auth.hash_password('correct horse battery')[:30])\n"
-              "with Store(sys.argv[1]) as s:\n"
+              "with open_database(sys.argv[1]) as s:\n"
               "    auth.sign_in(s, 'cheap@example.com', 'correct horse battery')\n"
               "    print(s.query_value('SELECT password_hash FROM users')[:30])\n")
     out = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True, text=True, check=True,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from data_layer.auth import GENERIC_FAILURE
-from data_layer.store import Store
+from data_layer.access.auth import GENERIC_FAILURE
+from data_layer.db.migrations import open_database
 
 from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY
@@ -60,7 +60,7 @@ def test_roles_wrong_password_and_sign_out(demo_db: Path) -> None:
         finally:
             browser.close()
     # The server has stopped (it held the file): every sign-in, failure and sign-out was recorded.
-    with Store(demo_db) as s:
+    with open_database(demo_db) as s:
         actions = s.query("SELECT actor, action FROM audit_log WHERE entity = 'session' ORDER BY audit_id")
     assert actions[-4:] == [("viewer@demo.example", "sign_in_failed"), ("viewer@demo.example", "sign_in"),
                             ("viewer@demo.example", "sign_out"), ("admin@demo.example", "sign_in")]
@@ -121,7 +121,7 @@ def test_a_refresh_a_new_tab_and_a_shared_link_stay_signed_in_until_sign_out(tmp
             assert new_cookie["value"] != cookie["value"]
         finally:
             browser.close()
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM sessions WHERE email = 'editor@demo.example' "
                              "AND kind = 'session'") == 1
         assert not s.query("SELECT 1 FROM sessions WHERE token_hash = ?", [str(new_cookie["value"])])

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from data_layer import auth, book
-from data_layer.store import Store
+from data_layer.access import auth
+from data_layer.book import postmortems as book
+from data_layer.db.migrations import open_database
 
 from .browser import CHROMIUM_FLAGS, choose, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY
@@ -29,7 +30,7 @@ def db(tmp_path: Path, demo_db: Path) -> Path:
 
 def test_editor_writes_publishes_finds_and_opens_a_post_mortem(db: Path) -> None:
     executable = chromium_path()
-    with Store(db) as s:
+    with open_database(db) as s:
         owner = s.query_value("SELECT name FROM people WHERE role = 'marketer' ORDER BY name LIMIT 1")
     title = "Quokka webinar for partner sellers"
     with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "book-server.log") as url, sync_playwright() as pw:
@@ -83,7 +84,7 @@ def test_editor_writes_publishes_finds_and_opens_a_post_mortem(db: Path) -> None
             page.screenshot(path=str(ARTIFACTS / "lesson-page.png"), full_page=True)
         finally:
             browser.close()
-    with Store(db) as s:
+    with open_database(db) as s:
         row = s.query_one("SELECT lesson_id, status, outcome FROM lessons WHERE title = ?", [title])
         assert row is not None and row[1:] == ("published", "flopped")
         assert [r[0] for r in s.query("SELECT description FROM actions WHERE lesson_id = ? ORDER BY due_on",
@@ -94,7 +95,7 @@ def test_editor_writes_publishes_finds_and_opens_a_post_mortem(db: Path) -> None
 def test_an_xss_payload_in_a_lesson_runs_no_script(db: Path) -> None:
     executable = chromium_path()
     editor = auth.Actor("editor@demo.example", "editor")
-    with Store(db) as s:
+    with open_database(db) as s:
         lid = book.save_lesson(s, editor, book.LessonInput(
             title=f"Hostile {XSS}", section="email", occurred_on="2026-11-01", learning_goal=XSS,
             what_happened=XSS, outcome="flopped", lessons=XSS, recommendations=XSS, tags=["<b>x</b>"]))
@@ -125,7 +126,7 @@ def test_an_xss_payload_in_a_lesson_runs_no_script(db: Path) -> None:
 
 def test_editor_marks_a_follow_up_action_done_in_one_click(db: Path) -> None:
     executable = chromium_path()
-    with Store(db) as s:
+    with open_database(db) as s:
         # The open action due soonest is listed first (the page orders open actions by due day, then id).
         action_id, description, lesson = s.query(
             "SELECT a.action_id, a.description, l.title FROM actions a JOIN lessons l USING (lesson_id) "
@@ -150,6 +151,6 @@ def test_editor_marks_a_follow_up_action_done_in_one_click(db: Path) -> None:
             page.screenshot(path=str(ARTIFACTS / "actions-done.png"), full_page=True)
         finally:
             browser.close()
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT done_on FROM actions WHERE action_id = ?", [action_id]) == DEMO_TODAY
         assert s.query_value("SELECT count(*) FROM actions WHERE done_on IS NULL") == open_before - 1

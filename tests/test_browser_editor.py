@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
 
 from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY
@@ -80,7 +80,7 @@ def test_text_survives_a_reload_without_leaving_the_field_and_one_form_makes_one
             page.screenshot(path=str(ARTIFACTS / "editor-submitted.png"), full_page=True)
         finally:
             browser.close()
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query("SELECT lesson_id, status, what_happened FROM lessons WHERE title = 'Partner webinars for SDRs'") \
             == [(draft, "in_review", "We ran three partner webinars; the second one flopped.")]
         assert s.query_value("SELECT count(*) FROM drafts WHERE form_key = ?", [draft]) == 0
@@ -125,5 +125,5 @@ def test_two_tabs_on_one_draft_lose_nothing_and_discard_empties_the_form(db: Pat
             expect(a).not_to_have_url(re.compile(draft), timeout=15_000)
         finally:
             browser.close()
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM drafts WHERE form_key = ?", [draft]) == 0

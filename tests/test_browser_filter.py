@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from data_layer.analytics import metrics
-from data_layer.filters import Filter
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
+from data_layer.domain.filters import Filter
 
 from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY
@@ -30,7 +30,7 @@ def kpi(page: Page, label: str) -> str:
 
 def test_filter_by_cohort_is_in_the_url_and_a_shared_link_shows_the_same(demo_db: Path) -> None:
     executable = chromium_path()
-    with Store(demo_db) as s:
+    with open_database(demo_db) as s:
         everyone = metrics.members(s, Filter.last_days(90, today=DEMO_TODAY))
         one = metrics.members(s, Filter.last_days(90, today=DEMO_TODAY, cohorts=("C0011",)))
         name = s.query_value("SELECT name FROM cohorts WHERE cohort_id = 'C0011'")

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from data_layer import auth, book
-from data_layer.store import Store
+from data_layer.access import auth
+from data_layer.book import postmortems as book
+from data_layer.db.migrations import open_database
 
 from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY
@@ -52,7 +53,7 @@ def assert_inert(page: object, requests: list[str], dialogs: list[str]) -> None:
 def test_payloads_in_every_lesson_field_stay_text(db: Path) -> None:
     executable = chromium_path()
     editor = auth.Actor("editor@demo.example", "editor")
-    with Store(db) as s:
+    with open_database(db) as s:
         lid = book.save_lesson(s, editor, book.LessonInput(
             title=f"Payloads {PAYLOADS[0]}", section="email", occurred_on="2026-11-01", learning_goal=TEXT,
             what_happened=TEXT, outcome="flopped", lessons=TEXT, recommendations=TEXT, tags=[PAYLOADS[2]]))

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from data_layer.analytics import metrics
-from data_layer.filters import Filter
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
+from data_layer.domain.filters import Filter
 
 from .browser import CHROMIUM_FLAGS, choose, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY
@@ -42,7 +42,7 @@ def test_upload_check_map_import_and_see_it_on_the_overview(db: Path, tmp_path: 
         "N3,Pia Lund,pia@example.com,SE,Commercial,EMEA\n")
     (good / "memberships.csv").write_text(
         "cohort_id,person_id,joined_on\n" + "".join(f"C0012,{p},{joined}\n" for p in ("N1", "N2", "N3")))
-    with Store(db) as s:
+    with open_database(db) as s:
         before = metrics.members(s, Filter.last_days(90, today=DEMO_TODAY))
     with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "import-server.log") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
@@ -78,7 +78,7 @@ def test_upload_check_map_import_and_see_it_on_the_overview(db: Path, tmp_path: 
             expect(tile.get_by_test_id("stMetricValue")).to_have_text(f"{before + 3:,}", timeout=30_000)
         finally:
             browser.close()
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query("SELECT person_id, team, region FROM people WHERE person_id LIKE 'N%' ORDER BY 1") == [
             ("N1", "Enterprise", "EMEA"), ("N2", "Enterprise", "EMEA"), ("N3", "Commercial", "EMEA")]
 
@@ -112,6 +112,6 @@ def test_a_real_salesforce_export_is_recognised_and_imported_with_its_owner(db: 
             expect(page.get_by_text(re.compile(r"Imported 1 people, 9 deals"))).to_be_visible(timeout=60_000)
         finally:
             browser.close()
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query("SELECT status, count(*) FROM deals WHERE owner_id = '005x0000000fNSiAAM' "
                        "GROUP BY 1 ORDER BY 1") == [("open", 7), ("won", 2)]

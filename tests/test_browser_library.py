@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from data_layer import auth, book
-from data_layer.store import Store
+from data_layer.access import auth
+from data_layer.book import postmortems as book
+from data_layer.db.migrations import open_database
 
 from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.browser
 def db(tmp_path: Path, demo_db: Path) -> Path:
     copy = tmp_path / "library.duckdb"
     copy.write_bytes(demo_db.read_bytes())
-    with Store(copy) as s:
+    with open_database(copy) as s:
         editor = auth.Actor("editor@demo.example", "editor")
         published = s.query_value("SELECT count(*) FROM lessons WHERE status = 'published'")
         for i in range(max(0, 120 - published)):  # exactly 120 published lessons
@@ -36,7 +37,7 @@ def db(tmp_path: Path, demo_db: Path) -> Path:
 
 def test_the_whole_book_pages_exports_and_shares(db: Path) -> None:
     executable = chromium_path()
-    with Store(db) as s:
+    with open_database(db) as s:
         published = s.query_value("SELECT count(*) FROM lessons WHERE status = 'published'")
         walruses = s.query_value("SELECT count(*) FROM lessons WHERE status = 'published' AND title LIKE 'Walrus%'")
     assert published == 120

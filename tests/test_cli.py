@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from data_layer.cli import main
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
 
 SMALL = Path(__file__).parent / "data" / "small"
 
@@ -20,7 +21,7 @@ def test_init_creates_a_migrated_database_at_the_env_path(tmp_path: Path, monkey
     monkeypatch.setenv("LEARNING_CULTURE_DB", str(target))
     assert main(["init"]) == 0
     assert f"Database ready at {target}" in capsys.readouterr().out
-    with Store(target) as s:
+    with open_database(target) as s:
         assert s.query_value("SELECT count(*) FROM schema_migrations") >= 4
 
 
@@ -47,7 +48,7 @@ def test_import_prints_counts_and_a_second_import_changes_nothing(tmp_path: Path
     out = capsys.readouterr().out
     assert "deals" in out and "12 rows" in out
     assert main(["import", str(SMALL), "--db", db]) == 0
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM deals") == 12
 
 
@@ -64,7 +65,7 @@ def test_import_of_bad_rows_prints_each_and_exits_non_zero(tmp_path: Path,
     err = capsys.readouterr().err
     assert "deals.csv, line 2, column amount: must not be negative" in err
     assert "deals.csv, line 3, column closed_on: a lost deal needs the date it closed" in err
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM deals") == 0
 
 
@@ -101,7 +102,7 @@ def test_users_commands_manage_accounts_and_never_take_passwords_as_arguments(tm
     assert "ben@example.com" not in out
     assert "at least 10 characters" in run("add", "ben@example.com", "--name", "Ben", "--role", "viewer",
                                            stdin="short\n").stderr
-    with Store(db) as s:
+    with open_database(db) as s:
         assert auth_actions(s) == ["create", "create", "set_role", "disable", "reset_password"]
 
 
@@ -115,12 +116,12 @@ def test_import_with_a_preset_and_a_mapping_file(tmp_path: Path, capsys: pytest.
     crm = Path(__file__).parent / "data" / "sources" / "crm_opportunities.csv"
     assert main(["import", str(crm), "--preset", "crm_opportunities", "--dry-run", "--db", db]) == 0
     assert "dry run, nothing written" in capsys.readouterr().out
-    from data_layer.sources import preset_mapping
+    from data_layer.ingest.sources import preset_mapping
 
     mapping = tmp_path / "crm.toml"
     mapping.write_text(preset_mapping("crm_opportunities").to_toml())
     assert main(["import", str(crm), "--mapping", str(mapping), "--db", db]) == 0
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM deals WHERE deal_id LIKE 'OPP-%'") == 3
     bad = tmp_path / "bad.toml"
     bad.write_text("entity = [")
@@ -137,6 +138,6 @@ def test_a_folder_with_activity_json_imports_the_xapi_statements(tmp_path: Path)
     shutil.copy(Path(__file__).parent / "data" / "sources" / "statements.json", folder / "activity.json")
     db = str(tmp_path / "x.duckdb")
     assert main(["import", str(folder), "--db", db]) == 0
-    with Store(db) as s:
+    with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM events") == 3
         assert s.query_value("SELECT count(*) FROM people") == 6

@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 
 from data_layer.analytics import metrics
-from data_layer.demo import DATA_TABLES, generate_demo
-from data_layer.errors import StoreError
-from data_layer.filters import Filter
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
+from data_layer.demo.generator import DATA_TABLES, generate_demo
+from data_layer.domain.errors import StoreError
+from data_layer.domain.filters import Filter
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -22,15 +23,15 @@ def _fingerprint(store: Store) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def demo() -> Store:
-    s = Store(":memory:")
+    s = open_database(":memory:")
     generate_demo(s, seed=7, today=TODAY)
     return s
 
 
 def test_the_same_seed_gives_the_same_database_and_another_seed_does_not(demo: Store) -> None:
-    again = Store(":memory:")
+    again = open_database(":memory:")
     generate_demo(again, seed=7, today=TODAY)
-    other = Store(":memory:")
+    other = open_database(":memory:")
     generate_demo(other, seed=8, today=TODAY)
     assert _fingerprint(again) == _fingerprint(demo)
     assert _fingerprint(other)["events"] != _fingerprint(demo)["events"]

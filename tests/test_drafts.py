@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from data_layer import auth, book, drafts
-from data_layer.errors import InvalidData
-from data_layer.store import Store
+from data_layer.access import auth
+from data_layer.book import drafts
+from data_layer.book import postmortems as book
+from data_layer.db.store import Store
+from data_layer.domain.errors import InvalidData
 
 from .conftest import USERS, add_test_users
 

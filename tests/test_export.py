@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from data_layer.demo import generate_demo
-from data_layer.export import export
-from data_layer.importer import import_folder
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
+from data_layer.demo.generator import generate_demo
+from data_layer.ingest.export import export
+from data_layer.ingest.importer import import_folder
 
 TABLES = ("people", "cohorts", "memberships", "events", "assessments", "assessment_scores", "deals", "sections",
           "plans", "lessons", "actions")
@@ -19,19 +20,19 @@ def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_a_csv_export_imported_into_an_empty_database_reproduces_it(tmp_path: Path) -> None:
-    with Store(":memory:") as original:
+    with open_database(":memory:") as original:
         generate_demo(original, seed=11, today=dt.date(2026, 11, 22))
         original.execute("UPDATE lessons SET lessons = 'Line one\nLine \"two\", with a comma; and =SUM(A1)' "
                          "WHERE lesson_id = 'L000001'")
         before = dump(original)
         export(original, tmp_path / "out", "csv")
-    with Store(":memory:") as copy:
+    with open_database(":memory:") as copy:
         import_folder(copy, tmp_path / "out")
         assert dump(copy) == before
 
 
 def test_the_spreadsheet_format_neutralises_formulas(tmp_path: Path) -> None:
-    with Store(":memory:") as s:
+    with open_database(":memory:") as s:
         s.execute("INSERT INTO people VALUES ('p1', '=HYPERLINK(\"http://evil\")', 'a@example.com', 'AE', "
                   "'+team', '@region', NULL)")
         export(s, tmp_path, "spreadsheet")
@@ -40,7 +41,7 @@ def test_the_spreadsheet_format_neutralises_formulas(tmp_path: Path) -> None:
 
 
 def test_parquet_export_writes_every_table(tmp_path: Path) -> None:
-    with Store(":memory:") as s:
+    with open_database(":memory:") as s:
         generate_demo(s, seed=3, today=dt.date(2026, 11, 22))
         counts = export(s, tmp_path, "parquet")
         assert counts["activity.parquet"] == s.query_value("SELECT count(*) FROM events")

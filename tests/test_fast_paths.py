@@ -14,15 +14,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from data_layer import report, summaries
-from data_layer.analytics import metrics
+from data_layer.analytics import metrics, report
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.engine import evaluate, evaluate_page, function
 from data_layer.analytics.registry import PAGES
-from data_layer.demo import generate_demo
-from data_layer.filters import Filter
-from data_layer.importer import import_folder
-from data_layer.store import Store
+from data_layer.db import summaries
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
+from data_layer.demo.generator import generate_demo
+from data_layer.domain.filters import Filter
+from data_layer.ingest.importer import import_folder
 from tests.oracle import breakdowns_reference as breakdowns_ref
 from tests.oracle import metrics_reference as metrics_ref
 
@@ -106,7 +107,7 @@ _PAGE_VALUES: dict[tuple[int, int, str], dict[str, object]] = {}
 def demo(seed: int) -> tuple[Store, list[Filter]]:
     """A demo database for `seed` (with edge-of-day events) and its filters, built once per run."""
     if seed not in _DEMOS:
-        store = Store(":memory:")
+        store = open_database(":memory:")
         generate_demo(store, seed=seed, today=TODAY)
         rng = random.Random(seed)
         add_midnight_events(store, rng)
@@ -169,7 +170,7 @@ def test_the_parallel_overview_grid_equals_one_metric_at_a_time(small_store: Sto
 
 @pytest.mark.parametrize("seed", [5, 23])
 def test_combined_page_batches_equal_the_metrics_one_by_one(seed: int) -> None:
-    store = Store(":memory:")
+    store = open_database(":memory:")
     generate_demo(store, seed=seed, today=TODAY)
     for filt in filters_for(store, random.Random(seed), 6):
         for page in PAGES:
@@ -226,7 +227,7 @@ def rate_value(rate: object) -> float | None:
 def test_the_report_tells_what_the_reference_computes(seed: int) -> None:
     """`report --json` against the oracle itself (not only against the pages): every rate,
     count and the partner lift, whose sign is partner minus no partner."""
-    store = Store(":memory:")
+    store = open_database(":memory:")
     generate_demo(store, seed=seed, today=TODAY)
     rng = random.Random(seed)
     add_midnight_events(store, rng)

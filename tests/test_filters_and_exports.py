@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from data_layer.analytics import metrics
-from data_layer.csv_safety import neutralise, safe_csv
-from data_layer.filters import Filter, preset_window, previous_window
-from data_layer.store import Store
+from data_layer.db.store import Store
+from data_layer.domain.filters import Filter, preset_window, previous_window
+from data_layer.ingest.csv_safety import neutralise, safe_csv
 
 TODAY = dt.date(2026, 5, 31)
 

@@ -25,7 +25,7 @@ def test_days_read_from_the_database_show_as_days() -> None:
 
 
 def test_a_problem_reads_as_a_sentence_on_a_form() -> None:
-    from data_layer.errors import Problem
+    from data_layer.domain.errors import Problem
 
     assert Problem("password", "must be at least 10 characters").sentence == \
         "The password must be at least 10 characters."

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from data_layer import auth, drafts
+from data_layer.access import auth
+from data_layer.book import drafts
 from data_layer.cli import main
-from data_layer.errors import InvalidData
-from data_layer.sources import SourceFile, import_sources
-from data_layer.store import Store
+from data_layer.db.store import Store
+from data_layer.domain.errors import InvalidData
+from data_layer.ingest.sources import SourceFile, import_sources
 
 from .conftest import USERS
 
@@ -109,7 +110,7 @@ def test_odd_slack_files_get_sentences(store: Store, tmp_path: Path) -> None:
     assert "must hold a JSON list" in refused(store, tmp_path, "export.zip", slack_zip(users=b'{"U1": {}}'))
     assert "is not a zip file" in refused(store, tmp_path, "export.zip", b"PK\x03\x04 broken")
     (tmp_path / "cohorts.csv").write_text("cohort_id,name,program,start_date,channel\nc9,C,P,2026-01-01,cohort-pathfinders\n")
-    from data_layer.importer import import_files
+    from data_layer.ingest.importer import import_files
 
     import_files(store, [tmp_path / "cohorts.csv"])
     bad_ts = slack_zip(users=json.dumps([{"id": "U1", "profile": {"email": "a@example.com"}}]).encode(), extra={

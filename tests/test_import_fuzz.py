@@ -9,9 +9,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from data_layer.errors import InvalidData
-from data_layer.importer import SPECS, import_folder
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
+from data_layer.domain.errors import InvalidData
+from data_layer.ingest.importer import SPECS, import_folder
 
 TABLES = [s.table for s in SPECS if s.table != "sections"]
 NAMES = [s.filename for s in SPECS]
@@ -28,7 +29,7 @@ def _attempt(tmp: Path, files: dict[str, bytes]) -> None:
         old.unlink()
     for name, data in files.items():
         (tmp / name).write_bytes(data)
-    with Store(":memory:") as store:
+    with open_database(":memory:") as store:
         store.execute("INSERT INTO people VALUES ('p1', 'Ana', 'ana@example.com', 'AE', NULL, NULL, NULL)")
         before = _snapshot(store)
         try:

@@ -26,10 +26,11 @@ def test_no_data_layer_module_imports_streamlit() -> None:
 
 
 def test_importing_the_whole_data_layer_and_cli_loads_no_streamlit() -> None:
-    modules = sorted(p.stem for p in (ROOT / "data_layer").glob("*.py") if p.stem != "__init__")
+    modules = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "data_layer").rglob("*.py"))
+    assert "data_layer.analytics.engine" in modules and "data_layer.cli" in modules
     code = (
         "import importlib, sys\n"
-        f"for m in {modules!r}: importlib.import_module('data_layer.' + m)\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
         "assert 'streamlit' not in sys.modules, 'streamlit was imported'\n"
         "print('clean')\n"
     )
@@ -64,4 +65,100 @@ def test_no_module_imports_another_modules_private_names() -> None:
                 private = [a.name for a in node.names if a.name.startswith("_")]
                 if private:
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {private}")
+    assert offenders == []
+
+
+# The layers of data_layer, highest first (as harlequin states its contracts for import-linter).
+# A module may import modules of its own package and of any lower layer, never of a higher layer
+# or of a sibling in its own layer; so the direction of every import is visible here.
+LAYERS: list[tuple[str, ...]] = [
+    ("data_layer.cli",),
+    ("data_layer.demo", "data_layer.directory", "data_layer.incidents"),
+    ("data_layer.analytics", "data_layer.book", "data_layer.ingest"),
+    ("data_layer.access",),
+    ("data_layer.db",),
+    ("data_layer.domain",),
+]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    """Every module `path` imports (at any depth: inside functions too), as (line, dotted name)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append((node.lineno, node.module))
+            out += [(node.lineno, f"{node.module}.{a.name}") for a in node.names]  # `from pkg import module`
+    return out
+
+
+def container(module: str) -> str:
+    for layer in LAYERS:
+        for top in layer:
+            if module == top or module.startswith(top + "."):
+                return top
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS")
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted((ROOT / "data_layer").rglob("*.py")) if module_name(p) != "data_layer"}
+
+
+def test_every_data_layer_import_goes_down_the_layers() -> None:
+    rank = {top: i for i, layer in enumerate(LAYERS) for top in layer}
+    known = modules()
+    offenders = []
+    for name, path in known.items():
+        own = container(name)
+        for line, target in imports_of(path):
+            if target not in known or container(target) == own:
+                continue
+            if rank[container(target)] <= rank[own]:
+                offenders.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    assert offenders == []
+
+
+def test_there_are_no_import_circles() -> None:
+    known = modules()
+    graph = {name: {t for _, t in imports_of(path) if t in known and t != name} for name, path in known.items()}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                raise AssertionError("import circle: " + " -> ".join(stack[stack.index(nxt):] + [nxt]))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    assert len(graph) > 40
+
+
+def test_pages_reach_the_data_layer_only_through_dashboard() -> None:
+    """Pages import dashboard/ (dashboard/services.py is their door to the data layer) and, for
+    types, constants and errors, data_layer.domain; nothing else of data_layer."""
+    offenders = []
+    for path in sorted((ROOT / "pages").glob("*.py")) + [ROOT / "streamlit_app.py"]:
+        for line, target in imports_of(path):
+            if target.startswith("data_layer") and not target.startswith("data_layer.domain"):
+                offenders.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    assert offenders == []
+
+
+def test_the_data_layer_never_imports_the_dashboard() -> None:
+    offenders = [f"{p.relative_to(ROOT)}:{line}" for p in (ROOT / "data_layer").rglob("*.py")
+                 for line, target in imports_of(p) if target.split(".")[0] in ("dashboard", "pages", "streamlit_app")]
     assert offenders == []

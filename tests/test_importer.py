@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from data_layer.errors import InvalidData
-from data_layer.importer import SPECS, import_folder
-from data_layer.store import Store
+from data_layer.db.store import Store
+from data_layer.domain.errors import InvalidData
+from data_layer.ingest.importer import SPECS, import_folder
 
 TABLES = [spec.table for spec in SPECS] + ["assessment_scores"]
 

@@ -17,10 +17,10 @@ import datetime as dt
 import pytest
 
 from data_layer.analytics import metrics as m
-from data_layer.filters import Filter
-from data_layer.report import build_report
-from data_layer.store import Store
-from data_layer.summaries import refresh as refresh_summaries
+from data_layer.analytics.report import build_report
+from data_layer.db.store import Store
+from data_layer.db.summaries import refresh as refresh_summaries
+from data_layer.domain.filters import Filter
 
 FROM, TO, TODAY = dt.date(2026, 3, 1), dt.date(2026, 5, 31), dt.date(2026, 6, 30)
 ALL = Filter(FROM, TO, TODAY)

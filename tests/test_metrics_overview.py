@@ -13,9 +13,9 @@ import datetime as dt
 import pytest
 
 from data_layer.analytics import metrics
-from data_layer.filters import Filter
-from data_layer.stats import wilson_interval
-from data_layer.store import Store
+from data_layer.db.store import Store
+from data_layer.domain.filters import Filter
+from data_layer.domain.stats import wilson_interval
 
 FROM, TO, TODAY = dt.date(2026, 3, 1), dt.date(2026, 5, 31), dt.date(2026, 6, 30)
 

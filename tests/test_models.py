@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from data_layer.errors import InvalidData
-from data_layer.models import (
+from data_layer.domain.errors import InvalidData
+from data_layer.domain.models import (
     ActivityEvent,
     Assessment,
     Cohort,

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from data_layer.analytics.metrics import assessed_rate, funnel
-from data_layer.errors import InvalidData
-from data_layer.filters import Filter
-from data_layer.importer import import_files
-from data_layer.sources import Choices, Mapping, SourceFile, import_sources
-from data_layer.store import Store
+from data_layer.db.store import Store
+from data_layer.domain.errors import InvalidData
+from data_layer.domain.filters import Filter
+from data_layer.ingest.importer import import_files
+from data_layer.ingest.sources import Choices, Mapping, SourceFile, import_sources
 
 PEOPLE = "person_id,name,email,role\nana,Ana Álvarez,ana@example.com,AE\nben,Ben Okafor,ben@example.com,AE\n" \
          "cy,Cy Park,cy@example.com,SE\n"

@@ -35,27 +35,33 @@ def paths() -> list[str]:
     return out
 
 
+def module_for(name: str) -> str | None:
+    """`library` or `data_layer.book.library` -> the dotted module it names in our code, if any."""
+    if name.startswith(("data_layer.", "dashboard.")):
+        return name if (ROOT / (name.replace(".", "/") + ".py")).exists() else None
+    found = sorted((ROOT / "data_layer").rglob(f"{name}.py")) or sorted((ROOT / "dashboard").glob(f"{name}.py"))
+    if len(found) != 1:
+        return None
+    return ".".join(found[0].relative_to(ROOT).with_suffix("").parts)
+
+
 def dotted_names() -> list[str]:
     """`module.function` and `package.module.function` references to our code."""
     out = []
     for text in CODE:
-        match = re.fullmatch(r"((?:dashboard|data_layer)\.)?([a-z_]+)\.([A-Za-z_]+)(\(.*\))?", text)
-        if match and match.group(3) in FILE_EXTENSIONS:  # a file name (incidents.log), not a function
+        match = re.fullmatch(r"((?:(?:dashboard|data_layer)\.)?(?:[a-z_]+\.)*[a-z_]+)\.([A-Za-z_]+)(\(.*\))?", text)
+        if not match or match.group(2) in FILE_EXTENSIONS:  # a file name (incidents.log), not a function
             continue
-        if match and (ROOT / "data_layer" / f"{match.group(2)}.py").exists() or \
-                (match and (ROOT / "dashboard" / f"{match.group(2)}.py").exists()):
-            assert match is not None
-            package = (match.group(1) or "").rstrip(".")
-            if not package:
-                package = "data_layer" if (ROOT / "data_layer" / f"{match.group(2)}.py").exists() else "dashboard"
-            out.append(f"{package}.{match.group(2)}.{match.group(3)}")
+        module = module_for(match.group(1))
+        if module is not None:
+            out.append(f"{module}.{match.group(2)}")
     return out
 
 
 def test_the_readme_names_things_at_all() -> None:
     # The collectors below find what they should (a README without backticks would pass vacuously).
-    assert {"dashboard/routes.py", "data_layer/sessions.py", "tests/oracle/"} <= set(paths())
-    assert "data_layer.library.escape_markdown" in dotted_names()
+    assert {"dashboard/routes.py", "data_layer/access/sessions.py", "tests/oracle/"} <= set(paths())
+    assert "data_layer.book.library.escape_markdown" in dotted_names()
 
 
 @pytest.mark.parametrize("path", paths())
@@ -93,26 +99,31 @@ def test_every_command_it_names_exists() -> None:
 
 
 def layout_entries() -> list[str]:
-    """Paths of the "Project layout" tree: top-level entries, and files indented under a folder."""
+    """Paths of the "Project layout" tree: top-level entries, entries indented under a folder, and
+    the files a sub-folder's description names ("access/  auth.py (...), sessions.py (...)")."""
     block = README.split("## Project layout", 1)[1].split("```", 2)[1]
-    out, folder = [], ""
+    out, folder, sub = [], "", ""
     for line in block.splitlines():
         # An entry is followed by two spaces (the description column) or ends the line; names
         # inside a description ("tables.py (encoding, ...") are not entries.
         match = re.match(r"^(\s*)([\w.\-/]+\.(?:py|md|toml)|[\w.\-]+/[\w.\-/]*)(?:\s{2,}|$)", line)
-        if not match:
-            continue
-        indent, name = match.groups()
-        if not indent:
-            folder = name if name.endswith("/") else ""
-            out.append(name)
-        elif folder:
-            out.append(folder + name)
+        if match:
+            indent, name = match.groups()
+            if not indent:
+                folder, sub = (name if name.endswith("/") else ""), ""
+                out.append(name)
+                continue
+            if folder:
+                sub = name if name.endswith("/") else ""
+                out.append(folder + name)
+        if sub:  # the files a sub-folder's description (and its continuation lines) names
+            out += [folder + sub + f for f in re.findall(r"\b([a-z_]+\.py)\b", line)]
     return out
 
 
 def test_every_entry_of_the_project_layout_exists() -> None:
     entries = layout_entries()
-    assert "data_layer/sessions.py" in entries and "streamlit_app.py" in entries
+    assert "data_layer/access/sessions.py" in entries and "streamlit_app.py" in entries
+    assert "data_layer/analytics/catalog.py" in entries
     missing = [e for e in entries if not (ROOT / e).exists()]
     assert not missing, f"the README's project layout names {missing}"

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from data_layer.cli import main
-from data_layer.errors import InvalidData
-from data_layer.importer import import_files
-from data_layer.sources import Choices, Mapping, SourceFile, import_sources
-from data_layer.store import Store
+from data_layer.db.store import Store
+from data_layer.domain.errors import InvalidData
+from data_layer.ingest.importer import import_files
+from data_layer.ingest.sources import Choices, Mapping, SourceFile, import_sources
 
 REAL = Path(__file__).parent / "data" / "real"
 
@@ -69,7 +69,7 @@ def test_a_salesforce_data_export_imports_with_exactly_its_values(store: Store, 
 
 def test_deals_closed_before_created_are_left_out_of_cycle_medians(store: Store, tmp_path: Path) -> None:
     from data_layer.analytics.metrics import median_cycle_days_no_partner
-    from data_layer.filters import Filter
+    from data_layer.domain.filters import Filter
 
     add_people(store, tmp_path, [("005x0000000fNSiAAM", "Owner One", "owner@example.com")])
     store.execute("INSERT INTO cohorts VALUES ('c1', 'C1', 'P', DATE '2005-01-01', NULL, NULL, NULL)")
@@ -79,7 +79,7 @@ def test_deals_closed_before_created_are_left_out_of_cycle_medians(store: Store,
     assert median_cycle_days_no_partner(store, filt) is None  # both won deals have negative cycles
     store.execute("UPDATE deals SET created_on = DATE '2005-10-30' WHERE deal_id = '006x0000001YtCsAAK'")
     store.execute("DELETE FROM closed_deals")
-    from data_layer.summaries import refresh_deals
+    from data_layer.db.summaries import refresh_deals
 
     with store.transaction() as tx:
         refresh_deals(tx)

@@ -13,10 +13,10 @@ from data_layer.analytics import docs, engine
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.facts import FACTS, ORDER
 from data_layer.analytics.registry import PAGES, rate_sql
+from data_layer.analytics.report import build_report
 from data_layer.analytics.units import DAYS, MONEY, PERCENT_POINTS, RATE, SCORE
-from data_layer.filters import Filter
-from data_layer.report import build_report
-from data_layer.store import Store
+from data_layer.db.store import Store
+from data_layer.domain.filters import Filter
 
 ROOT = Path(__file__).resolve().parents[1]
 W = Filter(dt.date(2026, 3, 1), dt.date(2026, 5, 31), dt.date(2026, 6, 30))

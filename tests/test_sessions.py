@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from data_layer import auth, sessions
-from data_layer.store import Store
+from data_layer.access import auth, sessions
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
 
 from .conftest import USERS
 
@@ -87,7 +88,7 @@ def test_a_disabled_account_cannot_trade_a_ticket(accounts: Store) -> None:
 
 def test_tokens_and_tickets_are_never_stored_in_clear(tmp_path: Path) -> None:
     path = tmp_path / "s.duckdb"
-    with Store(path) as store:
+    with open_database(path) as store:
         auth.add_user(store, auth.CLI_ACTOR, USERS["viewer"], "V", "viewer", "a long enough password")
         ticket, token = signed_in(store, USERS["viewer"])
         store.execute("CHECKPOINT")

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from data_layer.errors import InvalidData
-from data_layer.sources import (
+from data_layer.db.store import Store
+from data_layer.domain.errors import InvalidData
+from data_layer.ingest.sources import (
     Mapping,
     SourceFile,
     guess_entity,
@@ -22,7 +23,6 @@ from data_layer.sources import (
     slack_to_activity,
     xapi_to_activity,
 )
-from data_layer.store import Store
 
 HERE = Path(__file__).parent / "data" / "sources"
 

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from data_layer.errors import DatabaseLocked, QueryError
-from data_layer.store import Store
+from data_layer.db.migrations import open_database
+from data_layer.db.store import Store
+from data_layer.domain.errors import DatabaseLocked, QueryError
 
 
 def test_eight_readers_and_a_writer_see_consistent_totals_and_no_errors(tmp_path: Path) -> None:
-    store = Store(tmp_path / "c.duckdb")
+    store = open_database(tmp_path / "c.duckdb")
     store.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER)")
     store.execute("INSERT INTO accounts VALUES (1, 100), (2, 0)")
     errors: list[BaseException] = []
@@ -72,7 +73,7 @@ def test_a_second_process_holding_the_file_gives_a_clear_locked_error(tmp_path: 
     import time
 
     path = tmp_path / "locked.duckdb"
-    Store(path).close()
+    open_database(path).close()
     holder = subprocess.Popen(
         [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ok', flush=True); time.sleep(30)"],
         stdout=subprocess.PIPE, text=True,
@@ -81,7 +82,7 @@ def test_a_second_process_holding_the_file_gives_a_clear_locked_error(tmp_path: 
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
         time.sleep(0.2)
         with pytest.raises(DatabaseLocked, match="open in another program"):
-            Store(path)
+            open_database(path)
     finally:
         holder.kill()
         holder.wait()

@@ -32,7 +32,7 @@ from data_layer.analytics.units import (
     SCORE,
     TABLE,
 )
-from data_layer.stats import DealRate, Rate
+from data_layer.domain.stats import DealRate, Rate
 
 REGISTRY = Registry()  # the one registry: import it from here, so the declarations below are always loaded
 declare = REGISTRY.declare

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_layer.store import Store
+from data_layer.db.store import Store
 
 _PEOPLE_COLUMNS = {"team": "team", "region": "region", "role": "role"}
 

@@ -16,8 +16,8 @@ from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.facts import FACTS, ORDER
 from data_layer.analytics.registry import Metric
 from data_layer.analytics.sql import parameters, with_ctes
-from data_layer.filters import Filter
-from data_layer.store import Store
+from data_layer.db.store import Store
+from data_layer.domain.filters import Filter
 
 
 def _with_dependencies(names: Iterable[str]) -> list[Metric]:

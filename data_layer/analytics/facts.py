@@ -4,7 +4,7 @@ A metric (catalog.py) names the one fact it aggregates; the engine gathers the f
 statement needs (with what they read in turn) in the order they are declared here. A fact
 read by two or more parts of a statement is materialised, so it is computed once.
 The summary tables they read (activity_days, assessment_facts, closed_deals, event_firsts,
-outreach_events) are described in data_layer/summaries.py.
+outreach_events) are described in data_layer/db/summaries.py.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from data_layer.analytics.catalog import FUNNEL_STAGES, REGISTRY
 from data_layer.analytics.engine import evaluate_windows, function
 from data_layer.analytics.registry import OverduePlan, SectionFreshness, WeekActivity
 from data_layer.analytics.sql import trend_windows
-from data_layer.filters import Filter
-from data_layer.store import Store
+from data_layer.db.store import Store
+from data_layer.domain.filters import Filter
 
 __all__ = ["FUNNEL_STAGES", "OVERVIEW_KEYS", "OverduePlan", "SectionFreshness", "WeekActivity", "overview_grid",
            "trend_windows"]

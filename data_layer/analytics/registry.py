@@ -17,7 +17,7 @@ from typing import Any, cast
 import pandas as pd
 
 from data_layer.analytics.units import COUNT, DEAL_RATE, RATE, TABLE, Unit
-from data_layer.stats import DealRate, Rate
+from data_layer.domain.stats import DealRate, Rate
 
 PAGES: dict[str, str] = {
     "adoption": "Adoption", "barriers": "Barriers", "win_rates": "Win rates", "learning_health": "Learning health",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from data_layer.filters import Filter, previous_window
+from data_layer.domain.filters import Filter, previous_window
 
 # Constants some facts take as parameters (so their text never changes).
 AT_RISK_QUIET_DAYS = 21

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from data_layer.stats import Rate
+from data_layer.domain.stats import Rate
 
 NO_DATA = "no data"
 

@@ -8,6 +8,6 @@
 - `people`  matches people by email, person id or full name.
 - `report`  groups problems by column and reason for people to act on.
 
-`data_layer.sources` puts these together and hands our canonical files to the importer,
+`data_layer.ingest.sources` puts these together and hands our canonical files to the importer,
 which validates and writes them all or nothing.
 """

@@ -21,8 +21,8 @@ from typing import Any
 
 import ijson
 
-from data_layer.config import LIMITS
-from data_layer.errors import InvalidData, Problem
+from data_layer.domain.config import LIMITS
+from data_layer.domain.errors import InvalidData, Problem
 
 MB = 1024 * 1024
 _CHUNK = 1024 * 1024

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from data_layer.errors import LearningCultureError
+from data_layer.domain.errors import LearningCultureError
 
 
 class FormatError(LearningCultureError):

@@ -12,7 +12,7 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 
-from data_layer.errors import InvalidData, Problem
+from data_layer.domain.errors import InvalidData, Problem
 
 ENTITIES = ("people.csv", "cohorts.csv", "memberships.csv", "activity.csv", "assessments.csv", "deals.csv",
             "sections.csv", "plans.csv", "lessons.csv", "actions.csv")

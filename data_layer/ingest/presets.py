@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from data_layer.importer import SCORE_PREFIX, SPEC_BY_NAME, SPECS
+from data_layer.domain.vocabulary import DIMENSIONS
+from data_layer.ingest.importer import SCORE_PREFIX, SPEC_BY_NAME, SPECS
 from data_layer.ingest.mapping import Mapping
-from data_layer.vocabulary import DIMENSIONS
 
 # Other names people's exports use for our fields (normalised: lower case, letters and digits).
 SYNONYMS: dict[str, tuple[str, ...]] = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from data_layer.errors import Problem
+from data_layer.domain.errors import Problem
 
 
 @dataclass

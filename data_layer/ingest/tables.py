@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from data_layer.errors import InvalidData, Problem
+from data_layer.domain.errors import InvalidData, Problem
 
 # Control characters other than tab, line feed and carriage return (models.CONTROL, repeated here to
 # keep this module free of pydantic).

@@ -1,8 +1,11 @@
-"""Ordered, named schema migrations, recorded in `schema_migrations`.
+"""Ordered, named schema migrations, recorded in `schema_migrations` (as sqlite-utils does them).
 
-Opening a database applies only the migrations it has not recorded, each in its own
-transaction, so a failure leaves the database at the last good version. Never edit a
-migration that has shipped: add a new one.
+Each migration is a function named after it (`m0008_event_summaries` records
+"0008_event_summaries") whose DDL and backfill are frozen in its own text: it imports nothing
+that may change later. Opening a database (`Store(path)`) and migrating it (`migrate(store)`)
+are separate steps; `open_database(path)` does both. `migrate` applies only the migrations
+the database has not recorded, each in its own transaction, so a failure leaves the database
+at the last good version. Never edit a migration that has shipped: add a new one.
 
 No foreign keys: DuckDB implements UPDATE as delete + insert, which trips FK checks
 on upserts; referential integrity is checked by the importer and the write functions.
@@ -12,34 +15,35 @@ loads; event ids are de-duplicated by the importer instead.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
 
-from data_layer.errors import MigrationError
-from data_layer.vocabulary import BARRIERS, DEFAULT_SECTIONS, DIMENSIONS
+from data_layer.db.store import Store, Transaction
+from data_layer.domain.errors import MigrationError
 
-if TYPE_CHECKING:
-    from data_layer.store import Store
-
-
-def _seed_reference_rows() -> str:
-    # Literals built from our own constants (not user input), escaped anyway.
-    def q(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    barriers = ",\n".join(f"({q(code)}, {q(label)})" for code, label in BARRIERS.items())
-    dims = ",\n".join(f"({q(code)}, {q(label)})" for code, label in DIMENSIONS.items())
-    sections = ",\n".join(f"({q(sid)}, {q(label)}, NULL)" for sid, label in DEFAULT_SECTIONS.items())
-    return f"""
-    INSERT INTO barrier_codes (code, label) VALUES {barriers};
-    INSERT INTO dimensions (dimension, label) VALUES {dims};
-    INSERT INTO sections (section_id, label, owner_id) VALUES {sections};
-    """  # noqa: S608 - our SQL constants only; values are bound
+Migration = Callable[[Transaction], None]
+MIGRATIONS: list[Migration] = []
 
 
-MIGRATIONS: list[tuple[str, str]] = [
-    (
-        "0001_core_entities",
-        """
+def migration(fn: Migration) -> Migration:
+    """Register a migration; its name (the function's, without the leading m) is what the database records."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def name_of(fn: Migration) -> str:
+    return fn.__name__.removeprefix("m")
+
+
+def run(tx: Transaction, sql: str) -> None:
+    """Run a migration's statements (separated by `;`) in its transaction."""
+    for statement in _split(sql):
+        tx.execute(statement)
+
+
+@migration
+def m0001_core_entities(tx: Transaction) -> None:
+    run(tx, """
         CREATE TABLE people (
             person_id  VARCHAR PRIMARY KEY,
             name       VARCHAR NOT NULL,
@@ -104,11 +108,12 @@ MIGRATIONS: list[tuple[str, str]] = [
             partner_name        VARCHAR,
             segment             VARCHAR
         );
-        """,
-    ),
-    (
-        "0002_book_of_learning",
-        """
+    """)
+
+
+@migration
+def m0002_book_of_learning(tx: Transaction) -> None:
+    run(tx, """
         CREATE TABLE sections (
             section_id VARCHAR PRIMARY KEY,
             label      VARCHAR NOT NULL,
@@ -151,11 +156,12 @@ MIGRATIONS: list[tuple[str, str]] = [
             due_on      DATE NOT NULL,
             done_on     DATE
         );
-        """,
-    ),
-    (
-        "0003_users_and_audit",
-        """
+    """)
+
+
+@migration
+def m0003_users_and_audit(tx: Transaction) -> None:
+    run(tx, """
         CREATE TABLE users (
             email         VARCHAR PRIMARY KEY,
             name          VARCHAR NOT NULL,
@@ -176,12 +182,43 @@ MIGRATIONS: list[tuple[str, str]] = [
             summary   VARCHAR
         );
         CREATE TABLE app_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
-        """,
-    ),
-    ("0004_reference_rows", _seed_reference_rows()),
-    (
-        "0005_sign_in_attempts",
-        """
+    """)
+
+
+@migration
+def m0004_reference_rows(tx: Transaction) -> None:
+    """The reference rows of the vocabulary as shipped (frozen: later vocabulary changes need a migration)."""
+    run(tx, """
+    INSERT INTO barrier_codes (code, label) VALUES ('dont_know_partners', 'Don''t know the partners'),
+('no_time', 'No time'),
+('comp_not_aligned', 'Compensation not aligned'),
+('fear_losing_control', 'Fear of losing control of the deal'),
+('unclear_process', 'Unclear process'),
+('tool_friction', 'Tool friction'),
+('no_manager_support', 'No manager support'),
+('partner_quality', 'Partner quality'),
+('other', 'Other');
+    INSERT INTO dimensions (dimension, label) VALUES ('partner_knowledge', 'Partner knowledge'),
+('co_selling_confidence', 'Co-selling confidence'),
+('solution_selling', 'Solution selling'),
+('tool_fluency', 'Tool fluency');
+    INSERT INTO sections (section_id, label, owner_id) VALUES ('seo', 'SEO & keyphrases', NULL),
+('offers', 'Offers & promotions', NULL),
+('campaigns', 'Campaigns', NULL),
+('analyst_relations', 'Analyst & influencer relations', NULL),
+('multivariate_tests', 'Multivariate tests', NULL),
+('landing_pages', 'Landing pages', NULL),
+('email', 'Email', NULL),
+('social_media', 'Social media', NULL),
+('partnerships', 'Partnerships & ecosystem', NULL),
+('sales_plays', 'Sales plays', NULL),
+('enablement', 'Enablement & tools', NULL);
+    """)
+
+
+@migration
+def m0005_sign_in_attempts(tx: Transaction) -> None:
+    run(tx, """
         -- Failed sign-ins per email (known or not, so the lock-out reveals nothing).
         CREATE TABLE login_attempts (
             email          VARCHAR PRIMARY KEY,
@@ -190,11 +227,12 @@ MIGRATIONS: list[tuple[str, str]] = [
             locked_until   TIMESTAMP
         );
         CREATE INDEX audit_entity ON audit_log (entity, entity_id);
-        """,
-    ),
-    (
-        "0006_book_of_learning_forms",
-        """
+    """)
+
+
+@migration
+def m0006_book_of_learning_forms(tx: Transaction) -> None:
+    run(tx, """
         -- What a person is typing, saved as they write, offered back after a refresh or sign-in.
         CREATE TABLE form_drafts (
             owner_email VARCHAR NOT NULL,
@@ -216,11 +254,12 @@ MIGRATIONS: list[tuple[str, str]] = [
             applied_at TIMESTAMP NOT NULL,
             PRIMARY KEY (lesson_id, email)
         );
-        """,
-    ),
-    (
-        "0007_import_mappings",
-        """
+    """)
+
+
+@migration
+def m0007_import_mappings(tx: Transaction) -> None:
+    run(tx, """
         -- Named column mappings, saved from the Import page for next time (TOML text).
         CREATE TABLE import_mappings (
             name     VARCHAR PRIMARY KEY,
@@ -228,13 +267,13 @@ MIGRATIONS: list[tuple[str, str]] = [
             saved_by VARCHAR NOT NULL,
             saved_at TIMESTAMP NOT NULL
         );
-        """,
-    ),
-    (
-        # Summary tables of events (summaries.py keeps them current), built from what is there.
-        # DDL and backfill frozen as shipped: summaries.py may change, a shipped migration must not.
-        "0008_event_summaries",
-        """
+    """)
+
+
+@migration
+def m0008_event_summaries(tx: Transaction) -> None:
+    """Summary tables of events (summaries.py keeps them current), built from what is there. DDL and backfill frozen as shipped: summaries.py may change, a shipped migration must not."""
+    run(tx, """
         CREATE TABLE IF NOT EXISTS event_firsts (
             person_id VARCHAR NOT NULL, cohort_id VARCHAR, verb VARCHAR NOT NULL, first_at TIMESTAMP NOT NULL
         );
@@ -252,13 +291,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         INSERT INTO activity_days SELECT CAST(occurred_at AS DATE) AS day, person_id, cohort_id,
             bool_or(verb NOT IN ('invited', 'outreach_received')), bool_or(verb = 'shared_win') FROM events
             GROUP BY ALL ORDER BY day
-    """,
-    ),
-    (
-        # One row per assessment with its readiness and place in the person's history.
-        # DDL and backfill frozen as shipped: summaries.py may change, a shipped migration must not.
-        "0009_assessment_facts",
-        """
+    """)
+
+
+@migration
+def m0009_assessment_facts(tx: Transaction) -> None:
+    """One row per assessment with its readiness and place in the person's history. DDL and backfill frozen as shipped: summaries.py may change, a shipped migration must not."""
+    run(tx, """
         CREATE TABLE IF NOT EXISTS assessment_facts (
             person_id VARCHAR NOT NULL, seq INTEGER NOT NULL, assessment_id VARCHAR NOT NULL, kind VARCHAR NOT NULL,
             taken_at TIMESTAMP NOT NULL, taken_on DATE NOT NULL, readiness DOUBLE, barriers VARCHAR[] NOT NULL,
@@ -275,13 +314,13 @@ MIGRATIONS: list[tuple[str, str]] = [
                    FROM assessment_scores GROUP BY assessment_id) r
           USING (assessment_id)
         ORDER BY a.person_id, 2
-    """,
-    ),
-    (
-        # The won and lost deals with boolean flags, in closing order.
-        # DDL and backfill frozen as shipped: summaries.py may change, a shipped migration must not.
-        "0010_closed_deals",
-        """
+    """)
+
+
+@migration
+def m0010_closed_deals(tx: Transaction) -> None:
+    """The won and lost deals with boolean flags, in closing order. DDL and backfill frozen as shipped: summaries.py may change, a shipped migration must not."""
+    run(tx, """
         CREATE TABLE IF NOT EXISTS closed_deals (
             owner_id VARCHAR NOT NULL, created_on DATE NOT NULL, closed_on DATE NOT NULL, won BOOLEAN NOT NULL,
             partner_involvement VARCHAR NOT NULL, with_partner BOOLEAN NOT NULL, amount DECIMAL(18, 2) NOT NULL
@@ -291,20 +330,22 @@ MIGRATIONS: list[tuple[str, str]] = [
                amount
         FROM deals WHERE status IN ('won', 'lost') AND closed_on IS NOT NULL
         ORDER BY closed_on
-    """,
-    ),
-    (
-        # Real CRM exports hold open deals without an amount or a created date (issue: real exports in).
-        "0011_open_deals_may_lack_amount_and_created_on",
-        """
+    """)
+
+
+@migration
+def m0011_open_deals_may_lack_amount_and_created_on(tx: Transaction) -> None:
+    """Real CRM exports hold open deals without an amount or a created date (issue: real exports in)."""
+    run(tx, """
         ALTER TABLE deals ALTER COLUMN amount DROP NOT NULL;
         ALTER TABLE deals ALTER COLUMN created_on DROP NOT NULL
-        """,
-    ),
-    (
-        # Sign-in limits per account and address, per address, per account (auth.LIMITS).
-        "0012_sign_in_limits",
-        """
+    """)
+
+
+@migration
+def m0012_sign_in_limits(tx: Transaction) -> None:
+    """Sign-in limits per account and address, per address, per account (auth.LIMITS)."""
+    run(tx, """
         CREATE TABLE sign_in_limits (
             key            VARCHAR PRIMARY KEY,
             failures       INTEGER NOT NULL,
@@ -312,12 +353,13 @@ MIGRATIONS: list[tuple[str, str]] = [
             locked_until   TIMESTAMP
         );
         DROP TABLE login_attempts
-        """,
-    ),
-    (
-        # Cookie sessions and the one-time tickets traded for them (sessions.py); hashes only.
-        "0013_sessions",
-        """
+    """)
+
+
+@migration
+def m0013_sessions(tx: Transaction) -> None:
+    """Cookie sessions and the one-time tickets traded for them (sessions.py); hashes only."""
+    run(tx, """
         CREATE TABLE sessions (
             token_hash   VARCHAR PRIMARY KEY,
             email        VARCHAR NOT NULL,
@@ -328,12 +370,13 @@ MIGRATIONS: list[tuple[str, str]] = [
             expires_at   TIMESTAMP NOT NULL
         );
         CREATE INDEX sessions_email ON sessions (email)
-        """,
-    ),
-    (
-        # A form's content by its lesson id (drafts.py): one form, one lesson; versions for conflicts.
-        "0014_drafts_per_form",
-        """
+    """)
+
+
+@migration
+def m0014_drafts_per_form(tx: Transaction) -> None:
+    """A form's content by its lesson id (drafts.py): one form, one lesson; versions for conflicts."""
+    run(tx, """
         CREATE TABLE drafts (
             form_key    VARCHAR PRIMARY KEY,  -- the lesson id the form writes to
             owner_email VARCHAR NOT NULL,     -- who started it (their "My drafts")
@@ -351,31 +394,48 @@ MIGRATIONS: list[tuple[str, str]] = [
                                        THEN substr(form_key, 8) ELSE owner_email || form_key END
                                        ORDER BY saved_at DESC) = 1;
         DROP TABLE form_drafts
-        """,
-    ),
-]
+    """)
 
 
-def apply_migrations(store: Store) -> list[str]:
-    """Apply the migrations the database lacks, in order; return the names applied."""
+def migrate(store: Store) -> list[str]:
+    """Apply the migrations the database lacks, in order, each in its own transaction; return their names."""
     store.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
     )
     done = {row[0] for row in store.query("SELECT name FROM schema_migrations")}
     applied: list[str] = []
-    for name, sql in MIGRATIONS:
+    for step in MIGRATIONS:
+        name = name_of(step)
         if name in done:
             continue
         try:
             with store.transaction() as tx:
-                for statement in _split(sql):
-                    tx.execute(statement)
+                step(tx)
                 tx.execute("INSERT INTO schema_migrations (name) VALUES (?)", [name])
         except Exception as exc:
             raise MigrationError(f"Could not upgrade the database (migration {name}).") from exc
         applied.append(name)
     return applied
+
+
+def pending(store: Store) -> list[str]:
+    """The names of the migrations the database has not recorded (without applying them)."""
+    exists = store.query_value("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'")
+    done = {row[0] for row in store.query("SELECT name FROM schema_migrations")} if exists else set()
+    return [name_of(step) for step in MIGRATIONS if name_of(step) not in done]
+
+
+def open_database(path: str | Path = ":memory:") -> Store:
+    """Open a database and bring its schema up to date: what the app, the CLI and the tests use.
+    `Store(path)` alone opens without migrating."""
+    store = Store(path)
+    try:
+        migrate(store)
+    except BaseException:
+        store.close()  # release the file so it can be reopened
+        raise
+    return store
 
 
 def _split(sql: str) -> list[str]:

@@ -18,10 +18,11 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from data_layer import audit, sessions
-from data_layer.errors import InvalidData, LearningCultureError, Problem
-from data_layer.models import User, validate_record
-from data_layer.store import Store, Transaction
+from data_layer.access import sessions
+from data_layer.db import audit
+from data_layer.db.store import Store, Transaction
+from data_layer.domain.errors import InvalidData, LearningCultureError, Problem
+from data_layer.domain.models import User, validate_record
 
 ROLE_RANK = {"viewer": 1, "editor": 2, "admin": 3}
 MIN_PASSWORD_LENGTH = 10

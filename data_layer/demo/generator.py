@@ -22,14 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data_layer import demo_text as txt
-from data_layer.audit import record
-from data_layer.auth import create_demo_users
-from data_layer.errors import StoreError
-from data_layer.store import Store, Transaction
-from data_layer.summaries import refresh as refresh_summaries
-from data_layer.summaries import refresh_assessments, refresh_deals
-from data_layer.vocabulary import BARRIERS, DEFAULT_SECTIONS, DIMENSIONS, OUTCOMES, VERBS
+from data_layer.access.auth import create_demo_users
+from data_layer.db.audit import record
+from data_layer.db.store import Store, Transaction
+from data_layer.db.summaries import refresh as refresh_summaries
+from data_layer.db.summaries import refresh_assessments, refresh_deals
+from data_layer.demo import text as txt
+from data_layer.domain.errors import StoreError
+from data_layer.domain.vocabulary import BARRIERS, DEFAULT_SECTIONS, DIMENSIONS, OUTCOMES, VERBS
 
 DAY = 86_400
 SPAN_DAYS = 548  # 18 months of history up to `today`

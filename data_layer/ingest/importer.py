@@ -22,15 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from data_layer import audit
-from data_layer.auth import Actor, confirm
-from data_layer.errors import InvalidData, Problem
-from data_layer.ingest.bounded import check_path_size, control_line, count_path_rows
-from data_layer.ingest.tables import DELIMITERS, sniff_delimiter
-from data_layer.store import Session, Store, Transaction
-from data_layer.summaries import refresh as refresh_summaries
-from data_layer.summaries import refresh_assessments, refresh_deals
-from data_layer.vocabulary import (
+from data_layer.access.auth import Actor, confirm
+from data_layer.db import audit
+from data_layer.db.store import Session, Store, Transaction
+from data_layer.db.summaries import refresh as refresh_summaries
+from data_layer.db.summaries import refresh_assessments, refresh_deals
+from data_layer.domain.errors import InvalidData, Problem
+from data_layer.domain.vocabulary import (
     ASSESSMENT_KINDS,
     BARRIERS,
     DEAL_STATUSES,
@@ -40,6 +38,8 @@ from data_layer.vocabulary import (
     PARTNER_INVOLVEMENT,
     VERBS,
 )
+from data_layer.ingest.bounded import check_path_size, control_line, count_path_rows
+from data_layer.ingest.tables import DELIMITERS, sniff_delimiter
 
 Progress = Callable[[str], None]
 DATE_MSG = "must be an ISO date such as 2026-03-01"

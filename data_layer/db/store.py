@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from data_layer.errors import DatabaseLocked, QueryError, StoreError
+from data_layer.domain.errors import DatabaseLocked, QueryError, StoreError
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
@@ -104,7 +104,8 @@ class Session(Transaction):
 class Store:
     """A DuckDB database: `query*` methods read, `transaction()` writes."""
 
-    def __init__(self, path: str | Path = ":memory:", *, migrate: bool = True) -> None:
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        """Open (or create) the database file; the schema is migrations.migrate's business."""
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -114,14 +115,6 @@ class Store:
             raise _translate(exc, f"open {self.path}") from exc
         self._write_lock = threading.RLock()
         self._closed = False
-        if migrate:
-            from data_layer.migrations import apply_migrations
-
-            try:
-                apply_migrations(self)
-            except BaseException:
-                self.close()  # release the file so it can be reopened
-                raise
 
     # -- reads ---------------------------------------------------------------
     def _cursor(self) -> duckdb.DuckDBPyConnection:

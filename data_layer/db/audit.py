@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from data_layer.store import Store, Transaction
+from data_layer.db.store import Store, Transaction
 
 
 def utc_now() -> dt.datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data_layer.vocabulary import DEFAULT_SECTIONS
+from data_layer.domain.vocabulary import DEFAULT_SECTIONS
 
 _HINTS = {
     "seo": "Which keyphrases, which pages, what rank and traffic before and after?",

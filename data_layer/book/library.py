@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from data_layer.store import Store
+from data_layer.db.store import Store
 
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)
 STOPWORDS = frozenset(

@@ -11,9 +11,9 @@ from typing import Any
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.engine import evaluate
 from data_layer.analytics.units import RATE
-from data_layer.filters import Filter
-from data_layer.store import Store
-from data_layer.vocabulary import BARRIERS
+from data_layer.db.store import Store
+from data_layer.domain.filters import Filter
+from data_layer.domain.vocabulary import BARRIERS
 
 
 def build_report(store: Store, filt: Filter) -> dict[str, Any]:

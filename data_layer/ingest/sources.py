@@ -24,9 +24,11 @@ from typing import Any
 
 import pandas as pd
 
-from data_layer.auth import Actor
-from data_layer.errors import InvalidData, Problem
-from data_layer.importer import PEOPLE, PEOPLE_OR_USERS, SCORE_PREFIX, SPEC_BY_NAME, import_files
+from data_layer.access.auth import Actor
+from data_layer.db.store import Store
+from data_layer.domain.errors import InvalidData, Problem
+from data_layer.domain.models import CONTROL
+from data_layer.domain.vocabulary import BARRIERS, DIMENSIONS, VERBS
 from data_layer.ingest.bounded import BoundedZip, check_size, count_rows, json_statements, load_json
 from data_layer.ingest.formats import (
     AGREE_5,
@@ -38,6 +40,7 @@ from data_layer.ingest.formats import (
     convert_ratings,
     date_order_shown,
 )
+from data_layer.ingest.importer import PEOPLE, PEOPLE_OR_USERS, SCORE_PREFIX, SPEC_BY_NAME, import_files
 from data_layer.ingest.mapping import PRESETS, Mapping
 from data_layer.ingest.people import PeopleIndex, Stranger, resolve
 from data_layer.ingest.presets import (
@@ -49,9 +52,6 @@ from data_layer.ingest.presets import (
     recognise,
 )
 from data_layer.ingest.tables import Table, read_any, read_delimited
-from data_layer.models import CONTROL
-from data_layer.store import Store
-from data_layer.vocabulary import BARRIERS, DIMENSIONS, VERBS
 
 __all__ = [
     "PRESETS", "Mapping", "SourceFile", "SourcesResult", "guess_entity", "guess_mapping", "import_sources",

@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from data_layer import audit
-from data_layer.auth import Actor, confirm, require
-from data_layer.store import Store
+from data_layer.access.auth import Actor, confirm, require
+from data_layer.db import audit
+from data_layer.db.store import Store
 
 
 @dataclass

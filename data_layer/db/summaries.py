@@ -16,8 +16,8 @@ metrics computed from them with the raw-event SQL on random datasets).
 
 from __future__ import annotations
 
-from data_layer.store import Session, Transaction
-from data_layer.vocabulary import PASSIVE_VERBS
+from data_layer.db.store import Session, Transaction
+from data_layer.domain.vocabulary import PASSIVE_VERBS
 
 _PASSIVE = "(" + ", ".join(f"'{v}'" for v in PASSIVE_VERBS) + ")"
 

@@ -21,8 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from data_layer.errors import InvalidData, Problem
-from data_layer.vocabulary import BARRIERS, DIMENSIONS
+from data_layer.domain.errors import InvalidData, Problem
+from data_layer.domain.vocabulary import BARRIERS, DIMENSIONS
 
 
 def _blank_to_none(value: Any) -> Any:

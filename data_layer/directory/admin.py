@@ -11,12 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from data_layer import audit
-from data_layer.auth import Actor, confirm, require
-from data_layer.errors import InvalidData, Problem
-from data_layer.models import Cohort, Membership, Person, validate_record
-from data_layer.sources import Mapping
-from data_layer.store import Store, Transaction
+from data_layer.access.auth import Actor, confirm, require
+from data_layer.db import audit
+from data_layer.db.store import Store, Transaction
+from data_layer.domain.errors import InvalidData, Problem
+from data_layer.domain.models import Cohort, Membership, Person, validate_record
+from data_layer.ingest.sources import Mapping
 
 
 def _known(tx: Transaction, table: str, column: str, value: str | None, field: str, what: str) -> list[Problem]:

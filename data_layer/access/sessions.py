@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from data_layer.store import Store, Transaction
+from data_layer.db.store import Store, Transaction
 
 SESSION_LIFE = dt.timedelta(days=30)  # at most, even when used every day
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last use is written at most once a minute

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_layer.csv_safety import safe_csv
-from data_layer.importer import SCORE_PREFIX, SPECS
-from data_layer.store import Store
+from data_layer.db.store import Store
+from data_layer.ingest.csv_safety import safe_csv
+from data_layer.ingest.importer import SCORE_PREFIX, SPECS
 
 FORMATS = ("csv", "parquet", "spreadsheet")
 _TS = "strftime({c}, '%Y-%m-%dT%H:%M:%S.%fZ')"

@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from data_layer import audit
-from data_layer.auth import Actor, confirm, require
-from data_layer.errors import InvalidData, Problem
-from data_layer.models import PUBLISH_REQUIRES, FollowUpAction, Lesson, Plan, problems_from
-from data_layer.store import Store, Transaction
+from data_layer.access.auth import Actor, confirm, require
+from data_layer.db import audit
+from data_layer.db.store import Store, Transaction
+from data_layer.domain.errors import InvalidData, Problem
+from data_layer.domain.models import PUBLISH_REQUIRES, FollowUpAction, Lesson, Plan, problems_from
 
 # Allowed moves of the review workflow; going back to draft needs a reason.
 TRANSITIONS: dict[tuple[str, str], str] = {

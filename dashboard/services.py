@@ -1,0 +1,60 @@
+"""The data layer as pages see it: the one door from pages/ to data_layer/ (a test enforces it).
+
+Pages import from here (and types, constants and errors from data_layer.domain) and nothing
+else of data_layer: what a page may call is this list, and every call below checks the
+actor's role in the data layer itself.
+"""
+
+from data_layer import incidents
+from data_layer.access import auth
+from data_layer.access.auth import NotPermitted
+from data_layer.analytics.catalog import FUNNEL_STAGES
+from data_layer.book import drafts, library
+from data_layer.book import postmortems as book
+from data_layer.book.library import escape_markdown
+from data_layer.book.templates import template
+from data_layer.db.audit import AuditQuery, history_of, read_trail
+from data_layer.directory import admin
+from data_layer.ingest.csv_safety import safe_csv
+from data_layer.ingest.export import export
+from data_layer.ingest.importer import SCORE_PREFIX, SPEC_BY_NAME
+from data_layer.ingest.sources import (
+    Mapping,
+    SourceFile,
+    guess_entity,
+    guess_mapping,
+    import_sources,
+    kind_of,
+    plan_table,
+    read_source,
+    safe_name,
+)
+
+__all__ = [  # noqa: RUF022 (alphabetical)
+    'AuditQuery',
+    'FUNNEL_STAGES',
+    'Mapping',
+    'NotPermitted',
+    'SCORE_PREFIX',
+    'SPEC_BY_NAME',
+    'SourceFile',
+    'admin',
+    'auth',
+    'book',
+    'drafts',
+    'escape_markdown',
+    'export',
+    'guess_entity',
+    'guess_mapping',
+    'history_of',
+    'import_sources',
+    'incidents',
+    'kind_of',
+    'library',
+    'plan_table',
+    'read_source',
+    'read_trail',
+    'safe_csv',
+    'safe_name',
+    'template',
+]

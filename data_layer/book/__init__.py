@@ -1,0 +1,1 @@
+"""The Book of Learning: post-mortems and their workflow, drafts, search and templates."""

@@ -1,0 +1,1 @@
+"""The admin's directory: cohorts, memberships, people and saved import mappings."""
