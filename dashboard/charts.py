@@ -40,7 +40,9 @@ def funnel_chart(frame: pd.DataFrame) -> alt.Chart:
 def weekly_active_chart(frame: pd.DataFrame) -> alt.Chart:
     """Share of members active per ISO week (columns: week_start, week, rate, active)."""
     return alt.Chart(frame).mark_line(point=True, color=PALETTE[0]).encode(
-        x=alt.X("week_start:T", title="Week"),
+        # weeks start on Mondays: label them with day and month ("19 Oct"), never a weekday alone
+        x=alt.X("week_start:T", title="Week starting", axis=alt.Axis(format="%d %b", labelAngle=0,
+                                                                  tickCount={"interval": "week", "step": 1})),
         y=alt.Y("rate:Q", title="Members active", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         tooltip=["week", alt.Tooltip("rate:Q", format=".0%"), "active"],
     ).properties(height=260)
@@ -58,12 +60,13 @@ def barrier_chart(frame: pd.DataFrame) -> alt.Chart:
 def barrier_heatmap(frame: pd.DataFrame) -> alt.Chart:
     """Barrier prevalence by cohort (columns: cohort, barrier, share, citing, assessed)."""
     return alt.Chart(frame).mark_rect().encode(
-        x=alt.X("cohort:N", title=None, sort=None),
-        y=alt.Y("barrier:N", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("cohort:N", title=None, sort=None, axis=alt.Axis(labelAngle=-30, labelLimit=180)),
+        # every barrier gets its row and its whole label (a fixed height dropped overlapping labels)
+        y=alt.Y("barrier:N", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         color=alt.Color("share:Q", title="Share", scale=alt.Scale(scheme="oranges", domain=[0, 1]),
                         legend=alt.Legend(format="%")),
         tooltip=["cohort", "barrier", alt.Tooltip("share:Q", format=".0%"), "citing", "assessed"],
-    ).properties(height=300)
+    ).properties(height=alt.Step(30))
 
 
 def baseline_follow_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -81,7 +84,7 @@ def baseline_follow_chart(frame: pd.DataFrame) -> alt.Chart:
 def readiness_chart(frame: pd.DataFrame) -> alt.Chart:
     """Mean latest score per dimension (columns: label, readiness)."""
     return alt.Chart(frame).mark_bar(color=PALETTE[2]).encode(
-        y=alt.Y("label:N", title=None),
+        y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=320)),
         x=alt.X("readiness:Q", title="Readiness (0-100)", scale=alt.Scale(domain=[0, 100])),
         tooltip=["label", alt.Tooltip("readiness:Q", format=".1f"), alt.Tooltip("lift:Q", format="+.1f")],
     ).properties(height=200)
@@ -103,10 +106,22 @@ def win_rate_chart(frame: pd.DataFrame) -> alt.Chart:
     return (bars + bars_err).properties(height=280)
 
 
+def _with_month_label(frame: pd.DataFrame) -> pd.DataFrame:
+    months = pd.to_datetime(frame["month"])
+    return frame.assign(month_label=months.dt.strftime("%b %Y"), month_order=months.dt.year * 12 + months.dt.month)
+
+
+def _month_axis(title: str) -> alt.X:
+    # One band per month that has data, in calendar order: a continuous time axis printed a tick
+    # for a month after today and said nothing of the year.
+    return alt.X("month_label:O", title=title, sort=alt.EncodingSortField("month_order", op="min"),
+                 axis=alt.Axis(labelAngle=0))
+
+
 def monthly_win_rate_chart(frame: pd.DataFrame) -> alt.Chart:
     """Win rate per month with vs without partner (columns: month, grp, win_rate, closed)."""
-    return alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("month:T", title="Month closed", timeUnit="yearmonth"),
+    return alt.Chart(_with_month_label(frame)).mark_line(point=True).encode(
+        x=_month_axis("Month closed"),
         y=alt.Y("win_rate:Q", title="Win rate", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("grp:N", title=None, scale=PARTNER_COLORS),
         tooltip=[alt.Tooltip("month:T", timeUnit="yearmonth", title="month"), "grp",
@@ -116,8 +131,8 @@ def monthly_win_rate_chart(frame: pd.DataFrame) -> alt.Chart:
 
 def lessons_chart(frame: pd.DataFrame) -> alt.Chart:
     """Lessons published per month, stacked by outcome (columns: month, outcome, lessons)."""
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("month:T", title="Month published", timeUnit="yearmonth"),
+    return alt.Chart(_with_month_label(frame)).mark_bar().encode(
+        x=_month_axis("Month published"),
         y=alt.Y("lessons:Q", title="Lessons published"),
         color=alt.Color("outcome:N", title="Outcome", scale=OUTCOME_COLORS),
         tooltip=[alt.Tooltip("month:T", timeUnit="yearmonth", title="month"), "outcome", "lessons"],

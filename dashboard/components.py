@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -65,13 +66,35 @@ def date_columns(frame: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def download_table(frame: pd.DataFrame, name: str, *, key: str, **dataframe_kwargs: Any) -> None:
-    """Show a sortable table with a CSV download (formula-injection safe); days shown as days."""
-    config = {**date_columns(frame), **(dataframe_kwargs.pop("column_config", None) or {})}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **dataframe_kwargs)
+def _blank(value: Any) -> Any:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def download_table(frame: pd.DataFrame, name: str, *, key: str, metrics: dict[str, str] | None = None,
+                   **dataframe_kwargs: Any) -> None:
+    """Show a sortable table with a CSV download (formula-injection safe).
+
+    `metrics` maps a column to the declared metric it holds: the column then reads in that
+    metric's unit and precision, in the grid and in the CSV (rates as percentages, with "(%)"
+    in the CSV header), never as 0.2608695652173913. Days read as days; a missing text reads
+    blank, not "None"."""
+    shown = frame.copy()
+    config = date_columns(shown)
+    csv_names = {}
+    for column, metric in (metrics or {}).items():
+        unit = REGISTRY[metric].unit
+        shown[column] = shown[column].map(unit.table_value).astype("float64").round(unit.digits)
+        config[column] = st.column_config.NumberColumn(format=unit.column_format())
+        if unit.fraction:
+            csv_names[column] = f"{column} (%)"
+    for column in shown.columns:
+        if shown[column].dtype == object:
+            shown[column] = shown[column].map(_blank)
+    config.update(dataframe_kwargs.pop("column_config", None) or {})
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, **dataframe_kwargs)
     safe_name = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "table"
-    st.download_button("Download CSV", safe_csv(frame), file_name=f"{safe_name}.csv", mime="text/csv",
-                       key=f"dl_{key}", icon=":material/download:")
+    st.download_button("Download CSV", safe_csv(shown.rename(columns=csv_names)), file_name=f"{safe_name}.csv",
+                       mime="text/csv", key=f"dl_{key}", icon=":material/download:")
 
 
 def empty(message: str) -> None:

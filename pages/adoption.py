@@ -63,12 +63,8 @@ else:
         "cohort": "Cohort", "program": "Program", "start_date": "Started", "members": "Members",
         "assessed_rate": "Assessed", "active_rate_28d": "Active (28 d)", "shared_win": "Shared a win",
         "closed_deals": "Closed deals", "win_rate": "Win rate"})
-    download_table(shown, "adoption-by-cohort", key="cohorts", column_config={
-        "Started": st.column_config.DateColumn(format="YYYY-MM-DD"),
-        "Assessed": st.column_config.NumberColumn(format="percent"),
-        "Active (28 d)": st.column_config.NumberColumn(format="percent"),
-        "Win rate": st.column_config.NumberColumn(format="percent"),
-    })
+    download_table(shown, "adoption-by-cohort", key="cohorts", metrics={
+        "Assessed": "assessed_rate", "Active (28 d)": "active_rate_28d", "Win rate": "win_rate"})
 
 st.subheader("At risk: quiet for 21 days")
 risk = data["at_risk_members"]

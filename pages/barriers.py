@@ -11,7 +11,7 @@ from dashboard.components import download_table, empty, metric_tile, no_data_gua
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import percent
 from dashboard.loaders import cohort_names, has_any_data, page_data
-from data_layer.domain.vocabulary import BARRIERS
+from data_layer.domain.vocabulary import ASSESSMENT_KIND_LABELS, BARRIERS
 
 guard("viewer")
 st.title("Barriers")
@@ -67,13 +67,13 @@ left.altair_chart(charts.readiness_chart(dims), width="stretch")
 with right:
     download_table(dims[["label", "readiness", "lift"]].rename(
         columns={"label": "Dimension", "readiness": "Readiness", "lift": "Lift"}), "readiness-by-dimension",
-        key="dims", column_config={"Readiness": st.column_config.NumberColumn(format="%.1f"),
-                                   "Lift": st.column_config.NumberColumn(format="%+.1f")})
+        key="dims", metrics={"Readiness": "readiness", "Lift": "readiness_lift"})
 
 st.subheader("In their words")
 notes = data["barrier_notes"]
 if notes.empty:
     empty("No free-text notes on the latest assessments in this selection.")
 else:
+    notes = notes.assign(kind=notes["kind"].map(lambda k: ASSESSMENT_KIND_LABELS.get(k, k)))
     download_table(notes.rename(columns={"taken_at": "Taken", "name": "Member", "team": "Team", "kind": "Kind",
                                          "barriers": "Barriers", "note": "Note"}), "barrier-notes", key="notes")

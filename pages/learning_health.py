@@ -60,7 +60,8 @@ if not overdue:
     st.success("Every plan that ended more than 14 days ago has a post-mortem.")
 else:
     st.caption(f"{count(len(overdue), 'plan')} ended more than 14 days ago with no post-mortem at all (any window).")
-    frame = pd.DataFrame([{"Plan": p.name, "Section": p.section, "Ended": p.ends_on,
+    section_labels = {s.section_id: s.label for s in data["section_freshness"]}
+    frame = pd.DataFrame([{"Plan": p.name, "Section": section_labels.get(p.section, p.section), "Ended": p.ends_on,
                            "Owner": p.owner_name or p.owner_id, "Plan id": p.plan_id} for p in overdue])
     download_table(frame, "overdue-postmortems", key="overdue")
 

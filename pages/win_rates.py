@@ -73,7 +73,6 @@ else:
         "cohort": "Cohort", "partner_closed": "Closed with partner", "partner_won": "Won with partner",
         "no_partner_closed": "Closed without", "no_partner_won": "Won without",
         "win_rate_partner": "Win rate with partner", "win_rate_no_partner": "Win rate without"})
-    download_table(shown, "win-rates-by-cohort", key="wr_cohorts", column_config={
-        "Win rate with partner": st.column_config.NumberColumn(format="percent"),
-        "Win rate without": st.column_config.NumberColumn(format="percent")})
+    download_table(shown, "win-rates-by-cohort", key="wr_cohorts", metrics={
+        "Win rate with partner": "win_rate_partner", "Win rate without": "win_rate_no_partner"})
     st.caption("Rates over fewer than 10 deals are too few to compare; check the closed counts.")

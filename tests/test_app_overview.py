@@ -115,6 +115,9 @@ def test_adoption_page(monkeypatch: pytest.MonkeyPatch, small_db: Path) -> None:
     assert list(cohort_table["Cohort"]) == ["Aurora", "Pathfinders"]
     # Aurora (c2): p3 and p4; Pathfinders (c1): p1 and p3 (p2 left before the window).
     assert list(cohort_table["Members"]) == [2, 2]
+    # Assessed on or before 05-31: p4 (a4) in Aurora, p1 (a1) in Pathfinders; p3's a2 is on 06-10.
+    # The rate reads in its declared unit: a whole percentage, not 0.5 or "50.00%".
+    assert list(cohort_table["Assessed"]) == [50.0, 50.0]
     # Quiet for 21 days up to 05-31: p4 (last own event 04-01).
     assert list(at_risk["Member"]) == ["Dev Patel"]
 

@@ -40,3 +40,33 @@ def test_rates_are_shown_as_percentages() -> None:
                           "active": [3]})
     spec = charts.weekly_active_chart(frame).to_dict()
     assert spec["encoding"]["y"]["axis"]["format"] == "%"
+
+
+def test_every_barrier_of_the_heatmap_gets_a_row_and_its_whole_label() -> None:
+    barriers = ["Don't know which partners to call", "Co-selling confidence with partners", "No time"] * 3
+    frame = pd.DataFrame({"cohort": [f"C{i // 3}" for i in range(9)], "barrier": [f"{b} {i}" for i, b in
+                                                                                  enumerate(barriers)],
+                          "share": [0.1] * 9, "citing": [1] * 9, "assessed": [10] * 9})
+    spec = charts.barrier_heatmap(frame).to_dict()
+    assert spec["height"] == {"step": 30}  # grows with the rows: 9 barriers, 9 labelled rows
+    assert spec["encoding"]["y"]["axis"]["labelOverlap"] is False
+    assert spec["encoding"]["y"]["axis"]["labelLimit"] >= 300
+
+
+def test_weeks_are_labelled_with_their_month() -> None:
+    frame = pd.DataFrame({"week_start": pd.to_datetime(["2026-10-19", "2026-10-26"]), "week": ["W43", "W44"],
+                          "rate": [0.5, 0.4], "active": [3, 2]})
+    axis = charts.weekly_active_chart(frame).to_dict()["encoding"]["x"]["axis"]
+    assert axis["format"] == "%d %b"  # "19 Oct", not "Mon 19"
+
+
+def test_monthly_charts_have_one_band_per_month_with_data_in_calendar_order() -> None:
+    frame = pd.DataFrame({"month": pd.to_datetime(["2025-12-01", "2026-01-01", "2026-01-01"]),
+                          "grp": ["with partner", "with partner", "without partner"], "closed": [3, 4, 5],
+                          "won": [1, 2, 3], "win_rate": [1 / 3, 0.5, 0.6]})
+    chart = charts.monthly_win_rate_chart(frame)
+    x = chart.to_dict()["encoding"]["x"]
+    assert x["type"] == "ordinal" and x["sort"] == {"field": "month_order", "op": "min"}
+    labels = list(dict.fromkeys(chart.data["month_label"]))
+    assert labels == ["Dec 2025", "Jan 2026"]  # no month after the data, and the year is said
+    assert list(dict.fromkeys(chart.data["month_order"])) == [2025 * 12 + 12, 2026 * 12 + 1]

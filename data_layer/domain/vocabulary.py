@@ -40,6 +40,7 @@ BARRIERS: dict[str, str] = {
 }
 
 ASSESSMENT_KINDS: tuple[str, ...] = ("baseline", "follow_up")
+ASSESSMENT_KIND_LABELS: dict[str, str] = {"baseline": "Baseline", "follow_up": "Follow-up"}
 DEAL_STATUSES: tuple[str, ...] = ("open", "won", "lost")
 PARTNER_INVOLVEMENT: tuple[str, ...] = ("none", "sourced", "influenced")
 OUTCOMES: tuple[str, ...] = ("worked", "flopped", "mixed", "inconclusive")
