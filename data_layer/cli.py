@@ -17,6 +17,8 @@ from pathlib import Path
 
 from data_layer import incidents
 from data_layer.access import auth
+from data_layer.analytics.docs import render as metrics_reference
+from data_layer.analytics.docs import table as metrics_table
 from data_layer.analytics.report import build_report, render_markdown
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
@@ -111,6 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("folder")
     exp.add_argument("--format", choices=["csv", "parquet", "spreadsheet"], default="csv",
                      help="csv and parquet round-trip exactly; spreadsheet neutralises formula-like cells")
+    mets = sub.add_parser("metrics", parents=[common], help="list every metric: name, label, unit, definition")
+    mets.add_argument("--markdown", action="store_true", help="the whole reference (docs/metrics.md) with SQL")
     rep = sub.add_parser("report", parents=[common], help="every metric for one filter")
     fmt = rep.add_mutually_exclusive_group()
     fmt.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (default)")
@@ -265,6 +269,9 @@ def _users(store: Store, args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the process exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "metrics":  # the declarations alone: no database needed
+        print(metrics_reference() if args.markdown else metrics_table(), end="")
+        return 0
     path = resolve_db_path(args.db)
     try:
         with open_database(path) as store:

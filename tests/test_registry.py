@@ -104,3 +104,18 @@ def test_a_new_metric_is_one_declaration_and_reaches_page_report_docs_and_trend(
     # The previous window (2025-11-29..2026-02-28): p1, p2 and p3 joined on 01-05, all in it.
     trend = engine.evaluate_windows(small_store, W, [coached_rate], windows=2)[coached_rate]
     assert [(r.numerator, r.denominator) for r in trend] == [(3, 3), (1, 3)]
+
+
+def test_the_cli_lists_the_declared_metrics_without_a_database(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "data_layer.cli", "metrics"], cwd=ROOT, capture_output=True,
+                         text=True, env={"PATH": "/usr/bin:/bin", "LEARNING_CULTURE_DB": str(tmp_path / "none.duckdb")})
+    assert run.returncode == 0, run.stderr
+    names = [line.split()[0] for line in run.stdout.splitlines() if line and not line.startswith(" ")]
+    assert names == list(REGISTRY.metrics)
+    assert not (tmp_path / "none.duckdb").exists()
+    full = subprocess.run([sys.executable, "-m", "data_layer.cli", "metrics", "--markdown"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert full.stdout == docs.render()

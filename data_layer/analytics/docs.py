@@ -66,6 +66,14 @@ def render() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def table() -> str:
+    """One line per metric for a terminal: name, unit, label and definition."""
+    rows = []
+    for metric in REGISTRY.metrics.values():
+        rows.append(f"{metric.name:<32} {metric.unit.name:<24} {metric.label}\n{'':<32} {metric.definition}\n")
+    return "".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     DOCS.parent.mkdir(exist_ok=True)
     DOCS.write_text(render(), encoding="utf-8")
