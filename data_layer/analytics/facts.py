@@ -106,6 +106,7 @@ fact("member_stages", f"""
                bool_or(f.verb = 'shared_win') AS win_shared
         FROM event_firsts f JOIN member_windows mw ON mw.person_id = f.person_id
         WHERE {tagged_for_selection("f")} AND CAST(f.first_at AS DATE) <= mw.w_to
+          AND f.first_at < CAST($date_to AS TIMESTAMP) + INTERVAL 1 DAY  -- implied; a bound for the scan
         GROUP BY mw.k, f.person_id
     ) r USING (k, person_id)""", ("member_windows",))
 
@@ -142,6 +143,7 @@ fact("at_risk", f"""
     LEFT JOIN (SELECT mw.k, a.person_id, max(a.day) AS last_active
                FROM activity_days a JOIN member_windows mw ON mw.person_id = a.person_id
                WHERE a.active AND a.day <= mw.w_to AND {tagged_for_selection("a")}
+                 AND a.day <= $date_to  -- implied; stated so the day-ordered scan can stop early
                GROUP BY mw.k, a.person_id) l USING (k, person_id)
     WHERE l.last_active IS NULL
        OR l.last_active < CAST(mw.w_to - to_days(CAST($quiet AS INTEGER) - 1) AS DATE)""",
@@ -169,10 +171,14 @@ fact("cohort_rows", """
         FROM cohort_members mc JOIN windows w USING (k)
         JOIN activity_days a ON a.person_id = mc.person_id AND (a.cohort_id IS NULL OR a.cohort_id = mc.cohort_id)
         WHERE a.day BETWEEN least(w.w_from, CAST(w.w_to - INTERVAL 27 DAY AS DATE)) AND w.w_to
+          -- implied by the line above; stated so the day-ordered scan reads only these days
+          AND a.day BETWEEN least($start0, CAST($start0 + CAST($length - 1 AS INTEGER) - INTERVAL 27 DAY AS DATE))
+                        AND $date_to
         GROUP BY ALL) a USING (k, cohort_id)
     LEFT JOIN (SELECT mc.k, mc.cohort_id, count(*) AS closed_deals, count(*) FILTER (WHERE d.won) AS won_deals
                FROM cohort_members mc JOIN windows w USING (k)
                JOIN closed_deals d ON d.owner_id = mc.person_id AND d.closed_on BETWEEN w.w_from AND w.w_to
+               WHERE d.closed_on BETWEEN $start0 AND $date_to  -- implied; lets the scan skip
                GROUP BY ALL) d USING (k, cohort_id)""", ("cohort_members", "windows"))
 
 # ---------------------------------------------------------------- barriers and readiness
