@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 
 import streamlit as st
 
 from dashboard.store import get_store
 from data_layer.access import auth, sessions
 from data_layer.db.audit import utc_now
+from data_layer.db.store import Store
 
 COOKIE = "lcd_session"  # the session cookie set by the server's /auth/v1/session route (dashboard/routes.py)
 SESSION_KEY = "auth_email"
@@ -163,3 +165,13 @@ def guard(role: str) -> auth.Actor:
         st.stop()
     assert actor is not None
     return actor
+
+
+def announce_setup_code(store: Store) -> None:
+    """On an empty database, make sure a setup code exists and print it in the server's log
+    (never on the page: seeing the page must not be enough to become its administrator)."""
+    if auth.needs_setup(store) and not auth.setup_code_issued(store):
+        code = auth.issue_setup_code(store)
+        if code is not None:
+            print(f"First run: the setup code is {code} (enter it on the dashboard's setup page).",
+                  file=sys.stderr, flush=True)

@@ -35,6 +35,22 @@ def disable_legacy_pages_folder() -> None:
     PagesManager._lcd_patched = True  # type: ignore[attr-defined]
 
 
+def announce_first_run() -> None:
+    """On an empty database, print a fresh one-time setup code before serving (the setup page asks for it)."""
+    from data_layer.access import auth
+    from data_layer.db.migrations import open_database
+    from data_layer.domain.config import resolve_db_path
+    from data_layer.domain.errors import StoreError
+
+    try:
+        with open_database(resolve_db_path(None)) as store:
+            code = auth.issue_setup_code(store)
+    except StoreError:
+        return  # the dashboard will say what is wrong with the database, in a sentence
+    if code is not None:
+        print(f"First run: the setup code is {code} (enter it on the dashboard's setup page).", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the server (streamlit_app.py's st.App: the dashboard plus our routes) with the given arguments.
 
@@ -52,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
             if flag in app_args and app_args.index(flag) + 1 < len(app_args):
                 os.environ[env] = str(Path(app_args[app_args.index(flag) + 1]).resolve()) if flag == "--db" \
                     else app_args[app_args.index(flag) + 1]
+    announce_first_run()
     # Safety settings hold wherever the server is started from (also set in .streamlit/config.toml).
     safe = [f"--{k}={v}" for k, v in SAFE_OPTIONS.items() if not any(a.startswith(f"--{k}") for a in extra)]
     sys.argv = ["streamlit", "run", str(ENTRYPOINT), *safe, *extra]

@@ -20,6 +20,7 @@ from data_layer.access import auth
 from data_layer.analytics.docs import render as metrics_reference
 from data_layer.analytics.docs import table as metrics_table
 from data_layer.analytics.report import build_report, render_markdown
+from data_layer.db import files as db_files
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.demo.generator import SCALES, generate_demo
@@ -113,6 +114,13 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("folder")
     exp.add_argument("--format", choices=["csv", "parquet", "spreadsheet"], default="csv",
                      help="csv and parquet round-trip exactly; spreadsheet neutralises formula-like cells")
+    back = sub.add_parser("backup", parents=[common], help="a consistent copy of the database, made while it is in use")
+    back.add_argument("destination", help="a new file, or a folder (the copy is named after the database and the time)")
+    rest = sub.add_parser("restore", parents=[common],
+                          help="check a backup and make it the database (stop the dashboard first)")
+    rest.add_argument("source")
+    sub.add_parser("setup-code", parents=[common],
+                   help="print a new one-time code for the first administrator (empty databases only)")
     mets = sub.add_parser("metrics", parents=[common], help="list every metric: name, label, unit, definition")
     mets.add_argument("--markdown", action="store_true", help="the whole reference (docs/metrics.md) with SQL")
     rep = sub.add_parser("report", parents=[common], help="every metric for one filter")
@@ -266,6 +274,26 @@ def _users(store: Store, args: argparse.Namespace) -> None:
         print(f"Password of {args.email} reset.")
 
 
+def _demo(path: Path, args: argparse.Namespace) -> int:
+    """Demo data, built in a file beside the database and moved into place only when complete: an
+    interrupted run leaves the database as it was (or none), never an empty one offering setup."""
+    from data_layer.demo.generator import has_data
+
+    if args.if_missing and path.exists():
+        with open_database(path) as store:
+            if has_data(store):
+                print(f"{path} already has data; leaving it as it is.")
+                return 0
+    started = time.perf_counter()
+    with db_files.built_in_place(path, start_from_current=True) as temp, open_database(temp) as store:
+        counts = generate_demo(store, scale=args.scale, seed=args.seed, today=args.today, replace=args.replace,
+                               progress=lambda m: print(f"  {m}", flush=True))
+    print(f"Demo data ({args.scale}, seed {args.seed}) written to {path} in {time.perf_counter() - started:.1f} s:")
+    for table, n in counts.items():
+        print(f"  {table:<18} {n:>12,}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the process exit code."""
     args = _parser().parse_args(argv)
@@ -274,24 +302,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     path = resolve_db_path(args.db)
     try:
+        if args.command == "demo":
+            return _demo(path, args)
+        if args.command == "restore":
+            summary = db_files.restore(args.source, path)
+            print(f"Restored {path} from {summary.path} (schema {summary.last_migration}): "
+                  + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
+            return 0
         with open_database(path) as store:
             if args.command == "init":
                 print(f"Database ready at {path}")
-            elif args.command == "demo":
-                from data_layer.demo.generator import has_data
-
-                if args.if_missing and has_data(store):
-                    print(f"{path} already has data; leaving it as it is.")
-                    return 0
-                started = time.perf_counter()
-                counts = generate_demo(
-                    store, scale=args.scale, seed=args.seed, today=args.today,
-                    replace=args.replace, progress=lambda m: print(f"  {m}", flush=True),
-                )
-                print(f"Demo data ({args.scale}, seed {args.seed}) written to {path} "
-                      f"in {time.perf_counter() - started:.1f} s:")
-                for table, n in counts.items():
-                    print(f"  {table:<18} {n:>12,}")
+            elif args.command == "backup":
+                summary = db_files.backup(store, args.destination)
+                print(f"Backed up {path} to {summary.path}: " + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
+            elif args.command == "setup-code":
+                code = auth.issue_setup_code(store)
+                print(f"First run: the setup code is {code} (enter it on the dashboard's setup page)." if code
+                      else "Setup is finished: this database has accounts. Sign in, or ask an admin.")
             elif args.command == "users":
                 _users(store, args)
             elif args.command == "report":

@@ -29,7 +29,7 @@ from dashboard.services import (
     safe_name,
 )
 from dashboard.store import get_store
-from data_layer.domain.errors import InvalidData
+from data_layer.domain.errors import InvalidData, LearningCultureError
 from data_layer.domain.vocabulary import DIMENSIONS
 
 actor = guard("admin")
@@ -216,3 +216,15 @@ if st.button("Prepare the download", key="exp_go"):
                 z.write(f, f.name)
     st.download_button("Download export.zip", buf.getvalue(), "learning-culture-export.zip", "application/zip",
                        key="exp_dl", icon=":material/download:")
+
+st.divider()
+st.subheader("Backup")
+st.caption("A consistent copy of the whole database, made while the dashboard keeps serving, in the `backups` "
+           "folder beside the database. `learning-culture restore FILE` (with the dashboard stopped) brings it back.")
+if st.button("Back up now", key="backup_go", icon=":material/backup:"):
+    try:
+        copy = admin.backup_now(store, actor)
+    except LearningCultureError as exc:
+        st.error(str(exc))
+    else:
+        st.success(f"Backed up to {copy.path.name}: " + ", ".join(f"{n:,} {t}" for t, n in copy.rows.items()) + ".")

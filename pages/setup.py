@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.auth import start_session
+from dashboard.auth import announce_setup_code, start_session
 from dashboard.services import auth
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
@@ -12,8 +12,12 @@ from data_layer.domain.errors import InvalidData
 st.title("Welcome")
 st.write("This database has no accounts yet. Create the first administrator; "
          "they can then add everyone else under Admin → Users.")
+announce_setup_code(get_store())  # printed in the server's log once, for whoever runs the server
+st.caption("To prove you run this server, enter the setup code it printed in its log "
+           "(\"First run: the setup code is …\"; `learning-culture setup-code` prints a new one).")
 
 with st.form("setup"):
+    code = st.text_input("Setup code", key="setup_code", placeholder="XXXX-XXXX-XXXX-XXXX")
     name = st.text_input("Your name", key="setup_name")
     email = st.text_input("Email", key="setup_email", autocomplete="username")
     password = st.text_input(f"Password (at least {auth.MIN_PASSWORD_LENGTH} characters)", type="password",
@@ -26,7 +30,7 @@ if submitted:
         st.error("The two passwords differ.")
     else:
         try:
-            actor = auth.create_first_admin(get_store(), email, name, password)
+            actor = auth.create_first_admin(get_store(), email, name, password, code)
         except InvalidData as exc:
             for problem in exc.problems:
                 st.error(problem.sentence)

@@ -141,3 +141,22 @@ def test_a_hostile_upload_gets_a_sentence_on_the_page(monkeypatch: pytest.Monkey
     assert "LEARNING\\_CULTURE\\_MAX\\_JSON\\_DEPTH" in errors or "LEARNING_CULTURE_MAX_JSON_DEPTH" in reasons
     with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM events") == before
+
+
+def test_an_admin_backs_up_from_the_import_page_and_a_viewer_cannot(monkeypatch: pytest.MonkeyPatch,
+                                                                     db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/admin_import.py")
+    at.button(key="backup_go").click().run()
+    assert not at.exception
+    (copy,) = (db.parent / "backups").iterdir()
+    assert any(copy.name in s.value for s in at.success)
+    with open_database(copy) as s:  # the copy is the database: same people, and it opens
+        assert s.query_value("SELECT count(*) FROM people") == 6
+    with open_database(db) as s:
+        assert s.query_value("SELECT count(*) FROM audit_log WHERE action = 'backup'") == 1
+        from data_layer.access.auth import Actor, NotPermitted
+        from data_layer.directory import admin
+
+        with pytest.raises(NotPermitted):
+            admin.backup_now(s, Actor(USERS["viewer"], "viewer"), db.parent / "x")
+    assert not (db.parent / "x").exists()

@@ -116,13 +116,19 @@ def test_sign_out_returns_to_the_sign_in_page(monkeypatch: pytest.MonkeyPatch, s
 
 
 def test_setup_page_only_when_there_are_no_accounts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                   small_db: Path) -> None:
+                                                   small_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     at = app(monkeypatch, tmp_path / "new.duckdb", None).run()
     assert [t.value for t in at.title] == ["Welcome"]
+    code = capsys.readouterr().err.split("the setup code is ")[1].split()[0]  # the server's log, not the page
+    assert code not in str([m.value for m in at.markdown] + [c.value for c in at.caption])
     at.text_input(key="setup_name").input("Boss")
     at.text_input(key="setup_email").input("boss@example.com")
     at.text_input(key="setup_password").input("a long password")
     at.text_input(key="setup_repeat").input("a long password")
+    at.button[0].click().run()  # without the code: refused, nothing created, nothing typed lost
+    assert any("not the setup code" in e.value for e in at.error)
+    assert [t.value for t in at.title] == ["Welcome"] and at.text_input(key="setup_name").value == "Boss"
+    at.text_input(key="setup_code").input(code)
     at.button[0].click().run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Overview"]  # signed in as the new admin

@@ -105,13 +105,22 @@ def test_sessions_expire_after_the_idle_time() -> None:
     assert auth.session_expired(NOW, NOW + dt.timedelta(hours=12, seconds=1), idle)
 
 
-def test_setup_creates_the_first_admin_once(store: Store) -> None:
+def test_setup_creates_the_first_admin_once_and_only_with_the_setup_code(store: Store) -> None:
     assert auth.needs_setup(store)
-    admin = auth.create_first_admin(store, "Boss@Example.com", "Boss", "a long password")
+    with pytest.raises(auth.NotPermitted, match="not the setup code"):  # none issued yet
+        auth.create_first_admin(store, "mallory@example.com", "Mallory", "a long password", "")
+    code = auth.issue_setup_code(store)
+    assert code is not None and len(code.replace("-", "")) == 16
+    assert store.query_value("SELECT code_hash FROM setup_codes") != code  # stored hashed only
+    with pytest.raises(auth.NotPermitted, match="not the setup code"):  # a guess is refused ...
+        auth.create_first_admin(store, "mallory@example.com", "Mallory", "a long password", "AAAA-BBBB-CCCC-DDDD")
+    assert auth.user_count(store) == 0 and auth.setup_code_issued(store)  # ... and does not burn the code
+    admin = auth.create_first_admin(store, "Boss@Example.com", "Boss", "a long password", code.lower())
     assert (admin.email, admin.role) == ("boss@example.com", "admin")
-    assert not auth.needs_setup(store)
+    assert not auth.needs_setup(store) and not auth.setup_code_issued(store)
+    assert auth.issue_setup_code(store) is None  # setup is over: no code any more
     with pytest.raises(auth.NotPermitted, match="Setup is finished"):
-        auth.create_first_admin(store, "second@example.com", "Eve", "another long password")
+        auth.create_first_admin(store, "second@example.com", "Eve", "another long password", code)
     assert auth.user_count(store) == 1
 
 
@@ -162,7 +171,7 @@ def test_a_role_change_applies_at_once(accounts: Store) -> None:
 
 
 def test_every_kind_of_write_leaves_one_audit_entry(store: Store) -> None:
-    auth.create_first_admin(store, "boss@example.com", "Boss", "a long password")
+    auth.create_first_admin(store, "boss@example.com", "Boss", "a long password", auth.issue_setup_code(store) or "")
     boss = auth.Actor("boss@example.com", "admin")
     auth.add_user(store, boss, "ana@example.com", "Ana", "viewer", "ana's long password")
     auth.set_role(store, boss, "ana@example.com", "editor")

@@ -110,6 +110,26 @@ def test_each_migration_is_a_named_function_that_imports_nothing_that_changes() 
     tree = ast.parse(Path(migrations.__file__).read_text(encoding="utf-8"))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not {m for m in imported if m and m.startswith("data_layer") and
-                m not in ("data_layer.db.store", "data_layer.domain.errors")}, imported
+                m not in ("data_layer.db.store", "data_layer.db.files", "data_layer.domain.errors")}, imported
     functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("m0")]
     assert functions == [step.__name__ for step in migrations.MIGRATIONS]
+
+
+def test_a_database_made_by_an_older_version_is_kept_before_migrating(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "old.duckdb"
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+    with open_database(path) as s:
+        s.execute("INSERT INTO cohorts VALUES ('c1', 'A', 'P', DATE '2026-01-01', NULL, NULL, NULL)")
+    monkeypatch.undo()
+    with open_database(path) as s:  # the newer version opens it: migrations 0004... apply
+        assert "lessons" in _tables(s)
+    kept = tmp_path / "old.before-0004_reference_rows.duckdb"
+    with Store(kept) as old:  # the copy is the database as the older version left it
+        assert old.query_value("SELECT count(*) FROM schema_migrations") == 3
+        assert old.query_value("SELECT count(*) FROM cohorts") == 1
+        assert "barrier_codes" in _tables(old) and old.query_value("SELECT count(*) FROM barrier_codes") == 0
+    assert not (tmp_path / "new.duckdb").exists()
+    with open_database(tmp_path / "new.duckdb"):  # a new database has nothing to keep
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir() if "before" in p.name) == [kept.name]

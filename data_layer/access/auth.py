@@ -9,8 +9,11 @@ minutes. Every write here records one audit entry in the same transaction.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
+import secrets
 import threading
 from dataclasses import dataclass
 
@@ -150,13 +153,43 @@ def _insert_user(tx: Transaction, user: User, password: str | None, now: dt.date
     )
 
 
-def create_first_admin(store: Store, email: str, name: str, password: str) -> Actor:
-    """First-run setup: create the first admin; refused once any account exists."""
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().replace(" ", "").encode()).hexdigest()
+
+
+def issue_setup_code(store: Store) -> str | None:
+    """A new one-time setup code for a database with no accounts (None once setup is done).
+
+    Only its hash is stored; the server prints the code in its log, as Jupyter and Grafana do, so
+    the first person to open an empty database is not its administrator by default."""
+    if not needs_setup(store):
+        return None
+    raw = base64.b32encode(secrets.token_bytes(10)).decode()  # 80 bits, no 0/1/8/9 confusion
+    code = "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    with store.transaction() as tx:
+        tx.execute("DELETE FROM setup_codes")
+        tx.execute("INSERT INTO setup_codes VALUES (?, ?)", [_code_hash(code), audit.utc_now()])
+    return code
+
+
+def setup_code_issued(store: Store) -> bool:
+    """True when a setup code is waiting to be used."""
+    return bool(store.query_value("SELECT count(*) FROM setup_codes"))
+
+
+def create_first_admin(store: Store, email: str, name: str, password: str, setup_code: str) -> Actor:
+    """First-run setup: create the first admin, given the setup code from the server's log; refused once
+    any account exists or with a wrong code (which stays valid: a guess does not burn it)."""
     user = validate_record(User, {"email": email, "name": name, "role": "admin"})
     now = audit.utc_now()
     with store.transaction() as tx:
         if tx.query("SELECT 1 FROM users LIMIT 1"):
             raise NotPermitted("Setup is finished: an account already exists. Sign in instead.")
+        stored = tx.query("SELECT code_hash FROM setup_codes")
+        if not stored or not any(hmac.compare_digest(row[0], _code_hash(setup_code)) for row in stored):
+            raise NotPermitted("That is not the setup code. Copy it from the log of the server (the line "
+                               "\"First run: the setup code is ...\").")
+        tx.execute("DELETE FROM setup_codes")
         _insert_user(tx, user, password, now)
         audit.record(tx, user.email, "user", user.email, "setup", "first admin created", at=now)
     return Actor(user.email, "admin", user.name)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from data_layer.db.files import keep_before_migrating
 from data_layer.db.store import Store, Transaction
 from data_layer.domain.errors import MigrationError
 
@@ -397,6 +398,17 @@ def m0014_drafts_per_form(tx: Transaction) -> None:
     """)
 
 
+@migration
+def m0015_setup_codes(tx: Transaction) -> None:
+    """The one-time code the first administrator must give (issue: run it for real), stored hashed."""
+    run(tx, """
+        CREATE TABLE setup_codes (
+            code_hash  VARCHAR NOT NULL,
+            issued_at  TIMESTAMP NOT NULL
+        )
+    """)
+
+
 def migrate(store: Store) -> list[str]:
     """Apply the migrations the database lacks, in order, each in its own transaction; return their names."""
     store.execute(
@@ -431,6 +443,7 @@ def open_database(path: str | Path = ":memory:") -> Store:
     `Store(path)` alone opens without migrating."""
     store = Store(path)
     try:
+        keep_before_migrating(store, pending(store))  # a database made by an older version is kept first
         migrate(store)
     except BaseException:
         store.close()  # release the file so it can be reopened
