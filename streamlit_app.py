@@ -91,8 +91,12 @@ def main() -> None:
 if __name__ == "__main__":  # a page view (Streamlit's script runner names the module "__main__")
     main()
 else:  # imported by `streamlit run` / an ASGI server to find the server app
+    from starlette.middleware import Middleware
+
+    from dashboard import api
     from dashboard.routes import ROUTES
     from dashboard.serve import disable_legacy_pages_folder
 
     disable_legacy_pages_folder()  # the entrypoint decides every page, even on a fresh server's first view
-    app = st.App(__file__, routes=ROUTES)
+    app = st.App(__file__, routes=[*ROUTES, *api.ROUTES], middleware=[Middleware(api.PrivateStatus)],
+                 lifespan=api.lifespan)

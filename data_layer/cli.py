@@ -6,8 +6,11 @@ It must never import streamlit (a test checks), so it runs on servers without th
 from __future__ import annotations
 
 import argparse
+import builtins
+import contextvars
 import datetime as dt
 import getpass
+import io
 import json
 import sys
 import tempfile
@@ -15,8 +18,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from data_layer import incidents
-from data_layer.access import auth
+import pandas as pd
+
+from data_layer import incidents, remote
+from data_layer.access import auth, tokens
 from data_layer.analytics.docs import render as metrics_reference
 from data_layer.analytics.docs import table as metrics_table
 from data_layer.analytics.report import build_report, render_markdown
@@ -30,7 +35,7 @@ from data_layer.domain.filters import Filter
 from data_layer.ingest.bounded import check_path_size
 from data_layer.ingest.csv_safety import safe_csv
 from data_layer.ingest.export import export
-from data_layer.ingest.importer import SPECS, ImportResult, import_files
+from data_layer.ingest.importer import ImportResult, import_files, import_paths
 from data_layer.ingest.report import group_problems, problems_frame
 from data_layer.ingest.sources import (
     Choices,
@@ -43,6 +48,19 @@ from data_layer.ingest.sources import (
     read_table,
 )
 
+# Where this command's output goes: the terminal, or (when the server runs a command for a CLI
+# that found it, see data_layer/remote.py) buffers sent back to that CLI. Per thread/context,
+# so the server's other work never lands in a reply.
+_STREAMS: contextvars.ContextVar[tuple[io.TextIOBase, io.TextIOBase] | None] = contextvars.ContextVar(
+    "cli_streams", default=None)
+
+
+def print(*values: object, file: object = None, **kwargs: object) -> None:  # noqa: A001 - see _STREAMS
+    streams = _STREAMS.get()
+    if streams is not None and file in (None, sys.stdout, sys.stderr):
+        file = streams[1] if file is sys.stderr else streams[0]
+    builtins.print(*values, file=file, **kwargs)  # type: ignore[call-overload]
+
 
 def _iso_date(text: str) -> dt.date:
     try:
@@ -54,6 +72,9 @@ def _iso_date(text: str) -> dt.date:
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help=f"database file (default: ${ENV_VAR}, else data/learning_culture.duckdb)")
+    common.add_argument("--server", help="a running dashboard's address: the command goes through it "
+                        "(default: the server that holds --db, if one runs on this machine)")
+    common.add_argument("--token", help=f"API token for --server (default: ${remote.TOKEN_VAR})")
     parser = argparse.ArgumentParser(
         prog="learning-culture", description="Learning Culture Dashboard: data commands."
     )
@@ -114,6 +135,14 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("folder")
     exp.add_argument("--format", choices=["csv", "parquet", "spreadsheet"], default="csv",
                      help="csv and parquet round-trip exactly; spreadsheet neutralises formula-like cells")
+    toks = sub.add_parser("tokens", parents=[common], help="API tokens for scripts and other machines")
+    tsub = toks.add_subparsers(dest="tokens_command", required=True)
+    t_new = tsub.add_parser("create", parents=[common], help="make a token (shown once)")
+    t_new.add_argument("--name", required=True)
+    t_new.add_argument("--role", required=True, choices=["viewer", "editor", "admin"])
+    tsub.add_parser("list", parents=[common], help="list tokens (never their secrets)")
+    t_rev = tsub.add_parser("revoke", parents=[common], help="revoke a token by name or id")
+    t_rev.add_argument("name")
     back = sub.add_parser("backup", parents=[common], help="a consistent copy of the database, made while it is in use")
     back.add_argument("destination", help="a new file, or a folder (the copy is named after the database and the time)")
     rest = sub.add_parser("restore", parents=[common],
@@ -146,26 +175,6 @@ def _report_filter(args: argparse.Namespace) -> Filter:
         raise InvalidData([], "--from must be on or before --to.")
     return Filter(date_from=date_from, date_to=date_to, today=today, cohorts=tuple(args.cohort),
                   teams=tuple(args.team), regions=tuple(args.region), roles=tuple(args.role))
-
-
-def _import_paths(paths: Sequence[str]) -> list[Path]:
-    """Files to import: given files as they are, and the known files inside given folders."""
-    out: list[Path] = []
-    for text in paths:
-        p = Path(text)
-        if p.is_dir():
-            found = [p / s.filename for s in SPECS if (p / s.filename).is_file()]
-            if (p / "activity.json").is_file() and not (p / "activity.csv").is_file():
-                found.append(p / "activity.json")  # xAPI statements, DOMAIN.md's alternative to activity.csv
-            if not found:
-                names = ", ".join(s.filename for s in SPECS)
-                raise InvalidData([], f"No files to import in {p}; expected any of {names}.")
-            out += found
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise InvalidData([], f"{p} does not exist.")
-    return out
 
 
 def _head(path: Path) -> bytes:
@@ -294,62 +303,74 @@ def _demo(path: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return the process exit code."""
-    args = _parser().parse_args(argv)
-    if args.command == "metrics":  # the declarations alone: no database needed
-        print(metrics_reference() if args.markdown else metrics_table(), end="")
-        return 0
-    path = resolve_db_path(args.db)
+def _tokens(store: Store, args: argparse.Namespace) -> None:
+    if args.tokens_command == "create":
+        token = tokens.create(store, auth.CLI_ACTOR, args.name, args.role)
+        print(f"Token {args.name!r} ({args.role}); shown this once, keep it safe:\n{token}")
+    elif args.tokens_command == "list":
+        frame = tokens.list_tokens(store, auth.CLI_ACTOR)
+        if frame.empty:
+            print("No tokens yet: learning-culture tokens create --name NAME --role viewer|editor|admin")
+        for record in frame.to_dict("records"):
+            state = "active" if pd.isna(record["revoked_at"]) else "revoked"
+            used = "never used" if pd.isna(record["last_used_at"]) \
+                else f"last used {pd.Timestamp(record['last_used_at']):%Y-%m-%d %H:%M}"
+            print(f"{record['token_id']}  {str(record['name']):<32} {str(record['role']):<7} {state:<8} {used}")
+    elif args.tokens_command == "revoke":
+        n = tokens.revoke(store, auth.CLI_ACTOR, args.name)
+        print(f"Revoked {n} token{'s' if n != 1 else ''} named {args.name}.")
+
+
+def _run(store: Store, args: argparse.Namespace, path: Path) -> None:
+    """One command against an open database (the command line's own, or the server's for a CLI that found it)."""
+    if args.command == "init":
+        print(f"Database ready at {path}")
+    elif args.command == "backup":
+        summary = db_files.backup(store, args.destination)
+        print(f"Backed up {path} to {summary.path}: " + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
+    elif args.command == "setup-code":
+        code = auth.issue_setup_code(store)
+        print(f"First run: the setup code is {code} (enter it on the dashboard's setup page)." if code
+              else "Setup is finished: this database has accounts. Sign in, or ask an admin.")
+    elif args.command == "users":
+        _users(store, args)
+    elif args.command == "tokens":
+        _tokens(store, args)
+    elif args.command == "report":
+        filt = _report_filter(args)
+        report = build_report(store, filt)
+        if args.format == "markdown":
+            print(render_markdown(report, filt), end="")
+        else:
+            print(json.dumps(report, indent=2, default=str))
+    elif args.command == "export":
+        counts = export(store, args.folder, args.format)
+        print(f"Exported {path} to {args.folder} ({args.format}):")
+        for name, n in counts.items():
+            print(f"  {name:<20} {n:>12,} rows")
+    elif args.command == "import":
+        files = import_paths(args.paths)
+        say = lambda m: print(f"  {m}", flush=True)  # noqa: E731
+        if all(kind_of(f.name, _head(f)) == "canonical" for f in files) and not args.mapping \
+                and not args.preset:
+            result = import_files(store, files, dry_run=args.dry_run, progress=say)
+            notes: list[str] = []
+        else:
+            result, notes = _import_sources(store, files, args, say)
+        for warning in result.warnings:
+            print(f"warning: {warning}")
+        for note in notes:
+            print(f"note: {note}")
+        verb = "Checked (dry run, nothing written)" if args.dry_run else "Imported into"
+        print(f"{verb} {path}" + (f" in {result.seconds:.1f} s:" if result.seconds else ":"))
+        for table, n in result.rows.items():
+            print(f"  {table:<18} {n:>12,} rows")
+
+
+def _guarded(args: argparse.Namespace, path: Path, work: Callable[[], int | None]) -> int:
+    """Run `work`; errors become a sentence on stderr and an exit code (1: bad input, 2: an incident)."""
     try:
-        if args.command == "demo":
-            return _demo(path, args)
-        if args.command == "restore":
-            summary = db_files.restore(args.source, path)
-            print(f"Restored {path} from {summary.path} (schema {summary.last_migration}): "
-                  + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
-            return 0
-        with open_database(path) as store:
-            if args.command == "init":
-                print(f"Database ready at {path}")
-            elif args.command == "backup":
-                summary = db_files.backup(store, args.destination)
-                print(f"Backed up {path} to {summary.path}: " + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
-            elif args.command == "setup-code":
-                code = auth.issue_setup_code(store)
-                print(f"First run: the setup code is {code} (enter it on the dashboard's setup page)." if code
-                      else "Setup is finished: this database has accounts. Sign in, or ask an admin.")
-            elif args.command == "users":
-                _users(store, args)
-            elif args.command == "report":
-                filt = _report_filter(args)
-                report = build_report(store, filt)
-                if args.format == "markdown":
-                    sys.stdout.write(render_markdown(report, filt))
-                else:
-                    print(json.dumps(report, indent=2, default=str))
-            elif args.command == "export":
-                counts = export(store, args.folder, args.format)
-                print(f"Exported {path} to {args.folder} ({args.format}):")
-                for name, n in counts.items():
-                    print(f"  {name:<20} {n:>12,} rows")
-            elif args.command == "import":
-                files = _import_paths(args.paths)
-                say = lambda m: print(f"  {m}", flush=True)  # noqa: E731
-                if all(kind_of(f.name, _head(f)) == "canonical" for f in files) and not args.mapping \
-                        and not args.preset:
-                    result = import_files(store, files, dry_run=args.dry_run, progress=say)
-                    notes: list[str] = []
-                else:
-                    result, notes = _import_sources(store, files, args, say)
-                for warning in result.warnings:
-                    print(f"warning: {warning}")
-                for note in notes:
-                    print(f"note: {note}")
-                verb = "Checked (dry run, nothing written)" if args.dry_run else "Imported into"
-                print(f"{verb} {path}" + (f" in {result.seconds:.1f} s:" if result.seconds else ":"))
-                for table, n in result.rows.items():
-                    print(f"  {table:<18} {n:>12,} rows")
+        return work() or 0
     except InvalidData as exc:
         if args.command == "import":
             _print_problems(exc, getattr(args, "report", None))
@@ -363,7 +384,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         log = path.parent / "incidents.log"
         print(f"error: {incidents.sentence(incidents.record(exc, log), str(log))}", file=sys.stderr)
         return 2
-    return 0
+
+
+def run_with_store(store: Store, argv: Sequence[str], path: Path) -> tuple[int, str, str]:
+    """The server's side of a CLI that found it: run `argv` against the server's open database and
+    return (exit code, stdout, stderr): exactly what the command prints alone."""
+    out, err = io.StringIO(), io.StringIO()
+    token = _STREAMS.set((out, err))
+    try:
+        try:
+            args = _parser().parse_args(list(argv))
+        except SystemExit as exc:
+            return int(exc.code or 0), out.getvalue(), err.getvalue() or "error: the command is not valid\n"
+        code = _guarded(args, path, lambda: _run(store, args, path))
+    finally:
+        _STREAMS.reset(token)
+    return code, out.getvalue(), err.getvalue()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the process exit code."""
+    args = _parser().parse_args(argv)
+    if args.command == "metrics":  # the declarations alone: no database needed
+        print(metrics_reference() if args.markdown else metrics_table(), end="")
+        return 0
+    path = resolve_db_path(args.db)
+    if args.command in remote.SERVED:
+        server = remote.find(path, getattr(args, "server", None), getattr(args, "token", None))
+        if server is not None:  # a running dashboard holds this database: go through it
+            return remote.run(server, args, list(sys.argv[1:] if argv is None else argv))
+
+    def local() -> int | None:
+        if args.command == "demo":
+            return _demo(path, args)
+        if args.command == "restore":
+            summary = db_files.restore(args.source, path)
+            print(f"Restored {path} from {summary.path} (schema {summary.last_migration}): "
+                  + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
+            return 0
+        with open_database(path) as store:
+            _run(store, args, path)
+        return 0
+
+    return _guarded(args, path, local)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ class Actor:
 
 
 CLI_ACTOR = Actor(email="cli", role="admin", name="command line")
+TOKEN_PREFIX = "token:"  # an API token acts as Actor("token:<id>", its role, its name)
 
 
 def require(actor: Actor | None, role: str) -> Actor:
@@ -89,7 +90,11 @@ def confirm(tx: Transaction, actor: Actor, role: str) -> Actor:
     """
     if actor.email == CLI_ACTOR.email:
         return actor  # the command line acts as an admin on its own machine
-    rows = tx.query("SELECT role, disabled FROM users WHERE email = ?", [actor.email])
+    if actor.email.startswith(TOKEN_PREFIX):  # an API token: still there, not revoked, role enough
+        rows = tx.query("SELECT role, revoked_at IS NOT NULL FROM api_tokens WHERE token_id = ?",
+                        [actor.email.removeprefix(TOKEN_PREFIX)])
+    else:
+        rows = tx.query("SELECT role, disabled FROM users WHERE email = ?", [actor.email])
     if not rows or rows[0][1] or ROLE_RANK.get(str(rows[0][0]), 0) < ROLE_RANK[role]:
         raise NotPermitted()
     return Actor(actor.email, str(rows[0][0]), actor.name)

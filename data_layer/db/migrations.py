@@ -409,6 +409,23 @@ def m0015_setup_codes(tx: Transaction) -> None:
     """)
 
 
+@migration
+def m0016_api_tokens(tx: Transaction) -> None:
+    """API tokens for the server's /api/v1 routes (issue: run it for real): stored hashed, revocable."""
+    run(tx, """
+        CREATE TABLE api_tokens (
+            token_id     VARCHAR PRIMARY KEY,
+            name         VARCHAR NOT NULL,
+            role         VARCHAR NOT NULL,
+            token_hash   VARCHAR NOT NULL,
+            created_by   VARCHAR NOT NULL,
+            created_at   TIMESTAMP NOT NULL,
+            last_used_at TIMESTAMP,
+            revoked_at   TIMESTAMP
+        )
+    """)
+
+
 def migrate(store: Store) -> list[str]:
     """Apply the migrations the database lacks, in order, each in its own transaction; return their names."""
     store.execute(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -508,3 +508,23 @@ def import_folder(store: Store, folder: str | Path, *, actor: str = "cli", dry_r
         raise InvalidData([Problem(field="folder", message=f"no known file; expected any of {names}")],
                           f"No files to import in {root}; expected any of {names}.")
     return import_files(store, paths, actor=actor, dry_run=dry_run, progress=progress)
+
+
+def import_paths(paths: Sequence[str]) -> list[Path]:
+    """Files to import: given files as they are, and the known files inside given folders."""
+    out: list[Path] = []
+    for text in paths:
+        p = Path(text)
+        if p.is_dir():
+            found = [p / s.filename for s in SPECS if (p / s.filename).is_file()]
+            if (p / "activity.json").is_file() and not (p / "activity.csv").is_file():
+                found.append(p / "activity.json")  # xAPI statements, DOMAIN.md's alternative to activity.csv
+            if not found:
+                names = ", ".join(s.filename for s in SPECS)
+                raise InvalidData([], f"No files to import in {p}; expected any of {names}.")
+            out += found
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise InvalidData([], f"{p} does not exist.")
+    return out
