@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import zipfile
 from contextlib import asynccontextmanager
@@ -48,6 +49,7 @@ from data_layer.analytics.report import build_report
 from data_layer.db.migrations import pending
 from data_layer.domain.config import LIMITS
 from data_layer.domain.filters import Filter
+from data_layer.ingest import inbox
 from data_layer.ingest.export import export
 
 VERSION = "0.1.0"
@@ -213,7 +215,8 @@ async def _run_command(request: Request, actor: Actor, argv: list[str], form: An
                 args.append(str(download) if arg == remote.DOWNLOAD else arg)
         if argv[0] == "import" and not any(a.startswith(remote.UPLOAD) for a in argv):
             args[1:1] = [str(p) for k, p in uploads.items() if k.startswith("file/")]
-        code, out, err = await anyio.to_thread.run_sync(cli.run_with_store, get_store(), args, db_path())
+        code, out, err = await anyio.to_thread.run_sync(cli.run_with_store, get_store(), args, db_path(),
+                                                        f"{actor.name} (API token)", "api")
         if argv[0] == "import" and code == 0 and "--dry-run" not in argv:
             _clear_page_caches()
         for local, shown in ((str(download), remote.DOWNLOAD), (str(work / "in"), "(uploaded)")):
@@ -284,6 +287,28 @@ def server_url() -> str:
     return f"http://{host}:{port}" + (f"/{base}" if base else "")
 
 
+def watch_inbox(db: Path, stop: threading.Event) -> None:
+    """The drop folder, scanned every $LEARNING_CULTURE_INBOX_SECONDS (default 10) while the server runs."""
+    box = inbox.Inbox(inbox.folder_for(db))
+    box.folder.mkdir(parents=True, exist_ok=True)
+    every = float(os.environ.get("LEARNING_CULTURE_INBOX_SECONDS", "10"))
+
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        result = cli.run_with_store(get_store(), argv, db, "drop folder", "inbox")
+        if result[0] == 0:
+            _clear_page_caches()
+        return result
+
+    while not stop.wait(every):
+        try:
+            for name, outcome in box.scan(run):
+                print(f"inbox: {name} {outcome}", flush=True)
+        except Exception as exc:  # noqa: BLE001 - the watcher keeps watching; the incident goes to the log
+            from data_layer import incidents
+
+            print(f"inbox: {incidents.sentence(incidents.record(exc))}", flush=True)
+
+
 @asynccontextmanager
 async def lifespan(app: Any):  # type: ignore[no-untyped-def]
     """While serving: a local admin token and this server's address beside the database, for the CLI."""
@@ -294,9 +319,13 @@ async def lifespan(app: Any):  # type: ignore[no-untyped-def]
         return token, remote.write_discovery(path, server_url(), token)
 
     token, info = await anyio.to_thread.run_sync(start)
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_inbox, args=(path, stop), name="inbox", daemon=True)
+    watcher.start()
     try:
         yield None
     finally:
+        stop.set()
         info.unlink(missing_ok=True)
         try:
             tokens.revoke(get_store(), auth.CLI_ACTOR, token.split("_")[1])

@@ -15,6 +15,7 @@ from data_layer.book.library import escape_markdown
 from data_layer.book.templates import template
 from data_layer.db.audit import AuditQuery, history_of, read_trail
 from data_layer.directory import admin
+from data_layer.ingest import inbox, runs
 from data_layer.ingest.csv_safety import safe_csv
 from data_layer.ingest.export import export
 from data_layer.ingest.importer import SCORE_PREFIX, SPEC_BY_NAME
@@ -48,12 +49,14 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'guess_mapping',
     'history_of',
     'import_sources',
+    'inbox',
     'incidents',
     'kind_of',
     'library',
     'plan_table',
     'read_source',
     'read_trail',
+    'runs',
     'safe_csv',
     'safe_name',
     'template',

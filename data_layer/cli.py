@@ -26,12 +26,14 @@ from data_layer.analytics.docs import render as metrics_reference
 from data_layer.analytics.docs import table as metrics_table
 from data_layer.analytics.report import build_report, render_markdown
 from data_layer.db import files as db_files
+from data_layer.db.audit import utc_now
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.demo.generator import SCALES, generate_demo
 from data_layer.domain.config import ENV_VAR, resolve_db_path
 from data_layer.domain.errors import InvalidData, LearningCultureError
 from data_layer.domain.filters import Filter
+from data_layer.ingest import runs
 from data_layer.ingest.bounded import check_path_size
 from data_layer.ingest.csv_safety import safe_csv
 from data_layer.ingest.export import export
@@ -321,7 +323,7 @@ def _tokens(store: Store, args: argparse.Namespace) -> None:
         print(f"Revoked {n} token{'s' if n != 1 else ''} named {args.name}.")
 
 
-def _run(store: Store, args: argparse.Namespace, path: Path) -> None:
+def _run(store: Store, args: argparse.Namespace, path: Path, who: str = "command line", via: str = "cli") -> None:
     """One command against an open database (the command line's own, or the server's for a CLI that found it)."""
     if args.command == "init":
         print(f"Database ready at {path}")
@@ -349,7 +351,15 @@ def _run(store: Store, args: argparse.Namespace, path: Path) -> None:
         for name, n in counts.items():
             print(f"  {name:<20} {n:>12,} rows")
     elif args.command == "import":
+        _import(store, args, path, who, via)
+
+
+def _import(store: Store, args: argparse.Namespace, path: Path, who: str, via: str) -> None:
+    started, clock = utc_now(), time.perf_counter()
+    names = [Path(p).name for p in args.paths]
+    try:
         files = import_paths(args.paths)
+        names = [f.name for f in files]
         say = lambda m: print(f"  {m}", flush=True)  # noqa: E731
         if all(kind_of(f.name, _head(f)) == "canonical" for f in files) and not args.mapping \
                 and not args.preset:
@@ -357,14 +367,22 @@ def _run(store: Store, args: argparse.Namespace, path: Path) -> None:
             notes: list[str] = []
         else:
             result, notes = _import_sources(store, files, args, say)
-        for warning in result.warnings:
-            print(f"warning: {warning}")
-        for note in notes:
-            print(f"note: {note}")
-        verb = "Checked (dry run, nothing written)" if args.dry_run else "Imported into"
-        print(f"{verb} {path}" + (f" in {result.seconds:.1f} s:" if result.seconds else ":"))
-        for table, n in result.rows.items():
-            print(f"  {table:<18} {n:>12,} rows")
+    except InvalidData as exc:
+        if not args.dry_run:  # the log keeps refused runs too, with their first problems
+            runs.record(store, who=who, via=via, files=names, rows={}, outcome="rejected",
+                        seconds=time.perf_counter() - clock, message=exc.report()[:2000], started=started)
+        raise
+    if not args.dry_run:
+        runs.record(store, who=who, via=via, files=names, rows=result.rows, outcome="imported",
+                    seconds=time.perf_counter() - clock, started=started)
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    for note in notes:
+        print(f"note: {note}")
+    verb = "Checked (dry run, nothing written)" if args.dry_run else "Imported into"
+    print(f"{verb} {path}" + (f" in {result.seconds:.1f} s:" if result.seconds else ":"))
+    for table, n in result.rows.items():
+        print(f"  {table:<18} {n:>12,} rows")
 
 
 def _guarded(args: argparse.Namespace, path: Path, work: Callable[[], int | None]) -> int:
@@ -386,7 +404,8 @@ def _guarded(args: argparse.Namespace, path: Path, work: Callable[[], int | None
         return 2
 
 
-def run_with_store(store: Store, argv: Sequence[str], path: Path) -> tuple[int, str, str]:
+def run_with_store(store: Store, argv: Sequence[str], path: Path, who: str = "server",
+                   via: str = "api") -> tuple[int, str, str]:
     """The server's side of a CLI that found it: run `argv` against the server's open database and
     return (exit code, stdout, stderr): exactly what the command prints alone."""
     out, err = io.StringIO(), io.StringIO()
@@ -396,7 +415,7 @@ def run_with_store(store: Store, argv: Sequence[str], path: Path) -> tuple[int, 
             args = _parser().parse_args(list(argv))
         except SystemExit as exc:
             return int(exc.code or 0), out.getvalue(), err.getvalue() or "error: the command is not valid\n"
-        code = _guarded(args, path, lambda: _run(store, args, path))
+        code = _guarded(args, path, lambda: _run(store, args, path, who, via))
     finally:
         _STREAMS.reset(token)
     return code, out.getvalue(), err.getvalue()

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import import_view as view
 from dashboard.auth import guard
+from dashboard.components import download_table, empty
+from dashboard.formatting import count
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
 from dashboard.services import (
@@ -23,11 +28,14 @@ from dashboard.services import (
     guess_entity,
     guess_mapping,
     import_sources,
+    inbox,
     kind_of,
     plan_table,
     read_source,
+    runs,
     safe_name,
 )
+from dashboard.settings import db_path
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData, LearningCultureError
 from data_layer.domain.vocabulary import DIMENSIONS
@@ -180,6 +188,8 @@ if check or go:
         steps["n"] += 1
         bar.progress(min(0.95, steps["n"] / (3 * max(1, len(sources)) + 1)), text=message)
 
+    clock = time.perf_counter()
+    names = [s.name for s in sources]
     try:
         with tempfile.TemporaryDirectory() as work:
             done = import_sources(store, sources, Path(work), actor=actor.email, dry_run=not go, progress=progress,
@@ -187,7 +197,13 @@ if check or go:
     except InvalidData as exc:
         bar.empty()
         st.session_state["imp_last_problems"] = exc
+        if go:
+            runs.record(store, who=actor.email, via="page", files=names, rows={}, outcome="rejected",
+                        seconds=time.perf_counter() - clock, message=exc.report())
     else:
+        if go:
+            runs.record(store, who=actor.email, via="page", files=names, rows=done.rows, outcome="imported",
+                        seconds=time.perf_counter() - clock)
         st.session_state.pop("imp_last_problems", None)
         bar.progress(1.0, text="Done")
         counts = ", ".join(f"{n:,} {table}" for table, n in done.rows.items())
@@ -200,6 +216,41 @@ if check or go:
             st.warning(as_markdown(w))
 if "imp_last_problems" in st.session_state and sources:
     view.show_problems(st.session_state["imp_last_problems"], store, actor)
+
+st.divider()
+st.subheader("Imports and sources")
+drop_folder = inbox.folder_for(db_path())
+st.caption("Every import, from this page, the command line, the API or the drop folder (files put in "
+           f"`{drop_folder.name}/` beside the database are imported by the server, then moved to `done/` or "
+           "`rejected/` with their report).")
+now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+fresh = runs.freshness(store, now)
+late = [f for f in fresh if f.late]
+if late:
+    st.warning("Late: " + "; ".join(
+        f"{f.source} (expected every {count(f.expected_days or 0, 'day')}, "
+        + ("never imported" if f.last_import is None else f"last {f.last_import:%Y-%m-%d %H:%M} UTC") + ")"
+        for f in late), icon=":material/schedule:")
+sources_frame = pd.DataFrame([{
+    "Source": f.source, "Last import (UTC)": f.last_import, "Rows": f.rows if f.last_import else None,
+    "Expected every (days)": f.expected_days, "Late": "late" if f.late else ""} for f in fresh])
+download_table(sources_frame, "import-sources", key="sources")
+with st.form("cadence"):
+    c1, c2, c3 = st.columns([2, 1, 1])
+    source = c1.selectbox("Source", [f.source for f in fresh], key="cad_source")
+    days = c2.number_input("Expected every (days; 0 = whenever)", min_value=0, max_value=365, step=1,
+                           key="cad_days")
+    if c3.form_submit_button("Save the cadence"):
+        runs.set_cadence(store, actor.email, source, int(days) or None)
+        st.rerun()
+history = runs.recent(store)
+if history.empty:
+    empty("No imports yet.")
+else:
+    history = history.assign(files=history["files"].map(lambda names: ", ".join(names)))
+    download_table(history.rename(columns={
+        "started_at": "When (UTC)", "who": "Who", "via": "Via", "files": "Files", "rows": "Rows",
+        "outcome": "Outcome", "seconds": "Seconds", "message": "Problems"}), "import-history", key="history")
 
 st.divider()
 st.subheader("Export")

@@ -160,3 +160,24 @@ def test_an_admin_backs_up_from_the_import_page_and_a_viewer_cannot(monkeypatch:
         with pytest.raises(NotPermitted):
             admin.backup_now(s, Actor(USERS["viewer"], "viewer"), db.parent / "x")
     assert not (db.parent / "x").exists()
+
+
+def test_the_import_page_lists_recent_imports_and_warns_of_late_sources(monkeypatch: pytest.MonkeyPatch,
+                                                                        db: Path) -> None:
+    from data_layer.ingest import runs
+
+    with open_database(db) as s:
+        runs.record(s, who="drop folder", via="inbox", files=["deals.csv"], rows={"deals": 12}, outcome="imported",
+                    seconds=0.4)
+    at = open_page(monkeypatch, db, "pages/admin_import.py")
+    history = next(d.value for d in at.dataframe if "Files" in d.value.columns)
+    assert list(history["Files"]) == ["deals.csv"] and list(history["Who"]) == ["drop folder"]
+    sources = next(d.value for d in at.dataframe if "Source" in d.value.columns)
+    deals = sources[sources["Source"] == "deals"].iloc[0]
+    assert deals["Rows"] == 12 and deals["Late"] == ""  # just arrived
+    late = [w.value for w in at.warning if w.value.startswith("Late:")]
+    assert late and "activity (expected every 1 day, never imported)" in late[0]
+    at.selectbox(key="cad_source").set_value("activity")
+    at.number_input(key="cad_days").set_value(0)
+    next(b for b in at.button if b.label == "Save the cadence").click().run()
+    assert not any("activity (" in w.value for w in at.warning if w.value.startswith("Late:"))

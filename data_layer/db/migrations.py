@@ -426,6 +426,26 @@ def m0016_api_tokens(tx: Transaction) -> None:
     """)
 
 
+@migration
+def m0017_import_runs(tx: Transaction) -> None:
+    """Every import, whoever ran it (page, CLI, API, drop folder), with its files, rows, outcome and duration."""
+    run(tx, """
+        CREATE TABLE import_runs (
+            run_id      VARCHAR PRIMARY KEY,
+            started_at  TIMESTAMP NOT NULL,
+            seconds     DOUBLE NOT NULL,
+            who         VARCHAR NOT NULL,
+            via         VARCHAR NOT NULL,
+            files       VARCHAR[] NOT NULL,
+            sources     VARCHAR[] NOT NULL,
+            source_rows INTEGER[] NOT NULL,
+            rows        INTEGER NOT NULL,
+            outcome     VARCHAR NOT NULL,
+            message     VARCHAR
+        )
+    """)
+
+
 def migrate(store: Store) -> list[str]:
     """Apply the migrations the database lacks, in order, each in its own transaction; return their names."""
     store.execute(
