@@ -232,8 +232,9 @@ if late:
         + ("never imported" if f.last_import is None else f"last {f.last_import:%Y-%m-%d %H:%M} UTC") + ")"
         for f in late), icon=":material/schedule:")
 sources_frame = pd.DataFrame([{
-    "Source": f.source, "Last import (UTC)": f.last_import, "Rows": f.rows if f.last_import else None,
-    "Expected every (days)": f.expected_days, "Late": "late" if f.late else ""} for f in fresh])
+    "Source": f.source, "Last import (UTC)": "never" if f.last_import is None else f"{f.last_import:%Y-%m-%d %H:%M}",
+    "Rows": f"{f.rows:,}" if f.last_import else "", "Expected every": "whenever it comes" if f.expected_days is None
+    else count(f.expected_days, "day"), "Late": "late" if f.late else ""} for f in fresh])
 download_table(sources_frame, "import-sources", key="sources")
 with st.form("cadence"):
     c1, c2, c3 = st.columns([2, 1, 1])

@@ -174,7 +174,7 @@ def test_the_import_page_lists_recent_imports_and_warns_of_late_sources(monkeypa
     assert list(history["Files"]) == ["deals.csv"] and list(history["Who"]) == ["drop folder"]
     sources = next(d.value for d in at.dataframe if "Source" in d.value.columns)
     deals = sources[sources["Source"] == "deals"].iloc[0]
-    assert deals["Rows"] == 12 and deals["Late"] == ""  # just arrived
+    assert deals["Rows"] == "12" and deals["Late"] == "" and deals["Expected every"] == "1 day"  # just arrived
     late = [w.value for w in at.warning if w.value.startswith("Late:")]
     assert late and "activity (expected every 1 day, never imported)" in late[0]
     at.selectbox(key="cad_source").set_value("activity")

@@ -72,6 +72,13 @@ def test_upload_check_map_import_and_see_it_on_the_overview(db: Path, tmp_path: 
             page.get_by_role("button", name="Import", exact=True).click()
             expect(page.get_by_text(re.compile(r"Imported 3 people, 3 memberships"))).to_be_visible(timeout=60_000)
             page.screenshot(path=str(ARTIFACTS / "import-done.png"), full_page=True)
+            # The admin's imports and sources: this run is logged; daily sources not seen yet are late.
+            heading = page.get_by_role("heading", name="Imports and sources")
+            expect(heading).to_be_attached(timeout=30_000)
+            heading.scroll_into_view_if_needed(timeout=30_000)
+            expect(page.get_by_text(re.compile(r"Late: .*deals \(expected every 1 day"))).to_be_visible(
+                timeout=30_000)
+            page.screenshot(path=str(ARTIFACTS / "import-history.png"))
 
             page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).click()
             tile = page.get_by_test_id("stMetric").filter(has=page.get_by_text("Members", exact=True)).first

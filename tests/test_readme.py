@@ -19,7 +19,8 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 CODE = sorted(set(re.findall(r"`([^`\n]+)`", README)))
 # Files the README tells people to create, or that the app writes, never kept in the repository.
 MADE_BY_PEOPLE_OR_THE_APP = {".streamlit/secrets.toml", "data/enterprise.duckdb", "data/learning_culture.duckdb",
-                             "tests/artifacts/", "benchmarks/results-pages.json", "backups/"}
+                             "tests/artifacts/", "benchmarks/results-pages.json", "backups/", "inbox/",
+                             "inbox/done/", "inbox/rejected/"}
 
 
 FILE_EXTENSIONS = {"log", "py", "md", "csv", "json", "toml", "duckdb", "zip", "parquet", "xlsx"}
