@@ -326,9 +326,9 @@ fact("lessons_by_month", """
 
 fact("flops", """
     SELECT l.k, l.lesson_id, t.title, l.section, l.published_on, p.name AS author, t.lessons, l.published_at
-    FROM published l JOIN lessons t USING (lesson_id) LEFT JOIN people p ON p.person_id = l.author_id
-    WHERE l.outcome = 'flopped'
-    QUALIFY row_number() OVER (PARTITION BY l.k ORDER BY l.published_at DESC, l.lesson_id DESC) <= $flops_limit""",
+    FROM (SELECT * FROM published WHERE outcome = 'flopped'  -- the newest few first, then their text
+          QUALIFY row_number() OVER (PARTITION BY k ORDER BY published_at DESC, lesson_id DESC) <= $flops_limit) l
+    JOIN lessons t USING (lesson_id) LEFT JOIN people p ON p.person_id = l.author_id""",
      ("published",))
 
 # Plans that ended over 14 days ago with no lesson at all.
