@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboard.store import get_store
 from data_layer.analytics import choices, engine, metrics
+from data_layer.analytics import cohort_effect as effect
 from data_layer.domain.filters import Filter
 
 
@@ -28,6 +29,12 @@ def page_data(page: str, filt: Filter) -> dict[str, Any]:
 def overview_grid(filt: Filter) -> dict[str, list[Any]]:
     """Every Overview KPI over the six windows ending with `filt`'s, oldest first (one statement)."""
     return metrics.overview_grid(get_store(), filt)
+
+
+@st.cache_data(ttl=900, show_spinner=False, max_entries=100)
+def cohort_effect(filt: Filter) -> dict[str, Any]:
+    """The cohort effect against not-yet-joined sellers (data_layer/analytics/cohort_effect.py)."""
+    return effect.cohort_effect(get_store(), filt)
 
 
 @st.cache_data(ttl=900, show_spinner=False)
@@ -63,5 +70,5 @@ def program_start(cohorts: tuple[str, ...]) -> dt.date | None:
 
 def clear_analytics() -> None:
     """Forget every cached analytics read (call right after a write commits)."""
-    for fn in (page_data, overview_grid, has_any_data, cohort_choices, filter_options, program_start):
+    for fn in (page_data, overview_grid, cohort_effect, has_any_data, cohort_choices, filter_options, program_start):
         fn.clear()

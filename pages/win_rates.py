@@ -9,7 +9,8 @@ from dashboard import charts
 from dashboard.auth import guard
 from dashboard.components import download_table, empty, metric_tile, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
-from dashboard.loaders import cohort_names, has_any_data, page_data
+from dashboard.formatting import count
+from dashboard.loaders import cohort_effect, cohort_names, has_any_data, page_data
 
 guard("viewer")
 st.title("Win rates")
@@ -56,6 +57,40 @@ b1, b2 = st.columns(2)
 metric_tile(b1, "win_rate_before_joining", before)
 metric_tile(b2, "win_rate_after_joining", after)
 st.caption("These two ignore the date window: each member is measured around their own joining date.")
+
+st.subheader("The cohort effect, against sellers not yet joined")
+st.caption("Cohorts start on different dates, so in any month some sellers have joined and some have not. "
+           "For each member we compare their 6 months before and 6 months from joining with what not-yet-joined "
+           "sellers did in the same calendar months; the 95 % interval comes from resampling people "
+           "(with all their deals) 400 times.")
+with st.spinner("Comparing members with sellers not yet joined ..."):
+    effects = cohort_effect(filt)
+shown_effects = [("win_rate", "Win rate", lambda v: f"{v * 100:+.1f} pp"),
+                 ("deals_per_seller_month", "Deals closed per seller-month", lambda v: f"{v:+.2f}"),
+                 ("avg_won_amount", "Average won amount", lambda v: f"{'-' if v < 0 else '+'}${abs(v):,.0f}")]
+first = effects["win_rate"]
+if first.refused:
+    empty(f"No estimate: {first.refused} The plain before/after above cannot be told apart from "
+          "seasonality or market moves with so little to compare.")
+else:
+    cols = st.columns(3)
+    for col, (key, label, fmt) in zip(cols, shown_effects, strict=True):
+        e = effects[key]
+        if e.effect is None or e.low is None or e.high is None:
+            col.metric(label, "no estimate", border=True, help=e.refused or "")
+            continue
+        col.metric(label, fmt(e.effect), border=True,
+                   help="Change after joining minus the change of not-yet-joined sellers in the same months.")
+        col.caption(f"95 % interval {fmt(e.low)} to {fmt(e.high)}"
+                    + ("; includes no change" if e.low <= 0 <= e.high else ""))
+    plain = first.plain
+    st.caption(f"Behind these: {count(first.members, 'member')} with deals before and after joining, "
+               f"{count(first.comparison, 'comparison seller')}, {count(first.deals, 'deal')}. "
+               + ("" if plain is None else f"The plain before/after change of the win rate is {plain * 100:+.1f} pp; "
+                  f"against sellers not yet joined it is {first.effect * 100:+.1f} pp (the difference is what the "
+                  "season and the market did to everyone). ")
+               + "Caveats: sellers choose or are chosen for cohorts, so members may differ from those not yet "
+                 "joined in ways the comparison does not remove; effects that grow after 6 months are not seen.")
 
 monthly = data["win_rate_by_month"]
 st.subheader("Monthly trend")
