@@ -22,7 +22,7 @@ from data_layer.domain.errors import LearningCultureError
 
 # URL paths of every page (st.Page derives them from the file names).
 PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "book", "lesson", "postmortem", "plans",
-              "actions", "admin_import", "admin_people", "admin_users", "admin_audit")
+              "actions", "alerts", "admin_import", "admin_people", "admin_users", "admin_audit")
 
 
 def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
@@ -45,6 +45,7 @@ def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
             st.Page("pages/postmortem.py", title="Log a post-mortem", icon=":material/edit_note:"),
             st.Page("pages/plans.py", title="Plans", icon=":material/event_note:"),
             st.Page("pages/actions.py", title="Follow-up actions", icon=":material/task_alt:"),
+            st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
         ]
     if actor.can("admin"):
         sections["Admin"] = [

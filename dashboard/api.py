@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dashboard.settings import db_path
 from dashboard.store import get_store
-from data_layer import cli, remote
+from data_layer import alerts, cli, remote
 from data_layer.access import auth, tokens
 from data_layer.access.auth import Actor
 from data_layer.analytics.report import build_report
@@ -309,6 +309,21 @@ def watch_inbox(db: Path, stop: threading.Event) -> None:
             print(f"inbox: {incidents.sentence(incidents.record(exc))}", flush=True)
 
 
+def check_alerts(stop: threading.Event) -> None:
+    """Every alert, every $LEARNING_CULTURE_ALERT_SECONDS (default an hour), besides after each import."""
+    from dashboard.settings import app_today
+
+    every = float(os.environ.get("LEARNING_CULTURE_ALERT_SECONDS", "3600"))
+    while not stop.wait(every):
+        try:
+            for notice in alerts.check(get_store(), app_today()):
+                print(f"alert {notice.event}: {notice.message}", flush=True)
+        except Exception as exc:  # noqa: BLE001 - keep checking; the incident goes to the log
+            from data_layer import incidents
+
+            print(f"alerts: {incidents.sentence(incidents.record(exc))}", flush=True)
+
+
 @asynccontextmanager
 async def lifespan(app: Any):  # type: ignore[no-untyped-def]
     """While serving: a local admin token and this server's address beside the database, for the CLI."""
@@ -322,6 +337,7 @@ async def lifespan(app: Any):  # type: ignore[no-untyped-def]
     stop = threading.Event()
     watcher = threading.Thread(target=watch_inbox, args=(path, stop), name="inbox", daemon=True)
     watcher.start()
+    threading.Thread(target=check_alerts, args=(stop,), name="alerts", daemon=True).start()
     try:
         yield None
     finally:

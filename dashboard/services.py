@@ -5,10 +5,10 @@ else of data_layer: what a page may call is this list, and every call below chec
 actor's role in the data layer itself.
 """
 
-from data_layer import incidents
+from data_layer import alerts, incidents
 from data_layer.access import auth
 from data_layer.access.auth import NotPermitted
-from data_layer.analytics.catalog import FUNNEL_STAGES
+from data_layer.analytics.catalog import FUNNEL_STAGES, REGISTRY
 from data_layer.book import drafts, library
 from data_layer.book import postmortems as book
 from data_layer.book.library import escape_markdown
@@ -33,6 +33,7 @@ from data_layer.ingest.sources import (
 
 __all__ = [  # noqa: RUF022 (alphabetical)
     'AuditQuery',
+    'REGISTRY',
     'FUNNEL_STAGES',
     'Mapping',
     'NotPermitted',
@@ -40,6 +41,7 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'SPEC_BY_NAME',
     'SourceFile',
     'admin',
+    'alerts',
     'auth',
     'book',
     'drafts',

@@ -12,6 +12,7 @@ import datetime as dt
 import getpass
 import io
 import json
+import os
 import sys
 import tempfile
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from data_layer import incidents, remote
+from data_layer import alerts, incidents, remote
 from data_layer.access import auth, tokens
 from data_layer.analytics.docs import render as metrics_reference
 from data_layer.analytics.docs import table as metrics_table
@@ -354,6 +355,15 @@ def _run(store: Store, args: argparse.Namespace, path: Path, who: str = "command
         _import(store, args, path, who, via)
 
 
+def _today() -> dt.date:
+    """The day treated as today: $LEARNING_CULTURE_TODAY (as the dashboard), else the real date."""
+    text = os.environ.get("LEARNING_CULTURE_TODAY")
+    try:
+        return dt.date.fromisoformat(text) if text else dt.date.today()
+    except ValueError:
+        return dt.date.today()
+
+
 def _import(store: Store, args: argparse.Namespace, path: Path, who: str, via: str) -> None:
     started, clock = utc_now(), time.perf_counter()
     names = [Path(p).name for p in args.paths]
@@ -375,6 +385,8 @@ def _import(store: Store, args: argparse.Namespace, path: Path, who: str, via: s
     if not args.dry_run:
         runs.record(store, who=who, via=via, files=names, rows=result.rows, outcome="imported",
                     seconds=time.perf_counter() - clock, started=started)
+        for notice in alerts.check(store, _today()):  # an import may move a number across its line
+            print(f"alert {notice.event}: {notice.message}" + ("" if notice.delivered else f" (NOT SENT: {notice.problem})"))
     for warning in result.warnings:
         print(f"warning: {warning}")
     for note in notes:

@@ -446,6 +446,39 @@ def m0017_import_runs(tx: Transaction) -> None:
     """)
 
 
+@migration
+def m0018_alerts(tx: Transaction) -> None:
+    """Alerts on a headline metric and filter (issue: evidence an executive can defend), and what they sent."""
+    run(tx, """
+        CREATE TABLE alerts (
+            alert_id      VARCHAR PRIMARY KEY,
+            name          VARCHAR NOT NULL,
+            metric        VARCHAR NOT NULL,
+            cohorts       VARCHAR[] NOT NULL,
+            window_days   INTEGER NOT NULL,
+            rule          VARCHAR NOT NULL,     -- below | above | change
+            threshold     DOUBLE NOT NULL,
+            min_sample    INTEGER NOT NULL,
+            destination   VARCHAR NOT NULL,     -- an https:// incoming webhook, or file:/path
+            created_by    VARCHAR NOT NULL,
+            created_at    TIMESTAMP NOT NULL,
+            state         VARCHAR NOT NULL,     -- unknown | ok | firing | silent
+            last_value    DOUBLE,
+            last_sample   INTEGER,
+            last_checked  TIMESTAMP
+        );
+        CREATE TABLE alert_events (
+            alert_id   VARCHAR NOT NULL,
+            sent_at    TIMESTAMP NOT NULL,
+            event      VARCHAR NOT NULL,       -- fired | recovered
+            value      DOUBLE,
+            message    VARCHAR NOT NULL,
+            delivered  BOOLEAN NOT NULL,
+            problem    VARCHAR
+        )
+    """)
+
+
 def migrate(store: Store) -> list[str]:
     """Apply the migrations the database lacks, in order, each in its own transaction; return their names."""
     store.execute(
