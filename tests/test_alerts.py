@@ -158,7 +158,7 @@ def test_an_alert_set_in_the_browser_fires_once_when_an_import_moves_the_number(
 
     from playwright.sync_api import expect, sync_playwright
 
-    from .browser import CHROMIUM_FLAGS, ROOT, chromium_path, choose, sign_in, streamlit_server
+    from .browser import CHROMIUM_FLAGS, ROOT, choose, chromium_path, sign_in, streamlit_server
     from .conftest import ARTIFACTS, PASSWORD, USERS
 
     db = tmp_path / "live.duckdb"
