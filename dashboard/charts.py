@@ -137,3 +137,28 @@ def lessons_chart(frame: pd.DataFrame) -> alt.Chart:
         color=alt.Color("outcome:N", title="Outcome", scale=OUTCOME_COLORS),
         tooltip=[alt.Tooltip("month:T", timeUnit="yearmonth", title="month"), "outcome", "lessons"],
     ).properties(height=280)
+
+
+MARKER_COLORS = alt.Scale(domain=["cohort", "lesson", "note"], range=["#7c3aed", "#0f766e", "#b91c1c"])
+
+
+def with_markers(chart: alt.Chart, markers: pd.DataFrame, *, by_month: bool) -> alt.LayerChart:
+    """The chart with a dashed rule per marker (columns day, label, kind) and its label in the tooltip.
+
+    `by_month`: the chart's x is one band per month of its data (monthly charts): a marker sits on its
+    month's band, and markers of months without data are left out (a band of their own would move
+    the trend); otherwise x is a time axis and a marker sits on its day."""
+    marks = markers.copy()
+    marks["day"] = pd.to_datetime(marks["day"])
+    if by_month:
+        shown = set(chart.data["month_label"]) if isinstance(chart.data, pd.DataFrame) else set()
+        marks["month_label"] = marks["day"].dt.strftime("%b %Y")
+        marks = marks[marks["month_label"].isin(shown)]
+        x = alt.X("month_label:O")
+    else:
+        x = alt.X("day:T")
+    rules = alt.Chart(marks).mark_rule(strokeDash=[4, 3], strokeWidth=1.5).encode(
+        x=x, color=alt.Color("kind:N", title="Markers", scale=MARKER_COLORS),
+        tooltip=[alt.Tooltip("day:T", title="day", format="%d %b %Y"), alt.Tooltip("label:N", title="what"),
+                 alt.Tooltip("kind:N", title="kind")])
+    return alt.layer(chart, rules).resolve_scale(color="independent")

@@ -16,6 +16,7 @@ import streamlit as st
 from dashboard.store import get_store
 from data_layer.analytics import choices, engine, metrics
 from data_layer.analytics import cohort_effect as effect
+from data_layer.book import trend_notes
 from data_layer.domain.filters import Filter
 
 
@@ -35,6 +36,12 @@ def overview_grid(filt: Filter) -> dict[str, list[Any]]:
 def cohort_effect(filt: Filter) -> dict[str, Any]:
     """The cohort effect against not-yet-joined sellers (data_layer/analytics/cohort_effect.py)."""
     return effect.cohort_effect(get_store(), filt)
+
+
+@st.cache_data(ttl=900, show_spinner=False, max_entries=100)
+def markers(filt: Filter) -> pd.DataFrame:
+    """Cohort starts, published lessons and editors' notes in the filter's window, for the trend charts."""
+    return trend_notes.markers(get_store(), filt.date_from, filt.date_to, filt.cohorts)
 
 
 @st.cache_data(ttl=900, show_spinner=False)
@@ -70,5 +77,5 @@ def program_start(cohorts: tuple[str, ...]) -> dt.date | None:
 
 def clear_analytics() -> None:
     """Forget every cached analytics read (call right after a write commits)."""
-    for fn in (page_data, overview_grid, cohort_effect, has_any_data, cohort_choices, filter_options, program_start):
+    for fn in (page_data, overview_grid, cohort_effect, markers, has_any_data, cohort_choices, filter_options, program_start):
         fn.clear()

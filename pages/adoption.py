@@ -10,7 +10,7 @@ from dashboard.auth import guard
 from dashboard.components import download_table, empty, metric_tile, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import count, percent
-from dashboard.loaders import cohort_names, has_any_data, page_data
+from dashboard.loaders import cohort_names, has_any_data, markers, page_data
 from dashboard.services import FUNNEL_STAGES
 
 guard("viewer")
@@ -49,7 +49,8 @@ with right:
     if weeks:
         wframe = pd.DataFrame([{"week": w.week, "week_start": w.week_start, "active": w.active, "rate": w.rate}
                                for w in weeks])
-        st.altair_chart(charts.weekly_active_chart(wframe), width="stretch")
+        st.altair_chart(charts.with_markers(charts.weekly_active_chart(wframe), markers(filt), by_month=False),
+                        width="stretch")
     else:
         empty("No weeks in this window.")
 

@@ -10,9 +10,12 @@ from dashboard.auth import guard
 from dashboard.components import download_table, empty, metric_tile, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import count, percent
-from dashboard.loaders import cohort_names, has_any_data, page_data
+from dashboard.loaders import cohort_names, has_any_data, markers, page_data
+from dashboard.services import trend_notes
+from dashboard.store import get_store
+from data_layer.domain.errors import InvalidData
 
-guard("viewer")
+actor = guard("viewer")
 st.title("Learning health")
 no_data_guard(has_any_data())
 filt = filter_bar("learning_health")
@@ -40,7 +43,8 @@ with left:
     if by_month.empty:
         empty("No lessons were published in this window.")
     else:
-        st.altair_chart(charts.lessons_chart(by_month), width="stretch")
+        st.altair_chart(charts.with_markers(charts.lessons_chart(by_month), markers(filt), by_month=True),
+                        width="stretch")
 with right:
     st.subheader("Flops worth celebrating")
     recent = data["recent_flops"]
@@ -72,3 +76,20 @@ frame = pd.DataFrame([{"Section": s.label, "Days since last lesson": s.days,
 download_table(frame, "section-freshness", key="fresh", column_config={
     "Days since last lesson": st.column_config.NumberColumn(help="Blank: nothing published yet.")})
 st.caption(f"Lessons published in this window with a flop outcome: {percent(flops.value)}.")
+
+if actor.can("editor"):
+    with st.expander("Add a note to the trend charts", icon=":material/push_pin:"):
+        st.caption("A day and a few words (\"Pricing changed\", \"Partner summit\"): shown as a dashed line on the "
+                   "trend charts of every page, beside cohort starts and published lessons.")
+        with st.form("trend_note"):
+            day = st.date_input("Day", value=filt.date_to, key="note_day")
+            label = st.text_input("What happened", max_chars=80, key="note_label")
+            if st.form_submit_button("Add the note"):
+                try:
+                    trend_notes.add(get_store(), actor, day, label)
+                except InvalidData as exc:
+                    for problem in exc.problems:
+                        st.error(problem.sentence)
+                else:
+                    markers.clear()
+                    st.success("Note added to the trend charts.")

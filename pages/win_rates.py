@@ -10,7 +10,7 @@ from dashboard.auth import guard
 from dashboard.components import download_table, empty, metric_tile, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import count
-from dashboard.loaders import cohort_effect, cohort_names, has_any_data, page_data
+from dashboard.loaders import cohort_effect, cohort_names, has_any_data, markers, page_data
 
 guard("viewer")
 st.title("Win rates")
@@ -97,7 +97,9 @@ st.subheader("Monthly trend")
 if monthly.empty:
     empty("No deals closed in this window.")
 else:
-    st.altair_chart(charts.monthly_win_rate_chart(monthly), width="stretch")
+    st.altair_chart(charts.with_markers(charts.monthly_win_rate_chart(monthly), markers(filt), by_month=True),
+                    width="stretch")
+    st.caption("Dashed lines: cohort starts, published lessons and editors' notes in the window (hover for what).")
 
 st.subheader("By cohort")
 by_cohort = data["win_rate_by_cohort"]

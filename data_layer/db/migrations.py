@@ -479,6 +479,20 @@ def m0018_alerts(tx: Transaction) -> None:
     """)
 
 
+@migration
+def m0019_annotations(tx: Transaction) -> None:
+    """Notes editors put on the trend charts: a day and a label."""
+    run(tx, """
+        CREATE TABLE annotations (
+            annotation_id VARCHAR PRIMARY KEY,
+            day           DATE NOT NULL,
+            label         VARCHAR NOT NULL,
+            created_by    VARCHAR NOT NULL,
+            created_at    TIMESTAMP NOT NULL
+        )
+    """)
+
+
 def migrate(store: Store) -> list[str]:
     """Apply the migrations the database lacks, in order, each in its own transaction; return their names."""
     store.execute(
