@@ -21,7 +21,7 @@ from dashboard.store import get_store
 from data_layer.domain.errors import LearningCultureError
 
 # URL paths of every page (st.Page derives them from the file names).
-PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "book", "lesson", "postmortem", "plans",
+PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "book", "lesson", "tests", "postmortem", "plans",
               "actions", "alerts", "admin_import", "admin_people", "admin_users", "admin_audit")
 
 
@@ -39,6 +39,7 @@ def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
     sections["Book of Learning"] = [
         st.Page("pages/book.py", title="Book of Learning", icon=":material/menu_book:"),
         st.Page("pages/lesson.py", title="Lesson", icon=":material/article:", visibility="hidden"),
+        st.Page("pages/tests.py", title="Tests and experiments", icon=":material/science:"),
     ]
     if actor.can("editor"):
         sections["Book of Learning"] += [

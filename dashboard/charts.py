@@ -162,3 +162,17 @@ def with_markers(chart: alt.Chart, markers: pd.DataFrame, *, by_month: bool) -> 
         tooltip=[alt.Tooltip("day:T", title="day", format="%d %b %Y"), alt.Tooltip("label:N", title="what"),
                  alt.Tooltip("kind:N", title="kind")])
     return alt.layer(chart, rules).resolve_scale(color="independent")
+
+
+def test_lift_chart(frame: pd.DataFrame, percent: bool) -> alt.LayerChart:
+    """Each variant's lift over the control with its 95 % interval (columns: variant, lift, low, high)."""
+    fmt = "+.1%" if percent else "+,.2f"
+    base = alt.Chart(frame).encode(y=alt.Y("variant:N", title=None, sort=None))
+    points = base.mark_point(filled=True, size=90, color=PALETTE[0]).encode(
+        x=alt.X("lift:Q", title="Lift over the control" + (" (points)" if percent else ""),
+                axis=alt.Axis(format="+%" if percent else "+,.2f")),
+        tooltip=["variant", alt.Tooltip("lift:Q", format=fmt), alt.Tooltip("low:Q", format=fmt),
+                 alt.Tooltip("high:Q", format=fmt)])
+    bars = base.mark_errorbar(ticks=True, color="#111827").encode(x="low:Q", x2="high:Q")
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#6b7280").encode(x="x:Q")
+    return alt.LayerChart(layer=[zero, bars, points], height=max(80, 40 * len(frame)))

@@ -9,7 +9,7 @@ from data_layer import alerts, incidents
 from data_layer.access import auth
 from data_layer.access.auth import NotPermitted
 from data_layer.analytics.catalog import FUNNEL_STAGES, REGISTRY
-from data_layer.book import drafts, library, trend_notes
+from data_layer.book import drafts, experiments, library, trend_notes
 from data_layer.book import postmortems as book
 from data_layer.book.library import escape_markdown
 from data_layer.book.templates import template
@@ -47,6 +47,7 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'book',
     'drafts',
     'escape_markdown',
+    'experiments',
     'export',
     'guess_entity',
     'guess_mapping',

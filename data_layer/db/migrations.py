@@ -493,6 +493,35 @@ def m0019_annotations(tx: Transaction) -> None:
     """)
 
 
+@migration
+def m0020_tests_and_experiments(tx: Transaction) -> None:
+    """A test plan's protocol (locked once the plan starts) and its results per variant."""
+    run(tx, """
+        CREATE TABLE test_protocols (
+            plan_id        VARCHAR PRIMARY KEY,
+            hypothesis     VARCHAR NOT NULL,
+            primary_metric VARCHAR NOT NULL,
+            measure        VARCHAR NOT NULL,   -- conversion | mean
+            variants       VARCHAR[] NOT NULL, -- the first is the control
+            worked_above   DOUBLE NOT NULL,    -- worked: the whole interval of the lift above this
+            flopped_below  DOUBLE NOT NULL,    -- flopped: the whole interval below this
+            saved_by       VARCHAR NOT NULL,
+            saved_at       TIMESTAMP NOT NULL
+        );
+        CREATE TABLE test_results (
+            plan_id     VARCHAR NOT NULL,
+            variant     VARCHAR NOT NULL,
+            n           INTEGER NOT NULL,
+            conversions INTEGER,
+            mean        DOUBLE,
+            sd          DOUBLE,
+            saved_by    VARCHAR NOT NULL,
+            saved_at    TIMESTAMP NOT NULL,
+            PRIMARY KEY (plan_id, variant)
+        )
+    """)
+
+
 def migrate(store: Store) -> list[str]:
     """Apply the migrations the database lacks, in order, each in its own transaction; return their names."""
     store.execute(
