@@ -81,6 +81,9 @@ def test_the_whole_book_pages_exports_and_shares(db: Path) -> None:
             box.fill("")
             page.keyboard.type("email", delay=30)
             expect(page).to_have_url(re.compile(r"[?&]q=email"), timeout=15_000)
+            # As a person would, see the new results before going back (no rerun still on its way).
+            expect(page.get_by_text(f"{walruses} published lessons match")).to_have_count(0, timeout=30_000)
+            expect(page.get_by_text(re.compile(r"published lessons? match"))).to_be_visible(timeout=30_000)
             # Back returns to the previous search.
             page.go_back()
             expect(page).to_have_url(re.compile(r"[?&]q=walrus"), timeout=15_000)
