@@ -173,6 +173,6 @@ def test_lift_chart(frame: pd.DataFrame, percent: bool) -> alt.LayerChart:
                 axis=alt.Axis(format="+%" if percent else "+,.2f")),
         tooltip=["variant", alt.Tooltip("lift:Q", format=fmt), alt.Tooltip("low:Q", format=fmt),
                  alt.Tooltip("high:Q", format=fmt)])
-    bars = base.mark_errorbar(ticks=True, color="#111827").encode(x="low:Q", x2="high:Q")
+    bars = base.mark_errorbar(ticks=True, color="#111827").encode(x=alt.X("low:Q", title=None), x2="high:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#6b7280").encode(x="x:Q")
     return alt.LayerChart(layer=[zero, bars, points], height=max(80, 40 * len(frame)))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import charts
 from dashboard.auth import guard
 from dashboard.formatting import count
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
-from dashboard.services import book, history_of
+from dashboard.services import book, experiments, history_of
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 
@@ -55,6 +56,14 @@ with left:
 with right:
     if isinstance(row["plan_name"], str):
         st.markdown("**Plan:** " + as_markdown(row["plan_name"]))
+    test = experiments.result_for(store, row["plan_id"] if isinstance(row["plan_id"], str) else None)
+    if test is not None:  # the plan was a test: its result, as the locked rule reads it
+        st.markdown(f"**Test result:** {test.outcome} (primary metric: {as_markdown(test.primary_metric)})")
+        if test.lifts:
+            lifts = pd.DataFrame([{"variant": lift.variant, "lift": lift.value, "low": lift.low, "high": lift.high}
+                                  for lift in test.lifts])
+            st.altair_chart(charts.test_lift_chart(lifts, test.measure == "conversion"), width="stretch")
+            st.caption("Each variant's lift over the control with its 95 % interval.")
     st.metric("Applied by", count(int(row["applied"]), "person", "people"), border=True,
               help="People who said they reused this lesson in their own work.")
     if actor.can("editor") and row["status"] == "published":

@@ -133,3 +133,67 @@ def test_the_tests_page_shows_the_counts_and_each_test(monkeypatch: pytest.Monke
     assert {m.label: m.value for m in at.metric}["Worked"] == "1"
     assert any("Subject lines · worked" in e.label for e in at.expander)
     assert not [f for f in at.get("form")]  # viewers read; editors state protocols
+
+
+def test_a_lesson_of_a_test_shows_its_result_with_the_interval(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                               small_db: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from data_layer.db.migrations import open_database
+
+    from .conftest import USERS
+
+    db = tmp_path / "l.duckdb"
+    db.write_bytes(small_db.read_bytes())
+    with open_database(db) as s:  # pl1 (lesson l1's plan) started 2026-02-01: its protocol was stated before
+        experiments.save_protocol(s, CLI_ACTOR, "pl1", hypothesis="Co-branding lifts replies", primary_metric="replies",
+                                  measure="conversion", variants=["our email", "co-branded"],
+                                  today=dt.date(2026, 1, 20))
+        experiments.import_results(s, CLI_ACTOR, b"plan_id,variant,n,conversions\npl1,our email,400,40\n"
+                                   b"pl1,co-branded,400,22\n")  # 10 % vs 5.5 %: -4.5 points
+    monkeypatch.setenv("LEARNING_CULTURE_DB", str(db))
+    monkeypatch.setenv("LEARNING_CULTURE_TODAY", TODAY.isoformat())
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "streamlit_app.py"), default_timeout=60)
+    at.session_state["auth_email"] = USERS["viewer"]
+    at.query_params["lesson"] = "l1"
+    at.switch_page("pages/lesson.py").run()
+    assert not at.exception
+    assert any("**Test result:** flopped" in m.value for m in at.markdown)
+    d, low, high = experiments.conversion_lift(400, 40, 400, 22)
+    assert d == pytest.approx(-0.045) and high < 0  # the whole interval below zero: flopped, as the page says
+
+
+@pytest.mark.browser
+def test_the_tests_page_in_a_browser(tmp_path: Path, small_db: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from data_layer.db.migrations import open_database
+
+    from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
+    from .conftest import ARTIFACTS, PASSWORD, USERS
+
+    db = tmp_path / "b.duckdb"
+    db.write_bytes(small_db.read_bytes())
+    with open_database(db) as s:
+        experiments.save_protocol(s, CLI_ACTOR, "pl1", hypothesis="Co-branding lifts replies", primary_metric="replies",
+                                  measure="conversion", variants=["our email", "co-branded"],
+                                  today=dt.date(2026, 1, 20))
+        experiments.import_results(s, CLI_ACTOR, b"plan_id,variant,n,conversions\npl1,our email,400,40\n"
+                                   b"pl1,co-branded,400,22\n")
+    with streamlit_server(db, TODAY.isoformat(), ARTIFACTS / "tests-server.log") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            sign_in(page, url, USERS["viewer"], PASSWORD)
+            page.get_by_test_id("stSidebarNav").get_by_text("Tests and experiments", exact=True).click()
+            expect(page.get_by_role("heading", name="Tests and experiments")).to_be_visible(timeout=30_000)
+            flopped = page.get_by_test_id("stMetric").filter(has_text="Flopped").get_by_test_id("stMetricValue")
+            expect(flopped).to_have_text("1", timeout=30_000)
+            page.get_by_text("Co-branded email test · flopped").click()  # open the test: its lift chart
+            expect(page.get_by_text("co-branded: 5.5% vs 10.0% in the control (n = 400)")).to_be_visible(
+                timeout=30_000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "tests-page.png"), full_page=True)
+            expect(page.get_by_text("Traceback")).to_have_count(0)
+        finally:
+            browser.close()

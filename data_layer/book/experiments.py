@@ -235,3 +235,10 @@ def cumulative_impact(tests: list[TestResult]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     return frame.groupby(["metric", "measure"], as_index=False).agg(
         tests=("lift", "size"), lift=("lift", "sum"), low=("low", "sum"), high=("high", "sum"))
+
+
+def result_for(store: Store, plan_id: str | None) -> TestResult | None:
+    """The test result of one plan (None when the plan is not a test)."""
+    if not plan_id:
+        return None
+    return next((t for t in results(store) if t.plan_id == plan_id), None)
