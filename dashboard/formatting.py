@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
-from data_layer.domain.stats import DealRate, Rate
+from data_layer.analytics.units import NO_DATA
+from data_layer.domain.stats import DealRate
 
-NO_DATA = "no data"
+__all__ = ["NO_DATA", "count", "deal_rate_caption", "money", "number", "percent"]
 
 
 def percent(value: float | None, digits: int = 0) -> str:
@@ -14,11 +15,6 @@ def percent(value: float | None, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NO_DATA
     return f"{value * 100:.{digits}f}%"
-
-
-def rate_text(rate: Rate) -> str:
-    """A rate as a percentage, or 'no data' when its denominator is zero."""
-    return percent(rate.value)
 
 
 def number(value: float | None, digits: int = 0, unit: str = "") -> str:

@@ -6,18 +6,17 @@ import pandas as pd
 
 from data_layer.db.store import Store
 
-_PEOPLE_COLUMNS = {"team": "team", "region": "region", "role": "role"}
+# One constant statement per sidebar list (no SQL built from names).
+_OPTIONS = {
+    key: f"SELECT DISTINCT p.{key} FROM people p WHERE p.{key} IS NOT NULL "  # noqa: S608 - three constants
+         "AND p.person_id IN (SELECT person_id FROM memberships) ORDER BY 1"
+    for key in ("team", "region", "role")
+}
 
 
 def filter_options(store: Store) -> dict[str, list[str]]:
     """Values the sidebar offers: teams, regions and roles of people who have been in a cohort."""
-    out: dict[str, list[str]] = {}
-    for key, column in _PEOPLE_COLUMNS.items():  # column names from this constant map only
-        rows = store.query(
-            f"SELECT DISTINCT p.{column} FROM people p WHERE p.{column} IS NOT NULL "  # noqa: S608
-            f"AND p.person_id IN (SELECT person_id FROM memberships) ORDER BY 1")
-        out[key] = [r[0] for r in rows]
-    return out
+    return {key: [r[0] for r in store.query(sql)] for key, sql in _OPTIONS.items()}
 
 
 def cohort_choices(store: Store) -> pd.DataFrame:

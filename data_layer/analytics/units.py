@@ -75,12 +75,6 @@ class Unit:
         number = plain_value(value)
         return None if number is None else (number * 100 if self.fraction else number)
 
-    def csv_value(self, value: Any) -> Any:
-        """A cell of a downloaded CSV: rates as percentages rounded to the unit's precision (+1 digit)."""
-        number = plain_value(value)
-        if number is None:
-            return None
-        return round(number * 100, self.digits + 1) if self.fraction else round(number, self.digits + 1)
 
 
 COUNT = Unit("count", change_digits=0)

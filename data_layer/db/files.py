@@ -77,18 +77,14 @@ def backup(store: Store, destination: str | Path) -> BackupSummary:
     with built_in_place(dest) as temp:
         name = store.query_value("SELECT current_database()")
         # Holding the write lock: no write of this process lands mid-copy; the copy is one snapshot.
-        # The database's own name and our temporary path (quoted) are the only text put into SQL.
+        # The path is bound; the database's own name is an identifier (COPY takes no parameter there).
         with store.session() as session:
-            session.execute(f"ATTACH '{_literal(temp)}' AS lc_backup")
+            session.execute("ATTACH ? AS lc_backup", [str(temp)])
             try:
-                session.execute(f'COPY FROM DATABASE "{name}" TO lc_backup')
+                session.execute(f'COPY FROM DATABASE "{str(name).replace(chr(34), chr(34) * 2)}" TO lc_backup')
             finally:
                 session.execute("DETACH lc_backup")
     return check(dest)
-
-
-def _literal(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def check(path: str | Path) -> BackupSummary:
@@ -106,7 +102,7 @@ def check(path: str | Path) -> BackupSummary:
         if missing:
             raise StoreError(f"{source} is not a complete Learning Culture database (no {', '.join(missing)}).")
         names = [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()]
-        rows = {t: int(con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0])  # type: ignore[index]  # noqa: S608
+        rows = {t: int(con.execute("SELECT count(*) FROM query_table(?)", [t]).fetchone()[0])  # type: ignore[index]
                 for t in REQUIRED_TABLES if t != "schema_migrations"}
     finally:
         con.close()
