@@ -21,8 +21,8 @@ from dashboard.store import get_store
 from data_layer.domain.errors import LearningCultureError
 
 # URL paths of every page (st.Page derives them from the file names).
-PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "book", "lesson", "tests", "postmortem", "plans",
-              "actions", "alerts", "admin_import", "admin_people", "admin_users", "admin_audit")
+PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "tools", "voice", "person", "book", "lesson",
+              "tests", "postmortem", "plans", "actions", "alerts", "admin_import", "admin_people", "admin_users", "admin_audit")
 
 
 def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
@@ -34,6 +34,9 @@ def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
             st.Page("pages/barriers.py", title="Barriers", icon=":material/block:"),
             st.Page("pages/win_rates.py", title="Win rates", icon=":material/trophy:"),
             st.Page("pages/learning_health.py", title="Learning health", icon=":material/psychiatry:"),
+            st.Page("pages/tools.py", title="Tools & resources", icon=":material/construction:"),
+            st.Page("pages/voice.py", title="Cohort voice", icon=":material/forum:"),
+            st.Page("pages/person.py", title="Learning records", icon=":material/badge:"),
         ],
     }
     sections["Book of Learning"] = [

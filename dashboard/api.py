@@ -42,10 +42,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dashboard.settings import db_path
 from dashboard.store import get_store
-from data_layer import alerts, cli, remote
+from data_layer import alerts, cli, digest, remote
 from data_layer.access import auth, tokens
 from data_layer.access.auth import Actor
 from data_layer.analytics.report import build_report
+from data_layer.db.audit import utc_now
 from data_layer.db.migrations import pending
 from data_layer.domain.config import LIMITS
 from data_layer.domain.filters import Filter
@@ -57,7 +58,7 @@ STARTED = time.time()
 # The role each CLI command needs through the server (as on the pages: reading is for viewers,
 # the Admin pages' work is for admins).
 COMMAND_ROLES = {"report": "viewer", "import": "admin", "export": "admin", "users": "admin", "tokens": "admin",
-                 "backup": "admin"}
+                 "backup": "admin", "digest": "editor", "purge-text": "admin"}
 
 
 def _sentence(status: int, text: str) -> JSONResponse:
@@ -310,7 +311,8 @@ def watch_inbox(db: Path, stop: threading.Event) -> None:
 
 
 def check_alerts(stop: threading.Event) -> None:
-    """Every alert, every $LEARNING_CULTURE_ALERT_SECONDS (default an hour), besides after each import."""
+    """Every alert and the scheduled digest, every $LEARNING_CULTURE_ALERT_SECONDS (default an hour); alerts
+    also after each import."""
     from dashboard.settings import app_today
 
     every = float(os.environ.get("LEARNING_CULTURE_ALERT_SECONDS", "3600"))
@@ -318,6 +320,10 @@ def check_alerts(stop: threading.Event) -> None:
         try:
             for notice in alerts.check(get_store(), app_today()):
                 print(f"alert {notice.event}: {notice.message}", flush=True)
+            # the digest an admin scheduled (weekly by default), when it is due; a failed post is retried next time
+            sent = digest.run_scheduled(get_store(), app_today(), utc_now())
+            if sent is not None:
+                print("digest " + ("posted" if sent.delivered else f"NOT posted: {sent.problem}"), flush=True)
         except Exception as exc:  # noqa: BLE001 - keep checking; the incident goes to the log
             from data_layer import incidents
 

@@ -176,3 +176,46 @@ def test_lift_chart(frame: pd.DataFrame, percent: bool) -> alt.LayerChart:
     bars = base.mark_errorbar(ticks=True, color="#111827").encode(x=alt.X("low:Q", title=None), x2="high:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#6b7280").encode(x="x:Q")
     return alt.LayerChart(layer=[zero, bars, points], height=max(80, 40 * len(frame)))
+
+
+def adoption_curve_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Share of members who have used each object, by week since its launch (columns: name, week, share,
+    adopters)."""
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("week:Q", title="Weeks since launch", axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("share:Q", title="Members who have used it", axis=alt.Axis(format="%")),
+        color=alt.Color("name:N", title=None, legend=alt.Legend(labelLimit=260)),
+        tooltip=[alt.Tooltip("name:N", title="Tool"), alt.Tooltip("week:Q", title="Week"),
+                 alt.Tooltip("share:Q", format=".0%", title="Used it"), alt.Tooltip("adopters:Q", title="Members")],
+    ).properties(height=300)
+
+
+def voice_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Wins and frustrations shared per month (columns: month, what, count), stacked."""
+    return alt.Chart(_with_month_label(frame)).mark_bar().encode(
+        x=_month_axis("Month"),
+        y=alt.Y("count:Q", title="Shared", stack="zero"),
+        color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["wins", "frustrations"],
+                                                              range=[PALETTE[2], PALETTE[1]])),
+        tooltip=[alt.Tooltip("month_label:N", title="Month"), "what", "count"],
+    ).properties(height=260)
+
+
+def readiness_over_time_chart(frame: pd.DataFrame) -> alt.Chart:
+    """One person's score per dimension at each assessment (columns: taken_at, label, score, kind)."""
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("taken_at:T", title="Assessment", axis=alt.Axis(format="%d %b %Y", labelAngle=0)),
+        y=alt.Y("score:Q", title="Score", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("label:N", title=None),
+        tooltip=[alt.Tooltip("taken_at:T", format="%d %b %Y", title="Taken"), "kind", "label", "score"],
+    ).properties(height=260)
+
+
+def activity_chart(frame: pd.DataFrame) -> alt.Chart:
+    """One person's events per month, stacked by what they did (columns: month, verb, events)."""
+    return alt.Chart(_with_month_label(frame)).mark_bar().encode(
+        x=_month_axis("Month"),
+        y=alt.Y("events:Q", title="Events", stack="zero"),
+        color=alt.Color("verb:N", title=None),
+        tooltip=[alt.Tooltip("month_label:N", title="Month"), "verb", "events"],
+    ).properties(height=240)

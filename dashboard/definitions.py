@@ -32,3 +32,8 @@ class Kpi:
 
 
 OVERVIEW_KPIS: tuple[Kpi, ...] = tuple(Kpi.of(name) for name in REGISTRY.overview)
+
+
+def definition(name: str) -> str:
+    """A declared metric's definition: the (?) help of its section or table."""
+    return REGISTRY[name].definition

@@ -5,7 +5,7 @@ else of data_layer: what a page may call is this list, and every call below chec
 actor's role in the data layer itself.
 """
 
-from data_layer import alerts, incidents
+from data_layer import alerts, digest, incidents
 from data_layer.access import auth
 from data_layer.access.auth import NotPermitted
 from data_layer.analytics.catalog import FUNNEL_STAGES, REGISTRY
@@ -14,7 +14,7 @@ from data_layer.book import postmortems as book
 from data_layer.book.library import escape_markdown
 from data_layer.book.templates import template
 from data_layer.db.audit import AuditQuery, history_of, read_trail
-from data_layer.directory import admin
+from data_layer.directory import admin, records
 from data_layer.ingest import inbox, runs
 from data_layer.ingest.csv_safety import safe_csv
 from data_layer.ingest.export import export
@@ -42,6 +42,7 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'SourceFile',
     'admin',
     'alerts',
+    'digest',
     'trend_notes',
     'auth',
     'book',
@@ -60,6 +61,7 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'plan_table',
     'read_source',
     'read_trail',
+    'records',
     'runs',
     'safe_csv',
     'safe_name',

@@ -40,6 +40,11 @@ def alertable() -> list[str]:
     return [m.name for m in REGISTRY.metrics.values() if not m.is_table]
 
 
+def valid_destination(destination: str) -> bool:
+    """A Slack incoming webhook (https://; plain http only to this machine, for tests) or file:/path."""
+    return destination.startswith(("https://", "http://127.0.0.1", "http://localhost", "file:"))
+
+
 def create(store: Store, actor: Actor | None, *, name: str, metric: str, cohorts: tuple[str, ...] = (),
            window_days: int = 30, rule: str = "below", threshold: float, min_sample: int = 10,
            destination: str) -> str:
@@ -57,8 +62,7 @@ def create(store: Store, actor: Actor | None, *, name: str, metric: str, cohorts
         problems.append(Problem("window", "must be 1 to 366 days"))
     if min_sample < 0:
         problems.append(Problem("minimum sample", "must be 0 or more"))
-    if not (destination.startswith(("https://", "http://127.0.0.1", "http://localhost")) or
-            destination.startswith("file:")):
+    if not valid_destination(destination):
         problems.append(Problem("destination", "must be a Slack incoming-webhook URL (https://...) or file:/path"))
     if problems:
         raise InvalidData(problems)

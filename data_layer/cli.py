@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from data_layer import alerts, incidents, remote
+from data_layer import alerts, digest, incidents, remote
 from data_layer.access import auth, tokens
 from data_layer.analytics.docs import render as metrics_reference
 from data_layer.analytics.docs import table as metrics_table
@@ -31,6 +31,7 @@ from data_layer.db.audit import utc_now
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.demo.generator import SCALES, generate_demo
+from data_layer.directory import admin
 from data_layer.domain.config import ENV_VAR, resolve_db_path
 from data_layer.domain.errors import InvalidData, LearningCultureError
 from data_layer.domain.filters import Filter
@@ -116,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--win-reaction", default="trophy", help="Slack reaction that marks a win (default trophy)")
     imp.add_argument("--frustration-reaction", default="warning",
                      help="Slack reaction that marks a frustration (default warning)")
+    imp.add_argument("--with-text", action="store_true",
+                     help="also store the words of messages (Slack text, activity's text column); an admin "
+                          "can purge them later with `purge-text`")
     users = sub.add_parser("users", parents=[common], help="manage accounts (acts as an admin named 'cli')")
     usub = users.add_subparsers(dest="users_command", required=True)
     u_add = usub.add_parser("add", parents=[common], help="add an account")
@@ -153,6 +157,16 @@ def _parser() -> argparse.ArgumentParser:
     rest.add_argument("source")
     sub.add_parser("setup-code", parents=[common],
                    help="print a new one-time code for the first administrator (empty databases only)")
+    dig = sub.add_parser("digest", parents=[common],
+                         help="lessons published, flops, overdue post-mortems, actions due and the numbers, "
+                              "to post in a chat channel")
+    dig.add_argument("--since", type=_iso_date, help="the first day it covers (default: a week before --today)")
+    dig.add_argument("--today", type=_iso_date, help="the day treated as today (default: the real date)")
+    dig.add_argument("--post", metavar="URL", help="send it to a Slack incoming webhook (retried; a failure exits 1)")
+    dig.add_argument("--markdown", metavar="FILE", help="write it as Markdown to FILE")
+    purge = sub.add_parser("purge-text", parents=[common],
+                           help="delete the stored words of messages (the events and every count stay)")
+    purge.add_argument("--before", type=_iso_date, help="only the words of events before this day")
     mets = sub.add_parser("metrics", parents=[common], help="list every metric: name, label, unit, definition")
     mets.add_argument("--markdown", action="store_true", help="the whole reference (docs/metrics.md) with SQL")
     rep = sub.add_parser("report", parents=[common], help="every metric for one filter")
@@ -243,7 +257,7 @@ def _import_sources(store: Store, files: list[Path], args: argparse.Namespace,
     with tempfile.TemporaryDirectory() as work:
         done = import_sources(store, sources, Path(work), dry_run=args.dry_run, progress=say,
                               win_reaction=args.win_reaction, frustration_reaction=args.frustration_reaction,
-                              choices=_choices(args))
+                              choices=_choices(args), with_text=args.with_text)
     return ImportResult(rows=done.rows, warnings=done.warnings, dry_run=done.dry_run), done.notes
 
 
@@ -353,6 +367,27 @@ def _run(store: Store, args: argparse.Namespace, path: Path, who: str = "command
             print(f"  {name:<20} {n:>12,} rows")
     elif args.command == "import":
         _import(store, args, path, who, via)
+    elif args.command == "digest":
+        _digest(store, args)
+    elif args.command == "purge-text":
+        n = admin.purge_texts(store, auth.CLI_ACTOR, args.before)
+        print(f"Deleted the words of {n:,} message(s)" + (f" before {args.before}" if args.before else "")
+              + "; the events and every count are unchanged.")
+
+
+def _digest(store: Store, args: argparse.Namespace) -> None:
+    d = digest.build(store, args.today or _today(), args.since)
+    if args.markdown:
+        Path(args.markdown).write_text(digest.render(d), encoding="utf-8")
+        print(f"Wrote the digest to {args.markdown}")
+    if args.post:
+        sent = digest.send(store, d, args.post)
+        if not sent.delivered:
+            raise LearningCultureError(f"the digest was not posted: {sent.problem}. It is kept in the database "
+                                       f"(digest_posts); run the command again to retry.")
+        print(f"Posted the digest to {args.post}")
+    if not args.markdown and not args.post:
+        print(digest.render(d), end="")
 
 
 def _today() -> dt.date:
@@ -373,7 +408,7 @@ def _import(store: Store, args: argparse.Namespace, path: Path, who: str, via: s
         say = lambda m: print(f"  {m}", flush=True)  # noqa: E731
         if all(kind_of(f.name, _head(f)) == "canonical" for f in files) and not args.mapping \
                 and not args.preset:
-            result = import_files(store, files, dry_run=args.dry_run, progress=say)
+            result = import_files(store, files, dry_run=args.dry_run, progress=say, with_text=args.with_text)
             notes: list[str] = []
         else:
             result, notes = _import_sources(store, files, args, say)

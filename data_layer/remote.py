@@ -28,7 +28,7 @@ from typing import Any
 from data_layer.ingest.importer import import_paths  # the same expansion of folders as a local import
 
 TOKEN_VAR = "LEARNING_CULTURE_TOKEN"
-SERVED = frozenset({"import", "report", "export", "users", "tokens", "backup"})
+SERVED = frozenset({"import", "report", "export", "users", "tokens", "backup", "digest", "purge-text"})
 UPLOAD = "@upload/"      # an argument naming a file the request carries
 DOWNLOAD = "@download"   # the folder an export writes into, sent back as a zip
 
@@ -147,8 +147,39 @@ def prepare(args: argparse.Namespace, argv: list[str]) -> tuple[list[str], list[
     return argv, files, folder
 
 
+def _without(argv: list[str], option: str) -> list[str]:
+    """argv without `option VALUE` (or `option=VALUE`)."""
+    out: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == option:
+            skip = True
+        elif not arg.startswith(option + "="):
+            out.append(arg)
+    return out
+
+
 def run(server: Server, args: argparse.Namespace, argv: list[str]) -> int:
     """Send the command to the server; print what it printed; return its exit code."""
+    if args.command == "digest" and args.markdown:
+        # The Markdown file is written here, not on the server: ask for the digest's text, then post it if asked.
+        plain = _without(_without(_strip_connection_flags(argv), "--markdown"), "--post")
+        buffer = io.StringIO()
+        real = sys.stdout
+        sys.stdout = buffer
+        try:
+            code = run(server, argparse.Namespace(command="digest", markdown=None), plain)
+        finally:
+            sys.stdout = real
+        if code != 0:
+            return code
+        Path(args.markdown).write_text(buffer.getvalue(), encoding="utf-8")
+        print(f"Wrote the digest to {args.markdown}")
+        if not args.post:
+            return 0
+        argv = _without(_strip_connection_flags(argv), "--markdown")
     try:
         command, files, folder = prepare(args, argv)
     except Exception as exc:  # noqa: BLE001 - a missing file and the like: the same sentence as locally

@@ -176,6 +176,11 @@ for i, up in enumerate(uploads or []):
         save_row(i, mapping)
         sources.append(SourceFile(name, data, mapping))
 
+with_text = st.checkbox(
+    "Import message text", key="imp_with_text",
+    help="Store the words of Slack messages and of a `text` column in activity files, so the Tools & resources "
+         "page can show what cohorts say. Off: only that a message was sent is imported. An admin can purge all "
+         "stored text later (Admin → People).")
 c1, c2 = st.columns(2)
 check = c1.button("Check (dry run)", key="imp_check", disabled=not sources, icon=":material/fact_check:")
 go = c2.button("Import", key="imp_go", type="primary", disabled=not sources, icon=":material/upload:")
@@ -193,7 +198,8 @@ if check or go:
     try:
         with tempfile.TemporaryDirectory() as work:
             done = import_sources(store, sources, Path(work), actor=actor.email, dry_run=not go, progress=progress,
-                                  win_reaction=win, frustration_reaction=frustration, account=actor)
+                                  win_reaction=win, frustration_reaction=frustration, account=actor,
+                                  with_text=with_text)
     except InvalidData as exc:
         bar.empty()
         st.session_state["imp_last_problems"] = exc

@@ -112,3 +112,20 @@ with people_tab:
             attempt("Person saved.", admin.save_person, {
                 "person_id": pid or new_id, "name": pname, "email": email, "role": role, "team": team,
                 "region": region, "manager_id": manager})
+
+st.divider()
+st.subheader("Message text", help="The words of Slack messages and activity text, stored only for imports where an "
+             "admin chose \"Import message text\". Purging deletes the words; the events and every count stay.")
+stored = admin.stored_texts(store)
+st.caption(f"{stored:,} message(s) have their words stored.")
+if stored:
+    with st.form("purge_texts"):
+        c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+        before = c1.date_input("Only before (empty: all)", value=None, key="adm_purge_before")
+        sure = c2.checkbox("I understand the words cannot be brought back", key="adm_purge_sure")
+        if st.form_submit_button("Purge message text", type="primary", disabled=False):
+            if not sure:
+                st.error("Tick the box first: purged words cannot be brought back.")
+            else:
+                n = admin.purge_texts(store, actor, before)
+                st.success(f"Deleted the words of {n:,} message(s).")

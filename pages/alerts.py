@@ -8,7 +8,8 @@ import streamlit as st
 from dashboard.auth import guard
 from dashboard.components import download_table, empty
 from dashboard.loaders import cohort_names
-from dashboard.services import REGISTRY, alerts
+from dashboard.services import REGISTRY, alerts, digest
+from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 
@@ -69,3 +70,35 @@ else:
     if gone is not None and st.button("Remove", key="al_remove"):
         alerts.delete(store, actor, gone)
         st.rerun()
+
+st.divider()
+st.subheader("The digest", help="Lessons published since the last digest (flops first, to celebrate them), overdue "
+             "post-mortems and follow-up actions due with their owners, and the headline numbers with their change. "
+             "The server sends it on schedule; `learning-culture digest` prints, writes or posts it by hand.")
+where, every = digest.schedule(store)
+if actor.can("admin"):
+    with st.form("digest_schedule"):
+        c1, c2 = st.columns([3, 1])
+        dest = c1.text_input("Send to (empty: no scheduled digest)", value=where or "", key="dg_dest",
+                             placeholder="https://hooks.slack.com/services/... or file:/srv/digest.log")
+        days = c2.number_input("Every (days)", min_value=1, max_value=90, value=every, key="dg_every")
+        if st.form_submit_button("Save the schedule"):
+            try:
+                digest.set_schedule(store, actor, dest, int(days))
+            except InvalidData as exc:
+                for problem in exc.problems:
+                    st.error(problem.sentence)
+            else:
+                st.success("Saved." if dest.strip() else "The scheduled digest is off.")
+                where, every = digest.schedule(store)
+else:
+    st.caption(f"Sent every {every} days to {where}." if where else "No scheduled digest: an admin can set one here.")
+preview = digest.build(store, app_today())
+with st.expander("This week's digest, as it will read", icon=":material/preview:"):
+    st.code(digest.render(preview, slack=True), language=None, wrap_lines=True)
+sent = digest.posts(store)
+if sent.empty:
+    empty("No digest sent yet.")
+else:
+    download_table(sent.rename(columns={"sent_at": "Sent", "since": "Since", "destination": "To",
+                                        "delivered": "Delivered", "problem": "Problem"}), "digests", key="digests")

@@ -25,6 +25,7 @@ from data_layer.demo.generator import generate_demo
 from data_layer.domain.filters import Filter
 from data_layer.ingest.importer import import_folder
 from tests.oracle import breakdowns_reference as breakdowns_ref
+from tests.oracle import loop_reference as loop_ref
 from tests.oracle import metrics_reference as metrics_ref
 
 TODAY = dt.date(2026, 11, 22)
@@ -32,8 +33,10 @@ METRICS = [name for name in dir(metrics_ref) if not name.startswith("_") and cal
            and getattr(getattr(metrics_ref, name), "__module__", "") == metrics_ref.__name__
            and name not in ("Filter", "Store", "WeekActivity", "OverduePlan", "SectionFreshness", "in_scope", "bound",
                         "Rate", "DealRate")]
+METRICS += list(loop_ref.SCALARS)
 BREAKDOWNS = ["cohort_table", "at_risk_members", "barrier_prevalence_by_cohort", "barrier_notes",
-              "readiness_by_dimension", "win_rate_by_cohort", "win_rate_by_month", "lessons_by_month", "recent_flops"]
+              "readiness_by_dimension", "win_rate_by_cohort", "win_rate_by_month", "lessons_by_month", "recent_flops",
+              *loop_ref.TABLES]
 
 
 def filters_for(store: Store, rng: random.Random, n: int) -> list[Filter]:
@@ -116,6 +119,8 @@ def demo(seed: int) -> tuple[Store, list[Filter]]:
 
 
 def reference(name: str) -> object:
+    if name in loop_ref.SCALARS or name in loop_ref.TABLES:
+        return getattr(loop_ref, name)
     return getattr(metrics_ref, name) if name in METRICS else getattr(breakdowns_ref, name)
 
 

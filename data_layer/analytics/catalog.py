@@ -17,6 +17,7 @@ from data_layer.analytics.registry import (
     SectionFreshness,
     Table,
     WeekActivity,
+    frame_json,
     rate_sql,
     records,
 )
@@ -159,7 +160,7 @@ declare("barrier_notes", "In their words", """The notes members wrote with their
         value="list({'taken_at': taken_at, 'name': name, 'team': team, 'kind': kind, 'barriers': barriers, "
               "'note': note} ORDER BY taken_at DESC, assessment_id DESC)",
         decode=Table({"taken_at": "datetime", "name": "str", "team": "object", "kind": "str", "barriers": "str",
-                      "note": "str"}), pages=("barriers",), in_report=False)
+                      "note": "str"}), pages=("barriers", "voice"), in_report=False)
 
 # ----------------------------------------------------------------------------- win rates
 _WINS = "won"
@@ -238,6 +239,92 @@ declare("win_rate_by_cohort", "By cohort", "Per cohort: closed and won deals wit
         decode=Table({"cohort": "str", "partner_closed": "int64", "partner_won": "int64",
                       "no_partner_closed": "int64", "no_partner_won": "int64"}, then=_cohort_win_rates),
         pages=("win_rates",), in_report=False)
+
+# ------------------------------------------------------------------- tools and resources
+def _object_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    _rates(frame, "repeat_share", "repeat_users", "users")
+    return frame
+
+
+declare("tool_adoption", "Tools, tutorials and resources", """One row per object members' events name (the
+        `object` of tutorial_completed, tool_used, feedback_given, resource_subscribed ... events, named by
+        objects.csv): every object members reached in the window, and every object objects.csv lists as launched
+        on or before its end (or with no launch date). reached: members with an event on it in the window;
+        tutorial_completions: members who completed its tutorial in the window; first_users: members whose first
+        use of it (at any date) is in the window; users: members who used it in the window; repeat_users: of
+        those, members who used it in two or more distinct ISO weeks of the window; median_days_to_use: over the
+        first users whose first use came at or after their first tutorial completion, the median of the calendar
+        days between the two; tutorial_without_use: members who completed its tutorial but have not used it (up
+        to the window's end); feedback and frustrations: members' feedback_given and shared_frustration events on
+        it in the window.""", TABLE, fact="object_rows",
+        value="list({'object': object, 'kind': kind, 'name': name, 'launched_on': launched_on, 'reached': reached, "
+              "'tutorial_completions': tutorial_completions, 'first_users': first_users, 'users': users, "
+              "'repeat_users': repeat_users, 'median_days_to_use': median_days_to_use, "
+              "'tutorial_without_use': tutorial_without_use, 'feedback': feedback, 'frustrations': frustrations} "
+              "ORDER BY users DESC, reached DESC, object)",
+        decode=Table({"object": "str", "kind": "object", "name": "str", "launched_on": "date", "reached": "int64",
+                      "tutorial_completions": "int64", "first_users": "int64", "users": "int64",
+                      "repeat_users": "int64", "median_days_to_use": "float64", "tutorial_without_use": "int64",
+                      "feedback": "int64", "frustrations": "int64"}, then=_object_rates),
+        pages=("tools",), to_json=lambda frame: frame_json(frame.drop(columns=["repeat_share"])))
+
+
+def _curve(frame: pd.DataFrame) -> pd.DataFrame:
+    _rates(frame, "share", "adopters", "members")
+    return frame
+
+
+declare("tool_adoption_curve", "Adoption since launch", """Per object used by members: for each week since its
+        launch (objects.csv's launched_on, else the first member event on it), the members whose first use came by
+        the end of that week (use before the launch counts in week 0), / members. Weeks run from 0 to the week holding the
+        window's end (week 0 alone for a launch after it; at most 157 weeks).""", TABLE, fact="object_curves",
+        value="list({'object': object, 'name': name, 'week': week, 'adopters': adopters, 'members': members} "
+              "ORDER BY object, week)",
+        decode=Table({"object": "str", "name": "str", "week": "int64", "adopters": "int64", "members": "int64"},
+                     then=_curve), pages=("tools",), to_json=frame_json)
+
+declare("tool_adoption_by_cohort", "By cohort", """Per cohort and object: the cohort's members with an event on it
+        in the window (their events tagged with that cohort or untagged), who completed its tutorial, used it, used
+        it in two or more ISO weeks, and their feedback and frustrations about it.""", TABLE,
+        fact="cohort_object_rows",
+        value="list({'cohort': cohort, 'object': object, 'name': name, 'reached': reached, "
+              "'tutorial_completions': tutorial_completions, 'users': users, 'repeat_users': repeat_users, "
+              "'feedback': feedback, 'frustrations': frustrations} ORDER BY start_date DESC, cohort, users DESC, object)",
+        decode=Table({"cohort": "str", "object": "str", "name": "str", "reached": "int64",
+                      "tutorial_completions": "int64", "users": "int64", "repeat_users": "int64", "feedback": "int64",
+                      "frustrations": "int64"}), pages=("tools",), to_json=frame_json)
+
+# ------------------------------------------------------------------------ the cohort's voice
+declare("wins_shared", "Wins shared", "Members' shared_win events in the window.", COUNT, fact="voice_events",
+        value="count(*) FILTER (WHERE verb = 'shared_win')", pages=("voice",))
+declare("frustrations_shared", "Frustrations shared", "Members' shared_frustration events in the window.", COUNT,
+        fact="voice_events", value="count(*) FILTER (WHERE verb = 'shared_frustration')", pages=("voice",))
+declare("frustration_share", "Frustration share", """Of the wins and frustrations members shared in the window, the
+        share that are frustrations.""", RATE, fact="voice_events",
+        value=rate_sql("verb = 'shared_frustration'", "verb IN ('shared_win', 'shared_frustration')"),
+        pages=("voice",))
+
+
+def _voice(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["shared"] = frame["wins"] + frame["frustrations"]
+    _rates(frame, "frustration_share", "frustrations", "shared")
+    return frame
+
+
+declare("voice_by_cohort", "Wins and frustrations by cohort", """Per cohort and month of the window: the wins and
+        frustrations its members shared (events tagged with that cohort or untagged), and the frustration share.""",
+        TABLE, fact="voice_by_cohort_month",
+        value="list({'cohort': cohort, 'month': month, 'wins': wins, 'frustrations': frustrations} "
+              "ORDER BY start_date DESC, cohort, month)",
+        decode=Table({"cohort": "str", "month": "date", "wins": "int64", "frustrations": "int64"}, then=_voice),
+        pages=("voice",), to_json=frame_json)
+
+declare("voice_quotes", "In their words", """The words of members' wins, frustrations and feedback in the window
+        (where the import brought them), newest first (at most 200).""", TABLE, fact="voice_quotes",
+        value="list({'occurred_at': occurred_at, 'name': name, 'cohort': cohort, 'verb': verb, 'about': about, "
+              "'text': text} ORDER BY occurred_at DESC, event_id DESC)",
+        decode=Table({"occurred_at": "datetime", "name": "str", "cohort": "object", "verb": "str", "about": "object",
+                      "text": "str"}), pages=("voice",), in_report=False)
 
 # ----------------------------------------------------------------------- learning health
 declare("lessons_published", "Lessons published", "Counted lessons published in the window.",

@@ -289,6 +289,121 @@ fact("closed_by_cohort", """
     JOIN closed d ON d.k = mc.k AND d.owner_id = mc.person_id
     GROUP BY mc.k, c.name, c.start_date""", ("cohort_members", "closed"))
 
+# ------------------------------------------------------------------- tools and resources
+# Members' events that name an object (a tool, tutorial, resource or post), any verb, on or
+# before the last window's end, under the cohort-tag rule.
+fact("object_events", f"""
+    SELECT e.person_id, e.verb, e.object, e.cohort_id, e.occurred_at, CAST(e.occurred_at AS DATE) AS day
+    FROM events e
+    WHERE e.object IS NOT NULL AND e.occurred_at < CAST($date_to AS TIMESTAMP) + INTERVAL 1 DAY
+      AND e.person_id IN (SELECT person_id FROM members) AND {tagged_for_selection("e")}""", ("members",))
+
+# One row per member of window k and object they have an event on (up to the window's end):
+# what they did with it in the window, and their first tutorial and first use at any date.
+fact("member_objects", """
+    SELECT mw.k, mw.w_from, mw.w_to, e.person_id, e.object, min(e.day) AS first_day,
+           bool_or(e.day BETWEEN mw.w_from AND mw.w_to) AS reached,
+           bool_or(e.verb = 'tutorial_completed' AND e.day BETWEEN mw.w_from AND mw.w_to) AS tutorial_done,
+           min(e.occurred_at) FILTER (WHERE e.verb = 'tutorial_completed') AS first_tutorial,
+           min(e.occurred_at) FILTER (WHERE e.verb = 'tool_used') AS first_use,
+           count(DISTINCT date_trunc('week', e.day))
+               FILTER (WHERE e.verb = 'tool_used' AND e.day BETWEEN mw.w_from AND mw.w_to) AS use_weeks,
+           count(*) FILTER (WHERE e.verb = 'feedback_given' AND e.day BETWEEN mw.w_from AND mw.w_to) AS feedback,
+           count(*) FILTER (WHERE e.verb = 'shared_frustration' AND e.day BETWEEN mw.w_from AND mw.w_to)
+               AS frustrations
+    FROM member_windows mw JOIN object_events e ON e.person_id = mw.person_id AND e.day <= mw.w_to
+    GROUP BY mw.k, mw.w_from, mw.w_to, e.person_id, e.object""", ("member_windows", "object_events"))
+
+# The objects of window k: those members reached in it, and those objects.csv lists as launched
+# on or before its end (or with no launch date), so a tool nobody has touched yet shows as zero.
+fact("object_rows", """
+    SELECT ids.k, ids.object, o.kind, coalesce(o.name, ids.object) AS name, o.launched_on,
+           coalesce(a.reached, 0) AS reached, coalesce(a.tutorial_completions, 0) AS tutorial_completions,
+           coalesce(a.first_users, 0) AS first_users, coalesce(a.users, 0) AS users,
+           coalesce(a.repeat_users, 0) AS repeat_users, a.median_days_to_use,
+           coalesce(a.tutorial_without_use, 0) AS tutorial_without_use,
+           coalesce(a.feedback, 0) AS feedback, coalesce(a.frustrations, 0) AS frustrations
+    FROM (SELECT k, object FROM member_objects WHERE reached
+          UNION SELECT w.k, o.object_id FROM windows w JOIN objects o
+                ON o.launched_on IS NULL OR o.launched_on <= w.w_to) ids
+    LEFT JOIN objects o ON o.object_id = ids.object
+    LEFT JOIN (
+        SELECT k, object, count(*) FILTER (WHERE reached) AS reached,
+               count(*) FILTER (WHERE tutorial_done) AS tutorial_completions,
+               count(*) FILTER (WHERE CAST(first_use AS DATE) BETWEEN w_from AND w_to) AS first_users,
+               count(*) FILTER (WHERE use_weeks >= 1) AS users, count(*) FILTER (WHERE use_weeks >= 2) AS repeat_users,
+               median(CAST(first_use AS DATE) - CAST(first_tutorial AS DATE))
+                   FILTER (WHERE CAST(first_use AS DATE) BETWEEN w_from AND w_to AND first_use >= first_tutorial)
+                   AS median_days_to_use,
+               count(*) FILTER (WHERE first_tutorial IS NOT NULL AND first_use IS NULL) AS tutorial_without_use,
+               sum(feedback) AS feedback, sum(frustrations) AS frustrations
+        FROM member_objects GROUP BY k, object) a USING (k, object)""",
+     ("member_objects", "windows"))
+
+# Adoption by week since launch (objects.csv's launched_on, else the first member event on it):
+# members whose first use came by the end of each week (use before launch counts in week 0).
+fact("object_curves", """
+    SELECT r.k, r.object, r.name, t.week, r.launch,
+           count(x.person_id) FILTER (WHERE CAST(x.first_use AS DATE) <= r.launch + to_days(CAST(7 * t.week + 6 AS INTEGER)))
+               AS adopters, c.members
+    FROM (SELECT o.k, o.object, o.name, coalesce(o.launched_on, f.first_day) AS launch, w.w_to
+          FROM object_rows o JOIN windows w USING (k)
+          LEFT JOIN (SELECT k, object, min(first_day) AS first_day FROM member_objects GROUP BY ALL) f USING (k, object)
+          WHERE o.users > 0 OR o.first_users > 0) r
+    JOIN member_counts c USING (k)
+    -- week 0 at least (a tool launched after the window's end, used before it), at most three years
+    CROSS JOIN LATERAL (SELECT unnest(range(0, least(greatest(CAST(floor((r.w_to - r.launch) / 7) AS BIGINT), 0) + 1,
+                                                     157))) AS week) t
+    LEFT JOIN member_objects x ON x.k = r.k AND x.object = r.object AND x.first_use IS NOT NULL
+    GROUP BY r.k, r.object, r.name, t.week, r.launch, c.members""",
+     ("object_rows", "windows", "member_counts", "member_objects"))
+
+# Per cohort (its members, its events or untagged ones) and object: what happened in the window.
+fact("cohort_object_rows", """
+    SELECT x.k, c.name AS cohort, c.start_date, x.object, coalesce(o.name, x.object) AS name,
+           count(*) AS reached, count(*) FILTER (WHERE x.tutorial) AS tutorial_completions,
+           count(*) FILTER (WHERE x.weeks >= 1) AS users, count(*) FILTER (WHERE x.weeks >= 2) AS repeat_users,
+           sum(x.feedback) AS feedback, sum(x.frustrations) AS frustrations
+    FROM (SELECT mc.k, mc.cohort_id, e.object, e.person_id, bool_or(e.verb = 'tutorial_completed') AS tutorial,
+                 count(DISTINCT date_trunc('week', e.day)) FILTER (WHERE e.verb = 'tool_used') AS weeks,
+                 count(*) FILTER (WHERE e.verb = 'feedback_given') AS feedback,
+                 count(*) FILTER (WHERE e.verb = 'shared_frustration') AS frustrations
+          FROM cohort_members mc JOIN windows w USING (k)
+          JOIN object_events e ON e.person_id = mc.person_id AND (e.cohort_id IS NULL OR e.cohort_id = mc.cohort_id)
+                              AND e.day BETWEEN w.w_from AND w.w_to
+          GROUP BY ALL) x
+    JOIN cohorts c USING (cohort_id) LEFT JOIN objects o ON o.object_id = x.object
+    GROUP BY ALL""", ("cohort_members", "windows", "object_events"))
+
+# ------------------------------------------------------------------------ the cohort's voice
+# Members' wins, frustrations and feedback in the windows (cohort-tag rule), with their window.
+fact("voice_events", f"""
+    SELECT mw.k, e.event_id, e.person_id, e.verb, e.object, e.cohort_id, e.occurred_at,
+           CAST(e.occurred_at AS DATE) AS day
+    FROM events e JOIN members mw ON mw.person_id = e.person_id AND mw.k = {window_of("CAST(e.occurred_at AS DATE)")}
+    WHERE e.verb IN ('shared_win', 'shared_frustration', 'feedback_given')
+      AND e.occurred_at >= CAST($start0 AS TIMESTAMP) AND e.occurred_at < CAST($date_to AS TIMESTAMP) + INTERVAL 1 DAY
+      AND {tagged_for_selection("e")}""", ("members",))
+
+fact("voice_by_cohort_month", """
+    SELECT mc.k, c.name AS cohort, c.start_date, date_trunc('month', v.day)::DATE AS month,
+           count(*) FILTER (WHERE v.verb = 'shared_win') AS wins,
+           count(*) FILTER (WHERE v.verb = 'shared_frustration') AS frustrations
+    FROM cohort_members mc JOIN voice_events v ON v.k = mc.k AND v.person_id = mc.person_id
+                                              AND (v.cohort_id IS NULL OR v.cohort_id = mc.cohort_id)
+    JOIN cohorts c ON c.cohort_id = mc.cohort_id
+    WHERE v.verb IN ('shared_win', 'shared_frustration')
+    GROUP BY ALL""", ("cohort_members", "voice_events"))
+
+# The words of members' wins, frustrations and feedback (where imported), newest first.
+fact("voice_quotes", """
+    SELECT v.k, v.event_id, v.occurred_at, p.name, c.name AS cohort, v.verb, coalesce(o.name, v.object) AS about,
+           t.text
+    FROM voice_events v JOIN event_texts t USING (event_id) JOIN people p ON p.person_id = v.person_id
+    LEFT JOIN cohorts c ON c.cohort_id = v.cohort_id LEFT JOIN objects o ON o.object_id = v.object
+    QUALIFY row_number() OVER (PARTITION BY v.k ORDER BY v.occurred_at DESC, v.event_id DESC) <= $quotes_limit""",
+     ("voice_events",))
+
 # ----------------------------------------------------------------------- learning health
 # Lessons and plans counted in window k (sql.in_scope), with the days the numbers compare.
 fact("scoped_lessons", f"""

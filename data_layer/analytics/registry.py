@@ -21,6 +21,7 @@ from data_layer.domain.stats import DealRate, Rate
 
 PAGES: dict[str, str] = {
     "adoption": "Adoption", "barriers": "Barriers", "win_rates": "Win rates", "learning_health": "Learning health",
+    "tools": "Tools & resources", "voice": "Cohort voice",
 }
 
 
@@ -98,6 +99,24 @@ class Table:
             elif dtype != "object":
                 frame[column] = frame[column].astype(cast(Any, dtype))
         return self.then(frame) if self.then is not None else frame
+
+
+def frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table as the report's JSON: one object per row, dates as ISO text, missing values as null."""
+    out = []
+    for row in frame.to_dict("records"):
+        item: dict[str, Any] = {}
+        for key, value in row.items():
+            if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+                item[str(key)] = None
+            elif isinstance(value, pd.Timestamp | dt.date):
+                item[str(key)] = value.date().isoformat() if isinstance(value, pd.Timestamp) else value.isoformat()
+            elif hasattr(value, "item"):
+                item[str(key)] = value.item()  # numpy scalar
+            else:
+                item[str(key)] = value
+        out.append(item)
+    return out
 
 
 def records(kind: type) -> Callable[[Sequence[Mapping[str, Any]] | None], list[Any]]:

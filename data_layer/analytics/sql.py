@@ -22,6 +22,7 @@ from data_layer.domain.filters import Filter, previous_window
 AT_RISK_QUIET_DAYS = 21
 NOTES_LIMIT = 500
 FLOPS_LIMIT = 5
+QUOTES_LIMIT = 200
 
 
 def selected(param: str, column: str) -> str:
@@ -91,4 +92,5 @@ def parameters(filt: Filter, windows: int = 1) -> dict[str, Any]:
     length = (filt.date_to - filt.date_from).days + 1
     start0: dt.date = filt.date_from - dt.timedelta(days=length * (windows - 1))
     return {**filt.params(), "start0": start0, "length": length, "nwin": windows,
-            "quiet": AT_RISK_QUIET_DAYS, "notes_limit": NOTES_LIMIT, "flops_limit": FLOPS_LIMIT}
+            "quiet": AT_RISK_QUIET_DAYS, "notes_limit": NOTES_LIMIT, "flops_limit": FLOPS_LIMIT,
+            "quotes_limit": QUOTES_LIMIT}

@@ -522,6 +522,34 @@ def m0020_tests_and_experiments(tx: Transaction) -> None:
     """)
 
 
+@migration
+def m0021_learning_loop(tx: Transaction) -> None:
+    """Tools and resources by name, message text (opt-in per import, purgeable), the digest's posts."""
+    run(tx, """
+        -- What an event's `object` names: a tool, tutorial, resource or post (objects.csv).
+        CREATE TABLE objects (
+            object_id   VARCHAR PRIMARY KEY,
+            kind        VARCHAR NOT NULL,    -- tool | tutorial | resource | post
+            name        VARCHAR NOT NULL,
+            launched_on DATE
+        );
+        -- The words of an event (a Slack message, a text column), kept apart so an admin can purge them.
+        CREATE TABLE event_texts (
+            event_id VARCHAR PRIMARY KEY,
+            text     VARCHAR NOT NULL
+        );
+        -- Every digest the CLI or the server's schedule sent, and whether it arrived.
+        CREATE TABLE digest_posts (
+            sent_at     TIMESTAMP NOT NULL,
+            since       DATE NOT NULL,
+            destination VARCHAR NOT NULL,
+            delivered   BOOLEAN NOT NULL,
+            problem     VARCHAR,
+            text        VARCHAR NOT NULL
+        )
+    """)
+
+
 def migrate(store: Store) -> list[str]:
     """Apply the migrations the database lacks, in order, each in its own transaction; return their names."""
     store.execute(

@@ -60,7 +60,7 @@ SCALES: dict[str, Scale] = {
 # Tables the demo fills, in the order they are cleared and written.
 DATA_TABLES = (
     "people", "cohorts", "memberships", "events", "assessments", "assessment_scores",
-    "deals", "plans", "lessons", "actions",
+    "deals", "plans", "lessons", "actions", "objects", "event_texts",
 )
 
 Progress = Callable[[str], None]
@@ -543,10 +543,27 @@ class _Generator:
             INSERT INTO events
             SELECT 'E' || lpad(CAST(i + 1 AS VARCHAR), 9, '0'), ts(ts), pid(person),
                    verbs(verb),
-                   CASE obj_kind WHEN 1 THEN tools(obj) WHEN 2 THEN tutorials(obj)
-                                 WHEN 3 THEN resources(obj) END,
+                   -- a tool's own tutorial is recorded against the tool (two of three tutorials)
+                   CASE obj_kind WHEN 1 THEN tools(obj) WHEN 2 THEN CASE WHEN obj < 2 THEN tools(obj)
+                                                                         ELSE tutorials(obj) END
+                                 WHEN 3 THEN resources(obj)
+                                 -- two of three frustrations name the tool they are about
+                                 ELSE CASE WHEN verbs(verb) = 'shared_frustration' AND obj < 2
+                                           THEN tools(obj + 1) END END,
                    cid(cohort), sources(source)
             FROM g_events ORDER BY i""")
+        start = dt.date(1970, 1, 1) + dt.timedelta(seconds=int(self.t_start))
+        tx.executemany("INSERT INTO objects VALUES (?, ?, ?, ?)",
+                       [[oid, kind, name, None if days is None else start + dt.timedelta(days=days)]
+                        for oid, kind, name, days in txt.OBJECTS])
+        # One in three wins, frustrations and feedback carry words (as from a Slack export with text).
+        for verb, phrases in txt.VOICE.items():
+            tx.execute("""
+                INSERT INTO event_texts
+                SELECT event_id, list_extract($phrases::VARCHAR[],
+                                              CAST(hash(event_id) % len($phrases::VARCHAR[]) AS INTEGER) + 1)
+                FROM events WHERE verb = $verb AND hash(event_id || 'text') % 3 = 0""",
+                       {"verb": verb, "phrases": list(phrases)})
         self.say("writing deals")
         tx.execute("""
             INSERT INTO deals

@@ -28,6 +28,40 @@ SEGMENTS = ("SMB", "Mid-Market", "Enterprise")
 TOOLS = ("tool:crossbeam", "tool:reveal", "tool:partnerstack", "tool:ecosystem-map")
 TUTORIALS = ("tutorial:mapping-accounts", "tutorial:co-sell-request", "tutorial:partner-intro")
 RESOURCES = ("podcast:ecosystem-aces", "guide:co-selling-101", "podcast:partnership-leaders")
+# objects.csv of the demo: (object_id, kind, name, days after the history starts it launched; None: always there)
+OBJECTS = (
+    ("tool:crossbeam", "tool", "Crossbeam account mapping", None),
+    ("tool:reveal", "tool", "Reveal", 120),
+    ("tool:partnerstack", "tool", "PartnerStack", 300),
+    ("tool:ecosystem-map", "tool", "Ecosystem map", 420),
+    ("tutorial:mapping-accounts", "tutorial", "Mapping accounts with partners", None),
+    ("tutorial:co-sell-request", "tutorial", "Your first co-sell request", 60),
+    ("tutorial:partner-intro", "tutorial", "Asking a partner for an intro", 200),
+    ("podcast:ecosystem-aces", "resource", "Ecosystem Aces (podcast)", None),
+    ("guide:co-selling-101", "resource", "Co-selling 101 (guide)", None),
+    ("podcast:partnership-leaders", "resource", "Partnership Leaders (podcast)", None),
+)
+# What members write when they share a win, a frustration or feedback (demo message text).
+VOICE = {
+    "shared_win": (
+        "Closed the Northwind renewal with the partner's intro :trophy:",
+        "Partner-sourced pipeline this month beat my own outbound.",
+        "Used the account overlap list to get a warm intro; meeting booked in two days.",
+        "First co-sell deal! The partner's SE ran the technical demo.",
+    ),
+    "shared_frustration": (
+        "Still can't tell which partner owns which account.",
+        "The co-sell request form takes too long; I gave up halfway.",
+        "Partner never answered my intro request.",
+        "Comp plan still doesn't credit influenced deals.",
+    ),
+    "feedback_given": (
+        "The overlap report is great but slow to load.",
+        "Tutorial was clear; I wish it showed our own CRM fields.",
+        "Would use this daily if it synced with Salesforce.",
+        "Too many clicks to log a partner touch.",
+    ),
+}
 
 BARRIER_NOTES = {
     "dont_know_partners": "I honestly don't know which partners cover my accounts.",

@@ -184,3 +184,28 @@ def backup_now(store: Store, actor: Actor | None, folder: str | Path | None = No
     with store.transaction() as tx:
         audit.record(tx, who.email, "database", store.path, "backup", str(summary.path))
     return summary
+
+
+# ------------------------------------------------------------------------- message text
+def stored_texts(store: Store) -> int:
+    """How many events have their words stored (imported with "Import message text")."""
+    return int(store.query_value("SELECT count(*) FROM event_texts"))
+
+
+def purge_texts(store: Store, actor: Actor | None, before: dt.date | None = None) -> int:
+    """Delete the stored words of messages (all, or of events before a day); the events themselves stay,
+    so every count is unchanged. Admins only; audited. Returns how many were deleted."""
+    who = require(actor, "admin")
+    with store.transaction() as tx:
+        confirm(tx, who, "admin")
+        if before is None:
+            n = int(tx.query("SELECT count(*) FROM event_texts")[0][0])
+            tx.execute("DELETE FROM event_texts")
+        else:
+            chosen = ("SELECT t.event_id FROM event_texts t JOIN events e USING (event_id) "
+                      "WHERE CAST(e.occurred_at AS DATE) < ?")
+            n = int(tx.query(f"SELECT count(*) FROM ({chosen})", [before])[0][0])  # noqa: S608 - constant
+            tx.execute(f"DELETE FROM event_texts WHERE event_id IN ({chosen})", [before])  # noqa: S608
+        audit.record(tx, who.email, "event_texts", "all" if before is None else f"before {before.isoformat()}",
+                     "purge", f"{n:,} message text(s) deleted")
+    return n

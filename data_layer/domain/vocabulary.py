@@ -45,6 +45,13 @@ DEAL_STATUSES: tuple[str, ...] = ("open", "won", "lost")
 PARTNER_INVOLVEMENT: tuple[str, ...] = ("none", "sourced", "influenced")
 OUTCOMES: tuple[str, ...] = ("worked", "flopped", "mixed", "inconclusive")
 LESSON_STATUSES: tuple[str, ...] = ("draft", "in_review", "published")
+OBJECT_KINDS: tuple[str, ...] = ("tool", "tutorial", "resource", "post")
+# The verbs whose object is a tool, tutorial or resource (the Tools & resources page).
+OBJECT_VERBS: tuple[str, ...] = ("tutorial_completed", "tool_used", "feedback_given", "resource_subscribed")
+# The verbs whose words (when imported) are the cohort's voice.
+VOICE_VERBS: tuple[str, ...] = ("shared_win", "shared_frustration", "feedback_given")
+VOICE_LABELS: dict[str, str] = {"shared_win": "Win", "shared_frustration": "Frustration", "feedback_given": "Feedback"}
+OBJECT_KIND_LABELS: dict[str, str] = {"tool": "Tool", "tutorial": "Tutorial", "resource": "Resource", "post": "Post"}
 USER_ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
 
 DEFAULT_SECTIONS: dict[str, str] = {

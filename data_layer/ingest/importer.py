@@ -34,6 +34,7 @@ from data_layer.domain.vocabulary import (
     DEAL_STATUSES,
     DIMENSIONS,
     LESSON_STATUSES,
+    OBJECT_KINDS,
     OUTCOMES,
     PARTNER_INVOLVEMENT,
     VERBS,
@@ -105,6 +106,10 @@ SPECS: tuple[FileSpec, ...] = (
         Col("verb", "enum", True, VERBS), Col("object"), Col("cohort_id", "id"),
         Col("source", "text", default="'import'"),
     ), refs=(("person_id", PEOPLE, "is not a known person"), ("cohort_id", COHORTS, "is not a known cohort"))),
+    FileSpec("objects.csv", "objects", ("object_id",), (
+        Col("object_id", "id", True), Col("kind", "enum", True, OBJECT_KINDS), Col("name", "text", True),
+        Col("launched_on", "date"),
+    )),
     FileSpec("assessments.csv", "assessments", ("assessment_id",), (
         Col("assessment_id", "id", True), Col("person_id", "id", True), Col("taken_at", "ts", True),
         Col("instrument", "text", True), Col("kind", "enum", True, ASSESSMENT_KINDS),
@@ -157,6 +162,7 @@ SPECS: tuple[FileSpec, ...] = (
     ), refs=(("lesson_id", LESSONS, "is not a known lesson"), ("owner_id", PEOPLE_OR_USERS, "is not a known person"))),
 )
 SPEC_BY_NAME = {spec.filename: spec for spec in SPECS}
+TEXT_COLUMN = "text"  # activity.csv's optional column of message text (opt-in per import)
 SCORE_COLS = {SCORE_PREFIX + d for d in DIMENSIONS}
 
 
@@ -353,13 +359,17 @@ def _stage(tx: Session, spec: FileSpec, path: Path, result: ImportResult) -> tup
                             message="has a different number of cells than the header has columns")], []
         return problems, header_clean
     extra = [h for h in header_clean if h not in spec.columns and not (spec.table == "assessments" and
-                                                                        h.startswith(SCORE_PREFIX))]
+                                                                        h.startswith(SCORE_PREFIX))
+             and not (spec.table == "events" and h == TEXT_COLUMN)]
     if extra:
         result.warnings.append(f"{name}: ignored unknown column(s) {', '.join(extra)}")
     by_clean = dict(zip(header_clean, header, strict=True))
     selects = [item for col in spec.cols for item in _typed(col, by_clean.get(col.name))]
     passthrough = "".join(f", {_q(h)} AS {_q(h.strip())}" for h in header if h.strip().startswith(SCORE_PREFIX)) \
         if spec.table == "assessments" else ""
+    if spec.table == "events" and TEXT_COLUMN in header_clean:
+        # The words as written (not trimmed): stored only when the person opts in (import_files).
+        passthrough = f", {_q(by_clean[TEXT_COLUMN])} AS _text"
     tx.execute(f"CREATE OR REPLACE TEMP TABLE typed_{spec.table} AS SELECT rowid + 2 AS line, "
                f"{', '.join(selects)}{passthrough} FROM {stg}")
     return [], header_clean
@@ -409,8 +419,13 @@ def _empty_stage(tx: Transaction, spec: FileSpec) -> None:
 
 
 def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run: bool = False,
-                 progress: Progress | None = None, account: Actor | None = None) -> ImportResult:
-    """Validate and import the given files (recognised by name); InvalidData lists every problem."""
+                 progress: Progress | None = None, account: Actor | None = None,
+                 with_text: bool = False) -> ImportResult:
+    """Validate and import the given files (recognised by name); InvalidData lists every problem.
+
+    Message text (activity's `text` column) is people's own words: it is stored only with
+    `with_text` (an admin's choice per import), otherwise left out with a warning saying so.
+    """
     say = progress or (lambda _m: None)
     started = time.perf_counter()
     found: dict[str, Path] = {}
@@ -452,6 +467,14 @@ def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run
             raise InvalidData(problems, f"{len(problems)} bad row(s) or value(s); nothing was imported.")
         for spec in ordered:
             result.rows[spec.table] = int(tx.query(f"SELECT count(*) FROM typed_{spec.table}")[0][0])
+        if TEXT_COLUMN in headers.get("activity.csv", []):
+            texts = int(tx.query("SELECT count(*) FROM typed_events WHERE nullif(trim(_text), '') IS NOT NULL")[0][0])
+            if with_text:
+                result.rows["event_texts"] = texts
+            elif texts:
+                result.warnings.append(
+                    f"activity.csv: the words of {texts:,} message(s) were not imported: people's text is stored "
+                    f"only when you choose to (\"Import message text\" on the Import page, --with-text).")
         if not dry_run:
             tx.begin()
             if account is not None:  # an account importing through the app: still an active admin now?
@@ -468,6 +491,8 @@ def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run
                 if spec.table == "events":
                     say("updating the activity summaries")
                     refresh_summaries(tx, "SELECT person_id FROM touched_people")
+                    if TEXT_COLUMN in headers[spec.filename] and with_text:
+                        _store_texts(tx)
                 if spec.table == "assessments":
                     say("updating the assessment summary")
                     refresh_assessments(tx)
@@ -479,6 +504,13 @@ def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run
             tx.commit()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _store_texts(tx: Transaction) -> None:
+    """The file is the truth for its events' words: replaced, and removed where now blank."""
+    tx.execute("DELETE FROM event_texts WHERE event_id IN (SELECT v_event_id FROM typed_events)")
+    tx.execute("INSERT INTO event_texts SELECT v_event_id, _text FROM typed_events "
+               "WHERE nullif(trim(_text), '') IS NOT NULL")
 
 
 def _upsert(tx: Transaction, spec: FileSpec, header: list[str]) -> None:

@@ -568,7 +568,7 @@ def xapi_statements(store: Store, data: bytes, filename: str = "activity.json", 
             json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:16]
         row = {"event_id": ident, "occurred_at": when, "person_id": person, "verb": verb,
                "object": str(obj.get("id") or ""), "cohort_id": _cohort_from_context(_d(raw.get("context")), cohorts),
-               "source": "lms", "_statement": str(i)}
+               "source": "lms", "_statement": str(i), "text": str(_d(raw.get("result")).get("response") or "")}
         hidden = [k for k, v in row.items() if CONTROL.search(v)]
         if hidden:
             problems.append(Problem(f"{where}: {hidden[0]}", "contains a control character (such as NUL)",
@@ -576,7 +576,7 @@ def xapi_statements(store: Store, data: bytes, filename: str = "activity.json", 
             continue
         rows.append(row)
     frame = pd.DataFrame(rows, columns=["event_id", "occurred_at", "person_id", "verb", "object", "cohort_id",
-                                        "source", "_statement"])
+                                        "source", "_statement", "text"])
     if len(frame):
         try:
             done = convert_dates("timestamp", frame["occurred_at"].tolist(), with_time=True, choice="YMD")
@@ -727,17 +727,19 @@ def slack_to_activity(store: Store, data: bytes, win: str = "trophy", frustratio
                 is_reply = msg.get("thread_ts") and msg.get("thread_ts") != ts
                 base = f"slack-{channel}-{ts}"
                 stamp = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+                words = str(msg.get("text") or "")
                 rows.append({"event_id": base, "occurred_at": stamp, "person_id": person,
                              "verb": "replied" if is_reply else "posted", "object": "", "cohort_id": cohort,
-                             "source": "slack"})
+                             "source": "slack", "text": words})
                 reactions = msg.get("reactions")
                 names_ = {str(_d(r).get("name")) for r in reactions} if isinstance(reactions, list) else set()
                 for reaction, verb in ((win, "shared_win"), (frustration, "shared_frustration")):
                     if reaction in names_:
                         rows.append({"event_id": f"{base}-{verb}", "occurred_at": stamp, "person_id": person,
-                                     "verb": verb, "object": "", "cohort_id": cohort, "source": "slack"})
+                                     "verb": verb, "object": "", "cohort_id": cohort, "source": "slack",
+                                     "text": words})
     result.activity = pd.DataFrame(rows, columns=["event_id", "occurred_at", "person_id", "verb", "object",
-                                                  "cohort_id", "source"])
+                                                  "cohort_id", "source", "text"])
     result.unknown_senders = sorted(result.strangers)
     result.channels_without_cohort.sort()
     return result
@@ -875,7 +877,7 @@ def plan_table(store: Store, table: Table, given: Mapping | None) -> tuple[Mappi
 def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: str = "cli", dry_run: bool = False,
                    progress: Any = None, win_reaction: str = "trophy",
                    frustration_reaction: str = "warning", choices: Choices | None = None,
-                   account: Actor | None = None) -> SourcesResult:
+                   account: Actor | None = None, with_text: bool = False) -> SourcesResult:
     """Convert every source to our files in `work`, then validate and import them all or nothing."""
     choices = choices or Choices()
     work.mkdir(parents=True, exist_ok=True)
@@ -964,7 +966,8 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
             raise InvalidData([Problem("(file)", f"two files give {entity}", file=entity)], f"Two files give {entity}.")
         paths.append(write_canonical(frame, entity, work))
     try:
-        result = import_files(store, paths, actor=actor, dry_run=dry_run, progress=progress, account=account)
+        result = import_files(store, paths, actor=actor, dry_run=dry_run, progress=progress, account=account,
+                              with_text=with_text)
     except InvalidData as exc:
         raise InvalidData([_translate(p, produced) for p in exc.problems], str(exc)) from None
     return SourcesResult(result.rows, result.warnings, notes, dry_run, result.seconds)
