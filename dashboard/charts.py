@@ -139,7 +139,8 @@ def lessons_chart(frame: pd.DataFrame) -> alt.Chart:
     ).properties(height=280)
 
 
-MARKER_COLORS = alt.Scale(domain=["cohort", "lesson", "note"], range=["#7c3aed", "#0f766e", "#b91c1c"])
+MARKER_COLORS = alt.Scale(domain=["cohort", "lesson", "launch", "note"],
+                          range=["#7c3aed", "#0f766e", "#ea580c", "#b91c1c"])
 
 
 def with_markers(chart: alt.Chart, markers: pd.DataFrame, *, by_month: bool) -> alt.LayerChart:

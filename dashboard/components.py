@@ -80,6 +80,10 @@ def download_table(frame: pd.DataFrame, name: str, *, key: str, metrics: dict[st
     blank, not "None"."""
     shown = frame.copy()
     config = date_columns(shown)
+    for column in list(config):
+        if shown[column].isna().any():  # a day column with gaps reads as ISO text, blank where missing (not "None")
+            shown[column] = shown[column].dt.strftime("%Y-%m-%d").fillna("")
+            del config[column]
     csv_names = {}
     for column, metric in (metrics or {}).items():
         unit = REGISTRY[metric].unit

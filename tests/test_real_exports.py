@@ -184,6 +184,22 @@ def test_a_slack_user_without_email_can_be_matched_to_a_person(store: Store, tmp
     assert len(got) == 13
 
 
+def test_a_real_slack_exports_words_are_kept_only_when_asked(store: Store, tmp_path: Path) -> None:
+    slack_store(store, tmp_path)
+    done = import_sources(store, [SourceFile("export.zip", slack_zip())], tmp_path / "w")
+    assert store.query_value("SELECT count(*) FROM event_texts") == 0
+    assert any("were not imported" in w for w in done.warnings)
+    import_sources(store, [SourceFile("export.zip", slack_zip())], tmp_path / "w2", with_text=True)
+    # read independently: the text of every message kept above, by its event id, exactly as the export has it
+    texts = {}
+    for day in sorted((REAL / "slack_export/B75B4C7").glob("*.json")):
+        for m in json.loads(day.read_text()):
+            texts[f"slack-B75B4C7-{m['ts']}"] = m.get("text", "")
+    kept = dict(store.query("SELECT event_id, text FROM event_texts"))
+    expected = {e: texts[e] for e, *_ in independent_slack_reading({"UOF82F39AE": "pa"}) if texts[e].strip()}
+    assert kept == expected and len(kept) > 0
+
+
 # ----------------------------------------------------------------------------- xAPI
 def test_moodles_xapi_statement_imports_by_account_name(store: Store, tmp_path: Path) -> None:
     add_people(store, tmp_path, [("1", "Test Fullname", "t@example.com")])

@@ -32,6 +32,18 @@ def test_markers_are_cohort_starts_published_lessons_and_notes_in_the_window(sma
                                                   strict=True))
 
 
+def test_tool_launches_are_markers_too(small_store: Store) -> None:
+    small_store.execute("INSERT INTO objects VALUES ('tool:x', 'tool', 'Xray', DATE '2026-04-20'), "
+                        "('tut:x', 'tutorial', 'Xray tutorial', DATE '2026-04-21'), "
+                        "('tool:old', 'tool', 'Old', DATE '2025-01-01'), ('tool:y', 'tool', 'Yak', NULL)")
+    got = trend_notes.markers(small_store, FROM, TO)
+    launches = [(d.date().isoformat(), label) for d, label, kind in got.itertuples(index=False) if kind == "launch"]
+    assert launches == [("2026-04-20", "Launch: Xray")]  # tools only, in the window, with a launch date
+    chart = charts.with_markers(charts.lessons_chart(pd.DataFrame({
+        "month": pd.to_datetime(["2026-04-01"]), "outcome": ["worked"], "lessons": [1]})), got, by_month=True)
+    assert "Launch: Xray" in str(chart.to_dict())
+
+
 def test_only_editors_add_notes_and_a_bad_label_is_a_sentence(small_store: Store) -> None:
     with pytest.raises(NotPermitted):
         trend_notes.add(small_store, Actor("viewer@example.com", "viewer"), FROM, "x")

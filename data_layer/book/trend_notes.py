@@ -36,7 +36,7 @@ def add(store: Store, actor: Actor | None, day: dt.date, label: str) -> str:
 
 def markers(store: Store, date_from: dt.date, date_to: dt.date, cohorts: tuple[str, ...] = ()) -> pd.DataFrame:
     """Markers in [date_from, date_to]: starts of the selected cohorts (all, if none), the latest published
-    lessons, and notes; columns day, label, kind, in day order."""
+    lessons, tool launches (objects.csv), and notes; columns day, label, kind, in day order."""
     return store.query_df("""
         SELECT day, label, kind FROM (
             SELECT start_date AS day, 'Cohort ' || name || ' starts' AS label, 'cohort' AS kind FROM cohorts
@@ -47,6 +47,9 @@ def markers(store: Store, date_from: dt.date, date_to: dt.date, cohorts: tuple[s
                 WHERE status = 'published' AND CAST(published_at AS DATE) BETWEEN $f AND $t
                   AND (len($c::VARCHAR[]) = 0 OR list_contains($c::VARCHAR[], cohort_id))
                 ORDER BY published_at DESC LIMIT $n)
+            UNION ALL
+            SELECT launched_on, 'Launch: ' || name, 'launch' FROM objects
+            WHERE kind = 'tool' AND launched_on BETWEEN $f AND $t
             UNION ALL
             SELECT day, label, 'note' FROM annotations WHERE day BETWEEN $f AND $t
         ) ORDER BY day, kind, label""", {"f": date_from, "t": date_to, "c": list(cohorts), "n": MAX_LESSON_MARKERS})
