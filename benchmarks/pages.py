@@ -32,6 +32,8 @@ from data_layer.demo.generator import generate_demo
 from data_layer.domain.filters import Filter
 
 TODAY = dt.date(2026, 11, 22)
+
+
 def overview(store: Store, f: Filter) -> None:
     metrics.overview_grid(store, f)  # the tiles' value, change and six-window trend, as the page loads them
 
@@ -48,6 +50,8 @@ PAGES: dict[str, Callable[[Store, Filter], Any]] = {
     "barriers": calls("barriers"),
     "win_rates": calls("win_rates"),
     "learning_health": calls("learning_health"),
+    "tools": calls("tools"),
+    "voice": calls("voice"),
     "report --json": build_report,
 }
 

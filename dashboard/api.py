@@ -58,7 +58,8 @@ STARTED = time.time()
 # The role each CLI command needs through the server (as on the pages: reading is for viewers,
 # the Admin pages' work is for admins).
 COMMAND_ROLES = {"report": "viewer", "import": "admin", "export": "admin", "users": "admin", "tokens": "admin",
-                 "backup": "admin", "digest": "editor", "purge-text": "admin"}
+                 "backup": "admin", "digest": "editor", "purge-text": "admin",
+                 "test-results": "editor"}
 
 
 def _sentence(status: int, text: str) -> JSONResponse:

@@ -26,6 +26,7 @@ from data_layer.access import auth, tokens
 from data_layer.analytics.docs import render as metrics_reference
 from data_layer.analytics.docs import table as metrics_table
 from data_layer.analytics.report import build_report, render_markdown
+from data_layer.book import experiments
 from data_layer.db import files as db_files
 from data_layer.db.audit import utc_now
 from data_layer.db.migrations import open_database
@@ -164,6 +165,10 @@ def _parser() -> argparse.ArgumentParser:
     dig.add_argument("--today", type=_iso_date, help="the day treated as today (default: the real date)")
     dig.add_argument("--post", metavar="URL", help="send it to a Slack incoming webhook (retried; a failure exits 1)")
     dig.add_argument("--markdown", metavar="FILE", help="write it as Markdown to FILE")
+    tres = sub.add_parser("test-results", parents=[common],
+                          help="import tests' results (CSV, one row per variant: plan_id, variant, n, and "
+                               "conversions or mean and sd); all or nothing")
+    tres.add_argument("file", metavar="FILE.csv")
     purge = sub.add_parser("purge-text", parents=[common],
                            help="delete the stored words of messages (the events and every count stay)")
     purge.add_argument("--before", type=_iso_date, help="only the words of events before this day")
@@ -369,6 +374,13 @@ def _run(store: Store, args: argparse.Namespace, path: Path, who: str = "command
         _import(store, args, path, who, via)
     elif args.command == "digest":
         _digest(store, args)
+    elif args.command == "test-results":
+        check_path_size(Path(args.file))
+        n = experiments.import_results(store, auth.CLI_ACTOR, Path(args.file).read_bytes())
+        for t in experiments.results(store):
+            if t.lifts:
+                print(f"  {t.name}: {t.outcome}")
+        print(f"Imported {n:,} variant row(s) of test results into {path}.")
     elif args.command == "purge-text":
         n = admin.purge_texts(store, auth.CLI_ACTOR, args.before)
         print(f"Deleted the words of {n:,} message(s)" + (f" before {args.before}" if args.before else "")

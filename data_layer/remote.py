@@ -28,7 +28,8 @@ from typing import Any
 from data_layer.ingest.importer import import_paths  # the same expansion of folders as a local import
 
 TOKEN_VAR = "LEARNING_CULTURE_TOKEN"
-SERVED = frozenset({"import", "report", "export", "users", "tokens", "backup", "digest", "purge-text"})
+SERVED = frozenset({"import", "report", "export", "users", "tokens", "backup", "digest", "purge-text",
+                    "test-results"})
 UPLOAD = "@upload/"      # an argument naming a file the request carries
 DOWNLOAD = "@download"   # the folder an export writes into, sent back as a zip
 
@@ -141,6 +142,8 @@ def prepare(args: argparse.Namespace, argv: list[str]) -> tuple[list[str], list[
         mappings = set(args.mapping)
         argv = ["import", *[upload(p) for p in local],
                 *[upload(Path(a)) if a in mappings else a for a in rest]]
+    elif args.command == "test-results":
+        argv = [upload(Path(a)) if a == args.file else a for a in argv]
     elif args.command == "export":
         folder = args.folder
         argv = [DOWNLOAD if a == folder else a for a in argv]

@@ -117,11 +117,23 @@ def test_the_cli_goes_through_the_running_server_and_prints_what_it_prints_alone
     assert backup.returncode == 0 and (tmp_path / "copy.duckdb").exists(), backup.stderr
     bad = cli(db, "import", str(tmp_path / "missing.csv"))
     assert bad.returncode == 1 and "does not exist" in bad.stderr
+    # the digest's Markdown is written here, by the CLI, from what the server built
+    md = tmp_path / "digest.md"
+    digest = cli(db, "digest", "--today", "2026-11-22", "--markdown", str(md))
+    assert digest.returncode == 0 and md.read_text(encoding="utf-8").startswith("## Learning digest: 15 Nov"), \
+        digest.stderr
+    results = tmp_path / "results.csv"
+    results.write_text("plan_id,variant,n,conversions,mean,sd\nPL-none,a,10,1,,\n", encoding="utf-8")
+    refused_results = cli(db, "test-results", str(results))  # uploaded to the server, checked there
+    assert refused_results.returncode == 1 and "has no protocol" in refused_results.stderr, refused_results.stderr
+    purged = cli(db, "purge-text", "--before", "2020-01-01")
+    assert purged.returncode == 0 and "Deleted the words of 0 message(s) before 2020-01-01" in purged.stdout
     # --server and --token, as from another machine: a viewer token may report, not import
     viewer = ["--server", url, "--token", made["viewer"]]
     assert cli(db, "report", "--today", "2026-11-22", *viewer).returncode == 0
     refused = cli(db, "import", str(folder), *viewer)
     assert refused.returncode == 1 and "needs a token with the admin role" in refused.stderr
+    assert cli(db, "purge-text", *viewer).returncode == 1  # purging people's words is the admin's
 
 
 def test_a_reader_during_an_import_through_the_server_sees_old_or_new_never_half(served: Any,

@@ -173,10 +173,13 @@ def test_every_page_on_demo_data_matches_the_data_layer(monkeypatch: pytest.Monk
                     "Lessons published": f"{metrics.lessons_published(s, filt):,}"}
     at = run_app(monkeypatch, demo_db, DEMO_TODAY, user="viewer@demo.example")
     assert {k: shown(at)[k] for k in expected} == expected
-    for page in ("pages/adoption.py", "pages/barriers.py", "pages/win_rates.py", "pages/learning_health.py"):
+    for page in ("pages/adoption.py", "pages/barriers.py", "pages/win_rates.py", "pages/learning_health.py",
+                 "pages/tools.py", "pages/voice.py"):
         at.switch_page(page).run()
         assert not at.exception, page
         assert at.metric, page
+    at.switch_page("pages/person.py").run()  # the demo viewer is no person: a sentence, not an error
+    assert not at.exception and any("not linked to a person" in i.value for i in at.info)
 
 
 def test_cli_report_and_the_page_show_the_same_values(monkeypatch: pytest.MonkeyPatch, small_db: Path) -> None:

@@ -100,9 +100,9 @@ def test_results_from_csv_give_each_test_its_outcome_and_the_summary_adds_up(sma
     assert got["Subject lines"].lifts[0].value == pytest.approx(0.05)
     summary = experiments.summary(list(got.values()))
     assert summary.to_dict("records") == [
-        {"section": "email", "quarter": "2026-Q2", "worked": 1, "flopped": 0, "inconclusive": 0},
-        {"section": "email", "quarter": "2026-Q3", "worked": 0, "flopped": 0, "inconclusive": 1},
-        {"section": "partnerships", "quarter": "2026-Q3", "worked": 0, "flopped": 1, "inconclusive": 0}]
+        {"section": "Email", "quarter": "2026-Q2", "worked": 1, "flopped": 0, "inconclusive": 0},
+        {"section": "Email", "quarter": "2026-Q3", "worked": 0, "flopped": 0, "inconclusive": 1},
+        {"section": "Partnerships & ecosystem", "quarter": "2026-Q3", "worked": 0, "flopped": 1, "inconclusive": 0}]
     impact = experiments.cumulative_impact(list(got.values()))
     assert impact[["metric", "tests"]].to_dict("records") == [{"metric": "opens", "tests": 1}]
     assert impact["lift"].iloc[0] == pytest.approx(0.05)
@@ -197,3 +197,31 @@ def test_the_tests_page_in_a_browser(tmp_path: Path, small_db: Path) -> None:
             expect(page.get_by_text("Traceback")).to_have_count(0)
         finally:
             browser.close()
+
+
+def test_the_command_line_imports_results_all_or_nothing(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from data_layer.db.migrations import open_database
+    from data_layer.ingest.importer import import_folder
+
+    db = tmp_path / "t.duckdb"
+    with open_database(db) as s:
+        import_folder(s, Path(__file__).parent / "data" / "small")
+        pid = plan(s, "Subject lines", TODAY + dt.timedelta(days=1), dt.date(2026, 6, 20))
+        experiments.save_protocol(s, CLI_ACTOR, pid, hypothesis="h", primary_metric="opens", measure="conversion",
+                                  variants=["plain", "question"], today=TODAY)
+    good = tmp_path / "results.csv"
+    good.write_text(f"plan_id,variant,n,conversions,mean,sd\n{pid},plain,1000,200,,\n{pid},question,1000,250,,\n",
+                    encoding="utf-8")
+    run = [sys.executable, "-m", "data_layer.cli", "test-results", "--db", str(db)]
+    out = subprocess.run([*run, str(good)], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert out.returncode == 0, out.stderr
+    assert "Subject lines: worked" in out.stdout and "Imported 2 variant row(s)" in out.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"plan_id,variant,n,conversions,mean,sd\n{pid},plain,10,20,,\n", encoding="utf-8")
+    refused = subprocess.run([*run, str(bad)], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert refused.returncode == 1 and "must be given and at most n" in refused.stderr
+    with open_database(db) as s:
+        assert s.query_value("SELECT sum(n) FROM test_results") == 2000  # the refused file changed nothing

@@ -281,7 +281,7 @@ declare("tool_adoption_curve", "Adoption since launch", """Per object used by me
         value="list({'object': object, 'name': name, 'week': week, 'adopters': adopters, 'members': members} "
               "ORDER BY object, week)",
         decode=Table({"object": "str", "name": "str", "week": "int64", "adopters": "int64", "members": "int64"},
-                     then=_curve), pages=("tools",), to_json=frame_json)
+                     then=_curve), pages=("tools",), in_report=False)
 
 declare("tool_adoption_by_cohort", "By cohort", """Per cohort and object: the cohort's members with an event on it
         in the window (their events tagged with that cohort or untagged), who completed its tutorial, used it, used
@@ -292,7 +292,7 @@ declare("tool_adoption_by_cohort", "By cohort", """Per cohort and object: the co
               "'feedback': feedback, 'frustrations': frustrations} ORDER BY start_date DESC, cohort, users DESC, object)",
         decode=Table({"cohort": "str", "object": "str", "name": "str", "reached": "int64",
                       "tutorial_completions": "int64", "users": "int64", "repeat_users": "int64", "feedback": "int64",
-                      "frustrations": "int64"}), pages=("tools",), to_json=frame_json)
+                      "frustrations": "int64"}), pages=("tools",), in_report=False)
 
 # ------------------------------------------------------------------------ the cohort's voice
 declare("wins_shared", "Wins shared", "Members' shared_win events in the window.", COUNT, fact="voice_events",

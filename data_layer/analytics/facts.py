@@ -290,29 +290,50 @@ fact("closed_by_cohort", """
     GROUP BY mc.k, c.name, c.start_date""", ("cohort_members", "closed"))
 
 # ------------------------------------------------------------------- tools and resources
-# Members' events that name an object (a tool, tutorial, resource or post), any verb, on or
-# before the last window's end, under the cohort-tag rule.
+# Members' events that name an object (a tool, tutorial, resource or post), any verb, in the
+# windows (cohort-tag rule), with their window. The events are in time order: only these days are read.
 fact("object_events", f"""
-    SELECT e.person_id, e.verb, e.object, e.cohort_id, e.occurred_at, CAST(e.occurred_at AS DATE) AS day
-    FROM events e
-    WHERE e.object IS NOT NULL AND e.occurred_at < CAST($date_to AS TIMESTAMP) + INTERVAL 1 DAY
-      AND e.person_id IN (SELECT person_id FROM members) AND {tagged_for_selection("e")}""", ("members",))
+    SELECT mw.k, e.person_id, e.verb, e.object, e.cohort_id, CAST(e.occurred_at AS DATE) AS day
+    FROM events e JOIN members mw ON mw.person_id = e.person_id AND mw.k = {window_of("CAST(e.occurred_at AS DATE)")}
+    WHERE e.object IS NOT NULL
+      AND e.occurred_at >= CAST($start0 AS TIMESTAMP) AND e.occurred_at < CAST($date_to AS TIMESTAMP) + INTERVAL 1 DAY
+      AND {tagged_for_selection("e")}""", ("members",))
+
+# Each member's first event on each object (any verb), first tutorial and first use, at any date
+# on or before the window's end (object_firsts, summaries.py: the history is not read again).
+fact("object_firsts_by_member", f"""
+    SELECT mw.k, f.person_id, f.object, CAST(min(f.first_at) AS DATE) AS first_day,
+           min(f.first_at) FILTER (WHERE f.verb = 'tutorial_completed') AS first_tutorial,
+           min(f.first_at) FILTER (WHERE f.verb = 'tool_used') AS first_use
+    FROM object_firsts f JOIN member_windows mw ON mw.person_id = f.person_id
+    WHERE {tagged_for_selection("f")} AND CAST(f.first_at AS DATE) <= mw.w_to
+    GROUP BY mw.k, f.person_id, f.object""", ("member_windows",))
+
+# What each member did with each object in window k, per cohort tag of the events: aggregated
+# once, before any join (millions of events become one row per person, tag and object).
+fact("object_activity", """
+    SELECT k, person_id, cohort_id, object, bool_or(verb = 'tutorial_completed') AS tutorial_done,
+           min(date_trunc('week', day)) FILTER (WHERE verb = 'tool_used') AS first_use_week,
+           max(date_trunc('week', day)) FILTER (WHERE verb = 'tool_used') AS last_use_week,
+           count(*) FILTER (WHERE verb = 'feedback_given') AS feedback,
+           count(*) FILTER (WHERE verb = 'shared_frustration') AS frustrations
+    FROM object_events GROUP BY k, person_id, cohort_id, object""", ("object_events",))
 
 # One row per member of window k and object they have an event on (up to the window's end):
-# what they did with it in the window, and their first tutorial and first use at any date.
+# what they did with it in the window (use_weeks: 0, 1, or 2 for "two or more" ISO weeks: the
+# first and last week of use differ), and their first tutorial and first use at any date.
 fact("member_objects", """
-    SELECT mw.k, mw.w_from, mw.w_to, e.person_id, e.object, min(e.day) AS first_day,
-           bool_or(e.day BETWEEN mw.w_from AND mw.w_to) AS reached,
-           bool_or(e.verb = 'tutorial_completed' AND e.day BETWEEN mw.w_from AND mw.w_to) AS tutorial_done,
-           min(e.occurred_at) FILTER (WHERE e.verb = 'tutorial_completed') AS first_tutorial,
-           min(e.occurred_at) FILTER (WHERE e.verb = 'tool_used') AS first_use,
-           count(DISTINCT date_trunc('week', e.day))
-               FILTER (WHERE e.verb = 'tool_used' AND e.day BETWEEN mw.w_from AND mw.w_to) AS use_weeks,
-           count(*) FILTER (WHERE e.verb = 'feedback_given' AND e.day BETWEEN mw.w_from AND mw.w_to) AS feedback,
-           count(*) FILTER (WHERE e.verb = 'shared_frustration' AND e.day BETWEEN mw.w_from AND mw.w_to)
-               AS frustrations
-    FROM member_windows mw JOIN object_events e ON e.person_id = mw.person_id AND e.day <= mw.w_to
-    GROUP BY mw.k, mw.w_from, mw.w_to, e.person_id, e.object""", ("member_windows", "object_events"))
+    SELECT w.k, w.w_from, w.w_to, f.person_id, f.object, f.first_day, f.first_tutorial, f.first_use,
+           x.person_id IS NOT NULL AS reached, coalesce(x.tutorial_done, FALSE) AS tutorial_done,
+           CASE WHEN x.first_use_week IS NULL THEN 0 WHEN x.first_use_week = x.last_use_week THEN 1 ELSE 2 END
+               AS use_weeks,
+           coalesce(x.feedback, 0) AS feedback, coalesce(x.frustrations, 0) AS frustrations
+    FROM object_firsts_by_member f JOIN windows w USING (k)
+    LEFT JOIN (SELECT k, person_id, object, bool_or(tutorial_done) AS tutorial_done,
+                      min(first_use_week) AS first_use_week, max(last_use_week) AS last_use_week,
+                      sum(feedback) AS feedback, sum(frustrations) AS frustrations
+               FROM object_activity GROUP BY k, person_id, object) x USING (k, person_id, object)""",
+     ("object_firsts_by_member", "windows", "object_activity"))
 
 # The objects of window k: those members reached in it, and those objects.csv lists as launched
 # on or before its end (or with no launch date), so a tool nobody has touched yet shows as zero.
@@ -342,38 +363,45 @@ fact("object_rows", """
 
 # Adoption by week since launch (objects.csv's launched_on, else the first member event on it):
 # members whose first use came by the end of each week (use before launch counts in week 0).
+# Weeks run from 0 to the week holding the window's end (week 0 at least, 157 at most).
+fact("object_launches", """
+    SELECT o.k, o.object, o.name, coalesce(o.launched_on, f.first_day) AS launch,
+           least(greatest(CAST(floor((w.w_to - coalesce(o.launched_on, f.first_day)) / 7) AS BIGINT), 0), 156)
+               AS last_week
+    FROM object_rows o JOIN windows w USING (k)
+    LEFT JOIN (SELECT k, object, min(first_day) AS first_day FROM member_objects GROUP BY ALL) f USING (k, object)
+    WHERE o.users > 0 OR o.first_users > 0""", ("object_rows", "windows", "member_objects"))
+
+# Each first use counted once, in its week since launch; the curve is the running total.
 fact("object_curves", """
-    SELECT r.k, r.object, r.name, t.week, r.launch,
-           count(x.person_id) FILTER (WHERE CAST(x.first_use AS DATE) <= r.launch + to_days(CAST(7 * t.week + 6 AS INTEGER)))
-               AS adopters, c.members
-    FROM (SELECT o.k, o.object, o.name, coalesce(o.launched_on, f.first_day) AS launch, w.w_to
-          FROM object_rows o JOIN windows w USING (k)
-          LEFT JOIN (SELECT k, object, min(first_day) AS first_day FROM member_objects GROUP BY ALL) f USING (k, object)
-          WHERE o.users > 0 OR o.first_users > 0) r
-    JOIN member_counts c USING (k)
-    -- week 0 at least (a tool launched after the window's end, used before it), at most three years
-    CROSS JOIN LATERAL (SELECT unnest(range(0, least(greatest(CAST(floor((r.w_to - r.launch) / 7) AS BIGINT), 0) + 1,
-                                                     157))) AS week) t
-    LEFT JOIN member_objects x ON x.k = r.k AND x.object = r.object AND x.first_use IS NOT NULL
-    GROUP BY r.k, r.object, r.name, t.week, r.launch, c.members""",
-     ("object_rows", "windows", "member_counts", "member_objects"))
+    SELECT l.k, l.object, l.name, t.week, l.launch,
+           coalesce(sum(h.n) OVER (PARTITION BY l.k, l.object ORDER BY t.week), 0) AS adopters, c.members
+    FROM object_launches l JOIN member_counts c USING (k)
+    CROSS JOIN LATERAL (SELECT unnest(range(0, l.last_week + 1)) AS week) t
+    LEFT JOIN (SELECT x.k, x.object,
+                      greatest(CAST(floor((CAST(x.first_use AS DATE) - l.launch) / 7) AS BIGINT), 0) AS week,
+                      count(*) AS n
+               FROM member_objects x JOIN object_launches l USING (k, object)
+               WHERE x.first_use IS NOT NULL GROUP BY ALL) h
+      ON h.k = l.k AND h.object = l.object AND h.week = t.week""",
+     ("object_launches", "member_counts", "member_objects"))
 
 # Per cohort (its members, its events or untagged ones) and object: what happened in the window.
 fact("cohort_object_rows", """
     SELECT x.k, c.name AS cohort, c.start_date, x.object, coalesce(o.name, x.object) AS name,
            count(*) AS reached, count(*) FILTER (WHERE x.tutorial) AS tutorial_completions,
-           count(*) FILTER (WHERE x.weeks >= 1) AS users, count(*) FILTER (WHERE x.weeks >= 2) AS repeat_users,
+           count(*) FILTER (WHERE x.first_week IS NOT NULL) AS users,
+           count(*) FILTER (WHERE x.first_week <> x.last_week) AS repeat_users,
            sum(x.feedback) AS feedback, sum(x.frustrations) AS frustrations
-    FROM (SELECT mc.k, mc.cohort_id, e.object, e.person_id, bool_or(e.verb = 'tutorial_completed') AS tutorial,
-                 count(DISTINCT date_trunc('week', e.day)) FILTER (WHERE e.verb = 'tool_used') AS weeks,
-                 count(*) FILTER (WHERE e.verb = 'feedback_given') AS feedback,
-                 count(*) FILTER (WHERE e.verb = 'shared_frustration') AS frustrations
-          FROM cohort_members mc JOIN windows w USING (k)
-          JOIN object_events e ON e.person_id = mc.person_id AND (e.cohort_id IS NULL OR e.cohort_id = mc.cohort_id)
-                              AND e.day BETWEEN w.w_from AND w.w_to
+    FROM (SELECT mc.k, mc.cohort_id, a.object, a.person_id, bool_or(a.tutorial_done) AS tutorial,
+                 min(a.first_use_week) AS first_week, max(a.last_use_week) AS last_week,
+                 sum(a.feedback) AS feedback, sum(a.frustrations) AS frustrations
+          FROM cohort_members mc
+          JOIN object_activity a ON a.k = mc.k AND a.person_id = mc.person_id
+                                AND (a.cohort_id IS NULL OR a.cohort_id = mc.cohort_id)
           GROUP BY ALL) x
     JOIN cohorts c USING (cohort_id) LEFT JOIN objects o ON o.object_id = x.object
-    GROUP BY ALL""", ("cohort_members", "windows", "object_events"))
+    GROUP BY ALL""", ("cohort_members", "object_activity"))
 
 # ------------------------------------------------------------------------ the cohort's voice
 # Members' wins, frustrations and feedback in the windows (cohort-tag rule), with their window.
@@ -396,12 +424,16 @@ fact("voice_by_cohort_month", """
     GROUP BY ALL""", ("cohort_members", "voice_events"))
 
 # The words of members' wins, frustrations and feedback (where imported), newest first.
+# (max_by keeps the newest few per window as it goes: no sort of every event with words)
 fact("voice_quotes", """
-    SELECT v.k, v.event_id, v.occurred_at, p.name, c.name AS cohort, v.verb, coalesce(o.name, v.object) AS about,
-           t.text
-    FROM voice_events v JOIN event_texts t USING (event_id) JOIN people p ON p.person_id = v.person_id
-    LEFT JOIN cohorts c ON c.cohort_id = v.cohort_id LEFT JOIN objects o ON o.object_id = v.object
-    QUALIFY row_number() OVER (PARTITION BY v.k ORDER BY v.occurred_at DESC, v.event_id DESC) <= $quotes_limit""",
+    SELECT q.k, q.e.event_id, q.e.occurred_at, p.name, c.name AS cohort, q.e.verb,
+           coalesce(o.name, q.e.object) AS about, t.text
+    FROM (SELECT k, unnest(max_by({'event_id': v.event_id, 'occurred_at': v.occurred_at, 'verb': v.verb,
+                                   'object': v.object, 'cohort_id': v.cohort_id, 'person_id': v.person_id},
+                                  {'at': v.occurred_at, 'id': v.event_id}, CAST($quotes_limit AS BIGINT))) AS e
+          FROM voice_events v SEMI JOIN event_texts t USING (event_id) GROUP BY k) q
+    JOIN event_texts t ON t.event_id = q.e.event_id JOIN people p ON p.person_id = q.e.person_id
+    LEFT JOIN cohorts c ON c.cohort_id = q.e.cohort_id LEFT JOIN objects o ON o.object_id = q.e.object""",
      ("voice_events",))
 
 # ----------------------------------------------------------------------- learning health

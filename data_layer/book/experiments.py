@@ -164,7 +164,7 @@ def mean_lift(c_n: int, c_mean: float, c_sd: float, t_n: int, t_mean: float, t_s
 class TestResult:
     plan_id: str
     name: str
-    section: str
+    section: str            # its label ("Multivariate tests")
     ends_on: dt.date
     primary_metric: str
     measure: str
@@ -174,9 +174,12 @@ class TestResult:
 
 def results(store: Store) -> list[TestResult]:
     """Every test with a protocol: its lifts and the outcome its locked rule proposes."""
-    plans = store.query("""SELECT t.plan_id, p.name, p.section, p.ends_on, t.primary_metric, t.measure, t.variants,
-                                  t.worked_above, t.flopped_below
-                           FROM test_protocols t JOIN plans p USING (plan_id) ORDER BY p.ends_on, t.plan_id""")
+    # the section as people read it (its label), its id where the sections table does not know it
+    plans = store.query("""SELECT t.plan_id, p.name, coalesce(s.label, p.section), p.ends_on, t.primary_metric,
+                                  t.measure, t.variants, t.worked_above, t.flopped_below
+                           FROM test_protocols t JOIN plans p USING (plan_id)
+                           LEFT JOIN sections s ON s.section_id = p.section
+                           ORDER BY p.ends_on, t.plan_id""")
     data = store.query("SELECT plan_id, variant, n, conversions, mean, sd FROM test_results")
     by_plan: dict[str, dict[str, tuple[Any, ...]]] = {}
     for plan_id, variant, *rest in data:

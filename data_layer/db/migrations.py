@@ -550,6 +550,19 @@ def m0021_learning_loop(tx: Transaction) -> None:
     """)
 
 
+@migration
+def m0022_object_firsts(tx: Transaction) -> None:
+    """The first time each person did each thing with each tool, tutorial or resource (summaries.py keeps it)."""
+    run(tx, """
+        CREATE TABLE object_firsts (
+            person_id VARCHAR NOT NULL, cohort_id VARCHAR, object VARCHAR NOT NULL, verb VARCHAR NOT NULL,
+            first_at TIMESTAMP NOT NULL
+        );
+        INSERT INTO object_firsts SELECT person_id, cohort_id, object, verb, min(occurred_at) FROM events
+        WHERE object IS NOT NULL GROUP BY person_id, cohort_id, object, verb
+    """)
+
+
 def migrate(store: Store) -> list[str]:
     """Apply the migrations the database lacks, in order, each in its own transaction; return their names."""
     store.execute(

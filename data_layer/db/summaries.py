@@ -8,6 +8,9 @@
 - assessment_facts: one row per assessment with its readiness (mean dimension score) and
   `seq`, its place in the person's assessments by (taken_at, assessment_id): "latest on or
   before a day" becomes an integer max (its dimension scores ride along in `scores`) instead of a window function with string tie-breaks.
+- object_firsts: first time each (person, cohort tag, object, verb) happened, for events that
+  name an object -> first use and first tutorial of each tool, at any date, without reading
+  the whole history of events (Tools & resources).
 - closed_deals: the won or lost deals with `won` and `with_partner` flags, in closing-day
   order: the Win rates page reads these instead of filtering every deal's status text.
 They hold exactly what the raw-event definitions need (tests/test_fast_paths.py compares the
@@ -53,8 +56,10 @@ def refresh(tx: Transaction | Session, persons_sql: str | None = None) -> None:
     """Rebuild the summaries for everyone, or for the people listed by `persons_sql` (a SELECT of person ids)."""
     only = "" if persons_sql is None else f" WHERE person_id IN ({persons_sql})"
     also = "" if persons_sql is None else f" AND person_id IN ({persons_sql})"
-    for table in ("event_firsts", "outreach_events", "activity_days"):
+    for table in ("event_firsts", "outreach_events", "activity_days", "object_firsts"):
         tx.execute(f"DELETE FROM {table}{only}")
+    tx.execute(f"INSERT INTO object_firsts SELECT person_id, cohort_id, object, verb, min(occurred_at) FROM events "
+               f"WHERE object IS NOT NULL{also} GROUP BY person_id, cohort_id, object, verb")
     tx.execute(f"INSERT INTO event_firsts SELECT person_id, cohort_id, verb, min(occurred_at) FROM events{only} "
                "GROUP BY person_id, cohort_id, verb")
     tx.execute(f"INSERT INTO outreach_events SELECT person_id, cohort_id, occurred_at FROM events "
