@@ -195,7 +195,7 @@ def voice_chart(frame: pd.DataFrame) -> alt.Chart:
     """Wins and frustrations shared per month (columns: month, what, count), stacked."""
     return alt.Chart(_with_month_label(frame)).mark_bar().encode(
         x=_month_axis("Month"),
-        y=alt.Y("count:Q", title="Shared", stack="zero"),
+        y=alt.Y("count:Q", title="Shared", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["wins", "frustrations"],
                                                               range=[PALETTE[2], PALETTE[1]])),
         tooltip=[alt.Tooltip("month_label:N", title="Month"), "what", "count"],
@@ -216,7 +216,7 @@ def activity_chart(frame: pd.DataFrame) -> alt.Chart:
     """One person's events per month, stacked by what they did (columns: month, verb, events)."""
     return alt.Chart(_with_month_label(frame)).mark_bar().encode(
         x=_month_axis("Month"),
-        y=alt.Y("events:Q", title="Events", stack="zero"),
+        y=alt.Y("events:Q", title="Events", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("verb:N", title=None),
         tooltip=[alt.Tooltip("month_label:N", title="Month"), "verb", "events"],
     ).properties(height=240)

@@ -36,7 +36,8 @@ else:
     one = by_cohort[by_cohort["cohort"] == pick]
     long = one.melt(id_vars=["month"], value_vars=["wins", "frustrations"], var_name="what", value_name="count")
     st.altair_chart(charts.voice_chart(long), width="stretch")
-    download_table(by_cohort[["cohort", "month", "wins", "frustrations", "frustration_share"]].rename(columns={
+    table = by_cohort.assign(month=by_cohort["month"].dt.strftime("%b %Y"))
+    download_table(table[["cohort", "month", "wins", "frustrations", "frustration_share"]].rename(columns={
         "cohort": "Cohort", "month": "Month", "wins": "Wins", "frustrations": "Frustrations",
         "frustration_share": "Frustration share"}), "wins-and-frustrations", key="voice_table",
         metrics={"Frustration share": "frustration_share"})

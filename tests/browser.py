@@ -55,6 +55,8 @@ def choose(page: Any, label: str, text: str) -> None:
     from playwright.sync_api import expect
 
     box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
+    # While a rerun replaces the form, the old box and the new one can both be on the page for a moment.
+    expect(box).to_have_count(1, timeout=15_000)
     for attempt in range(2):
         box.click()
         page.keyboard.type(text)

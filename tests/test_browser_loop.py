@@ -12,6 +12,7 @@ from data_layer.db.migrations import open_database
 
 from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, PASSWORD, USERS
+from .test_browser_auth import wait_for_cookie
 from .test_learning_loop import PEOPLE, TODAY, load
 
 pytestmark = pytest.mark.browser
@@ -32,6 +33,7 @@ def test_a_manager_reads_a_reports_record_and_not_a_peers(loop_file: Path) -> No
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
             sign_in(page, url, PEOPLE["ben"], PASSWORD)  # Ben manages Cy (p3); Dee (p4) is his peer
+            wait_for_cookie(page.context)  # the session outlives this page: a new URL stays signed in
             page.goto(f"{url}/person?person=p3")
             expect(page.get_by_role("heading", name="Learning record")).to_be_visible(timeout=30_000)
             expect(page.get_by_text("AE · Enterprise · EMEA · reports to Ben Okafor")).to_be_visible(timeout=30_000)
@@ -60,6 +62,7 @@ def test_tools_and_voice_pages_in_the_browser(loop_file: Path) -> None:
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             sign_in(page, url, USERS["viewer"], PASSWORD)
+            wait_for_cookie(page.context)
             page.goto(f"{url}/tools")
             expect(page.get_by_role("heading", name="Tools & resources")).to_be_visible(timeout=30_000)
             tile = page.get_by_test_id("stMetric").filter(has_text="Most frustrations")
