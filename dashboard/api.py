@@ -199,6 +199,13 @@ async def _run_command(request: Request, actor: Actor, argv: list[str], form: An
                                                           "through the server."))
     if not actor.can(role):
         return await _done(actor, request, _sentence(403, f"Not permitted: this needs a token with the {role} role."))
+    # An editor's command never names a path on the server: files come as uploads, and are written where the CLI runs.
+    if argv[0] == "digest" and any(a == "--markdown" or a.startswith("--markdown=") for a in argv):
+        return await _done(actor, request, _sentence(400, "digest --markdown writes the file where the command line "
+                                                          "runs; the server sends only the text."))
+    if argv[0] == "test-results" and not any(a.startswith(remote.UPLOAD) for a in argv[1:]):
+        return await _done(actor, request, _sentence(400, "test-results needs its CSV file uploaded with the "
+                                                          "command."))
     work = Path(tempfile.mkdtemp(prefix="lcd-api-"))
     try:
         try:

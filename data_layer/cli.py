@@ -388,6 +388,9 @@ def _run(store: Store, args: argparse.Namespace, path: Path, who: str = "command
 
 
 def _digest(store: Store, args: argparse.Namespace) -> None:
+    if args.post and not args.post.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        # a webhook only: never a file or another plain-http address (the server may run this for a token)
+        raise InvalidData([], "--post takes a Slack incoming-webhook URL (https://...).")
     d = digest.build(store, args.today or _today(), args.since)
     if args.markdown:
         Path(args.markdown).write_text(digest.render(d), encoding="utf-8")

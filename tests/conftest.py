@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -97,3 +100,28 @@ def _fresh_streamlit_caches() -> Iterator[None]:
     st.cache_resource.clear()
     yield
     close_all()  # release the file locks so other processes (CLI, servers) can open the files
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict[str, str]], list[int]]]:
+    """A local incoming webhook: answers with the statuses queued (then 200), keeps what was posted."""
+    posted: list[dict[str, str]] = []
+    statuses: list[int] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            status = statuses.pop(0) if statuses else 200
+            if status == 200:
+                posted.append(json.loads(body))
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", posted, statuses
+    server.shutdown()

@@ -134,6 +134,15 @@ def test_the_cli_goes_through_the_running_server_and_prints_what_it_prints_alone
     refused = cli(db, "import", str(folder), *viewer)
     assert refused.returncode == 1 and "needs a token with the admin role" in refused.stderr
     assert cli(db, "purge-text", *viewer).returncode == 1  # purging people's words is the admin's
+    # a token's command never names a file on the server: not to write a digest, not to read results
+    from data_layer.remote import _multipart
+
+    for argv in (["digest", "--markdown", str(tmp_path / "server-side.md")],
+                 ["test-results", str(ROOT / "tests" / "data" / "small" / "people.csv")]):
+        body, content_type = _multipart([("argv", json.dumps(argv))], [])
+        status, reply = call(url, "/api/v1/commands", made["editor"], body, {"Content-Type": content_type})
+        assert status == 400, reply
+    assert not (tmp_path / "server-side.md").exists()
 
 
 def test_a_reader_during_an_import_through_the_server_sees_old_or_new_never_half(served: Any,

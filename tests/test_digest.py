@@ -11,9 +11,6 @@ import datetime as dt
 import json
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -39,31 +36,6 @@ def store() -> Store:
     s.execute("INSERT INTO plans VALUES ('pl2', 'Partner webinar', 'partnerships', 'p2', DATE '2026-03-01', "
               "DATE '2026-04-01', 'Learn whether webinars work', NULL)")
     return s
-
-
-@pytest.fixture
-def webhook() -> Iterator[tuple[str, list[dict[str, str]], list[int]]]:
-    """A local incoming webhook: answers with the statuses queued (then 200), keeps what was posted."""
-    posted: list[dict[str, str]] = []
-    statuses: list[int] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            status = statuses.pop(0) if statuses else 200
-            if status == 200:
-                posted.append(json.loads(body))
-            self.send_response(status)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", posted, statuses
-    server.shutdown()
 
 
 def test_what_the_digest_holds(store: Store) -> None:
@@ -141,5 +113,9 @@ def test_the_command_line_digest(tmp_path: Path, webhook: tuple[str, list[dict[s
     failed = subprocess.run([sys.executable, "-m", "data_layer.cli", "digest", "--db", str(db), "--today",
                              "2026-05-31", "--post", url], capture_output=True, text=True, cwd=ROOT)
     assert failed.returncode == 1 and "the digest was not posted: the webhook answered 500" in failed.stderr
+    elsewhere = subprocess.run([sys.executable, "-m", "data_layer.cli", "digest", "--db", str(db), "--post",
+                                f"file:{tmp_path / 'x.txt'}"], capture_output=True, text=True, cwd=ROOT)
+    assert elsewhere.returncode == 1 and "--post takes a Slack incoming-webhook URL" in elsewhere.stderr
+    assert not (tmp_path / "x.txt").exists()
     with open_database(db) as s:
         assert s.query("SELECT delivered FROM digest_posts ORDER BY sent_at") == [(True,), (False,)]

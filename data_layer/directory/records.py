@@ -26,14 +26,28 @@ from data_layer.domain.vocabulary import ASSESSMENT_KIND_LABELS, BARRIERS, DEFAU
 AROUND_JOINING_DAYS = 180  # as win_rate_before_joining / win_rate_after_joining
 SMALL_SAMPLE = 10          # fewer closed deals than this: "too few deals", as on every page
 
-# Everyone below a person in the manager chain (cycles in imported data end the walk).
-_REPORTS = """
+# Everyone below a person ($me) in the manager chain: `below` (UNION, not UNION ALL: a cycle in
+# imported data ends the walk instead of looping). Written out in both statements, whole.
+_MAY_VIEW = """
     WITH RECURSIVE below(person_id) AS (
         SELECT person_id FROM people WHERE manager_id = $me
         UNION
         SELECT p.person_id FROM people p JOIN below b ON p.manager_id = b.person_id
     )
-    SELECT person_id FROM below"""
+    SELECT 1 FROM below WHERE person_id = $them"""
+# The people $me may read: themselves first, then direct reports, then the rest below them.
+_VISIBLE = """
+    WITH RECURSIVE below(person_id) AS (
+        SELECT person_id FROM people WHERE manager_id = $me
+        UNION
+        SELECT p.person_id FROM people p JOIN below b ON p.manager_id = b.person_id
+    )
+    SELECT p.person_id, p.name, p.team,
+           CASE WHEN p.person_id = $me THEN 'you' WHEN p.manager_id = $me THEN 'reports to you'
+                ELSE 'in your organisation' END AS relation
+    FROM people p
+    WHERE p.person_id = $me OR p.person_id IN (SELECT person_id FROM below)
+    ORDER BY p.person_id <> $me, p.manager_id <> $me, p.name, p.person_id"""
 
 
 def person_of(store: Store, actor: Actor | None) -> str | None:
@@ -61,13 +75,7 @@ def visible_people(store: Store, actor: Actor | None) -> pd.DataFrame:
             FROM people ORDER BY person_id <> coalesce($me, ''), name, person_id""", {"me": me})
     if me is None:
         return pd.DataFrame(columns=["person_id", "name", "team", "relation"])
-    return store.query_df(f"""
-        SELECT p.person_id, p.name, p.team,
-               CASE WHEN p.person_id = $me THEN 'you' WHEN p.manager_id = $me THEN 'reports to you'
-                    ELSE 'in your organisation' END AS relation
-        FROM people p
-        WHERE p.person_id = $me OR p.person_id IN ({_REPORTS})
-        ORDER BY p.person_id <> $me, p.manager_id <> $me, p.name, p.person_id""", {"me": me})  # noqa: S608
+    return store.query_df(_VISIBLE, {"me": me})
 
 
 def may_view(store: Store, actor: Actor | None, person_id: str) -> bool:
@@ -81,8 +89,7 @@ def may_view(store: Store, actor: Actor | None, person_id: str) -> bool:
         return False
     if me == person_id:
         return True
-    return bool(store.query(f"SELECT 1 FROM ({_REPORTS}) WHERE person_id = $them",  # noqa: S608 - constant
-                            {"me": me, "them": person_id}))
+    return bool(store.query(_MAY_VIEW, {"me": me, "them": person_id}))
 
 
 @dataclass(frozen=True)
