@@ -45,9 +45,10 @@ c3.metric("Most frustrations", str(friction["name"]) if friction["frustrations"]
 shown = objects.assign(kind=objects["kind"].map(lambda k: OBJECT_KIND_LABELS.get(k, "") if isinstance(k, str) else ""))
 # A repeat share over a handful of users reads as a trend it is not: left blank, with the counts beside it.
 shown.loc[shown["users"] < SMALL, "repeat_share"] = float("nan")
+shown["repeat_share"] = (shown["repeat_share"] * 100).round(0)  # whole percentages, as every rate in a table
 download_table(shown[list(COLUMNS)].rename(columns=COLUMNS), "tools-and-resources", key="tools",
                column_config={"Repeat share": st.column_config.NumberColumn(
-                   format="percent", help=f"Used in 2+ weeks / used; blank under {SMALL} users")})
+                   format="%.0f%%", help=f"Used in 2+ weeks / used; blank under {SMALL} users")})
 st.caption(f"Repeat share is left blank under {SMALL} users. Objects without a name in objects.csv show their id.")
 
 st.subheader("Adoption since launch", help=definition("tool_adoption_curve"))

@@ -19,8 +19,8 @@ from .conftest import ARTIFACTS, DEMO_TODAY
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = ARTIFACTS / "screenshots"  # `make screenshots` copies them to docs/screenshots
-PAGES = {"overview": "", "adoption": "adoption", "barriers": "barriers", "win_rates": "win_rates",
-         "learning_health": "learning_health"}
+PAGES = {"overview": "Overview", "adoption": "Adoption", "barriers": "Barriers", "win_rates": "Win rates",
+         "learning_health": "Learning health", "tools": "Tools & resources", "voice": "Cohort voice"}
 
 
 def kpi(page: Page, label: str) -> str:
@@ -80,8 +80,7 @@ def test_every_page_renders_without_errors_and_is_screenshotted(demo_db: Path) -
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             sign_in(page, url, "viewer@demo.example", "demo-viewer-pass")
-            for name in PAGES:
-                title = name.replace("_", " ").capitalize()
+            for name, title in PAGES.items():
                 # Move through the sidebar as a person would (a reload starts a new, signed-out session).
                 page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
                 expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=30_000)
