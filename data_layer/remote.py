@@ -164,30 +164,12 @@ def _without(argv: list[str], option: str) -> list[str]:
     return out
 
 
-def run(server: Server, args: argparse.Namespace, argv: list[str]) -> int:
-    """Send the command to the server; print what it printed; return its exit code."""
-    if args.command == "digest" and args.markdown:
-        # The Markdown file is written here, not on the server: ask for the digest's text, then post it if asked.
-        plain = _without(_without(_strip_connection_flags(argv), "--markdown"), "--post")
-        buffer = io.StringIO()
-        real = sys.stdout
-        sys.stdout = buffer
-        try:
-            code = run(server, argparse.Namespace(command="digest", markdown=None), plain)
-        finally:
-            sys.stdout = real
-        if code != 0:
-            return code
-        Path(args.markdown).write_text(buffer.getvalue(), encoding="utf-8")
-        print(f"Wrote the digest to {args.markdown}")
-        if not args.post:
-            return 0
-        argv = _without(_strip_connection_flags(argv), "--markdown")
+def _send(server: Server, args: argparse.Namespace, argv: list[str]) -> tuple[int, str, str]:
+    """Send the command to the server: its exit code, stdout and stderr (an export's files are unpacked)."""
     try:
         command, files, folder = prepare(args, argv)
     except Exception as exc:  # noqa: BLE001 - a missing file and the like: the same sentence as locally
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 1, "", f"error: {exc}\n"
     body, content_type = _multipart([("argv", json.dumps(command))], files)
     request = urllib.request.Request(server.url + "/api/v1/commands", data=body, method="POST", headers={
         "Content-Type": content_type, "Authorization": f"Bearer {server.token}"})
@@ -199,12 +181,9 @@ def run(server: Server, args: argparse.Namespace, argv: list[str]) -> int:
             sentence = json.loads(exc.read()).get("error", "")
         except ValueError:
             sentence = ""
-        print(f"error: {sentence or f'the server at {server.url} refused the command ({exc.code})'}",
-              file=sys.stderr)
-        return 1
+        return 1, "", f"error: {sentence or f'the server at {server.url} refused the command ({exc.code})'}\n"
     except OSError as exc:
-        print(f"error: the server at {server.url} cannot be reached ({exc}).", file=sys.stderr)
-        return 1
+        return 1, "", f"error: the server at {server.url} cannot be reached ({exc}).\n"
     stdout, stderr = str(reply.get("stdout", "")), str(reply.get("stderr", ""))
     if folder is not None:
         stdout, stderr = stdout.replace(DOWNLOAD, folder), stderr.replace(DOWNLOAD, folder)
@@ -216,6 +195,25 @@ def run(server: Server, args: argparse.Namespace, argv: list[str]) -> int:
                     if "/" in name or "\\" in name or name.startswith("."):
                         continue  # our export is flat; anything else is not ours to write
                     (target / name).write_bytes(z.read(name))
+    return int(reply.get("exit_code", 1)), stdout, stderr
+
+
+def run(server: Server, args: argparse.Namespace, argv: list[str]) -> int:
+    """Send the command to the server; print what it printed; return its exit code."""
+    if args.command == "digest" and args.markdown:
+        # The Markdown file is written here, where the command runs: the server sends the digest's text
+        # (the command without --markdown and --post prints it), then posts it when asked.
+        text_only = _without(_without(_strip_connection_flags(argv), "--markdown"), "--post")
+        code, text, err = _send(server, args, text_only)
+        if code != 0:
+            sys.stderr.write(err)
+            return code
+        Path(args.markdown).write_text(text, encoding="utf-8")
+        print(f"Wrote the digest to {args.markdown}")
+        if not args.post:
+            return 0
+        argv = _without(_strip_connection_flags(argv), "--markdown")
+    code, stdout, stderr = _send(server, args, argv)
     sys.stdout.write(stdout)
     sys.stderr.write(stderr)
-    return int(reply.get("exit_code", 1))
+    return code
