@@ -11,7 +11,7 @@ from dashboard import charts
 from dashboard.auth import guard
 from dashboard.components import download_table, empty
 from dashboard.formatting import deal_rate_caption
-from dashboard.services import NotPermitted, records
+from dashboard.services import REGISTRY, NotPermitted, records
 from dashboard.settings import app_today
 from dashboard.store import get_store
 
@@ -100,7 +100,7 @@ else:
     c1, c2 = st.columns(2)
     for column, title, rate in ((c1, "180 days before joining", rec.deals_before),
                                 (c2, "180 days after joining", rec.deals_after)):
-        column.metric(title, "no data" if rate.value is None else f"{rate.value:.0%}", border=True,
+        column.metric(title, REGISTRY["win_rate_before_joining"].unit.text(rate), border=True,  # the deal-rate unit
                       help="Won / closed (won or lost) deals this person owned, closed in the 180 days before "
                            f"joining their first cohort ({rec.joined_on:%d %b %Y}), and in the 180 days from it.")
         column.caption(deal_rate_caption(rate))
