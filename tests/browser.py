@@ -48,25 +48,27 @@ def choose(page: Any, label: str, text: str) -> None:
     """Pick an option of the Streamlit selectbox labelled `label` by typing it, and see it chosen.
 
     A rerun arriving while the list is open (the field left just before saves itself) can drop
-    what was typed into the list, as it would for a person, who then picks again: so do we, once.
+    what was typed into the list, as it would for a person, who then picks again: so do we.
     """
     import re
 
-    from playwright.sync_api import expect
+    from playwright.sync_api import Error, expect
 
     box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
-    # While a rerun replaces the form, the old box and the new one can both be on the page for a moment.
-    expect(box).to_have_count(1, timeout=15_000)
-    for attempt in range(2):
-        box.click()
-        page.keyboard.type(text)
-        page.keyboard.press("Enter")
+    for attempt in range(3):
         try:
+            # While a rerun replaces the form, the old box and the new one can both be on the page for a
+            # moment (a rerun may start just after we looked): wait for one, and try again if we met two.
+            expect(box).to_have_count(1, timeout=15_000)
+            box.click()
+            page.keyboard.type(text)
+            page.keyboard.press("Enter")
             expect(box.get_by_role("combobox")).to_have_value(re.compile(re.escape(text), re.I), timeout=5_000)
             return
-        except AssertionError:
-            if attempt:
+        except (AssertionError, Error) as exc:
+            if attempt == 2 or (isinstance(exc, Error) and "strict mode violation" not in str(exc)):
                 raise
+            page.keyboard.press("Escape")
 
 
 def free_port() -> int:
