@@ -37,12 +37,21 @@ def funnel_chart(frame: pd.DataFrame) -> alt.Chart:
     ).properties(height=260)
 
 
+def _week_axis(frame: pd.DataFrame) -> alt.Axis:
+    """Ticks that stay readable from a month to three years: weekly ticks ("19 Oct") over up to 16 weeks,
+    then monthly or quarterly ticks that say the year ("Oct 2026"), always in time order (a time scale)."""
+    weeks = len(frame)
+    if weeks <= 16:
+        # weeks start on Mondays: label them with day and month ("19 Oct"), never a weekday alone
+        return alt.Axis(format="%d %b", labelAngle=0, tickCount={"interval": "week", "step": 1})
+    step = 1 if weeks <= 60 else 3
+    return alt.Axis(format="%b %Y", labelAngle=0, tickCount={"interval": "month", "step": step})
+
+
 def weekly_active_chart(frame: pd.DataFrame) -> alt.Chart:
     """Share of members active per ISO week (columns: week_start, week, rate, active)."""
     return alt.Chart(frame).mark_line(point=True, color=PALETTE[0]).encode(
-        # weeks start on Mondays: label them with day and month ("19 Oct"), never a weekday alone
-        x=alt.X("week_start:T", title="Week starting", axis=alt.Axis(format="%d %b", labelAngle=0,
-                                                                  tickCount={"interval": "week", "step": 1})),
+        x=alt.X("week_start:T", title="Week starting", axis=_week_axis(frame)),
         y=alt.Y("rate:Q", title="Members active", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         tooltip=["week", alt.Tooltip("rate:Q", format=".0%"), "active"],
     ).properties(height=260)
@@ -111,17 +120,28 @@ def _with_month_label(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(month_label=months.dt.strftime("%b %Y"), month_order=months.dt.year * 12 + months.dt.month)
 
 
-def _month_axis(title: str) -> alt.X:
+def month_labels(frame: pd.DataFrame) -> list[str]:
+    """The month bands of a monthly chart's data ("Dec 2025", "Jan 2026", ...), in calendar order."""
+    ordered = frame.drop_duplicates("month_label").sort_values("month_order")
+    return list(ordered["month_label"])
+
+
+def _month_axis(title: str, frame: pd.DataFrame) -> alt.X:
     # One band per month that has data, in calendar order: a continuous time axis printed a tick
-    # for a month after today and said nothing of the year.
-    return alt.X("month_label:O", title=title, sort=alt.EncodingSortField("month_order", op="min"),
-                 axis=alt.Axis(labelAngle=0))
+    # for a month after today and said nothing of the year. The order is an explicit list, not a
+    # sort by another field: a layer without that field (the markers) made Vega-Lite drop such a
+    # sort and read the months alphabetically ("Apr 2024, Aug 2025, Feb 2024").
+    labels = month_labels(frame)
+    many = len(labels) > 12  # over a year of bands: slant the labels and skip every other one if they collide
+    return alt.X("month_label:O", title=title, sort=labels, scale=alt.Scale(domain=labels),
+                 axis=alt.Axis(labelAngle=-45 if many else 0, labelOverlap="parity" if many else False))
 
 
 def monthly_win_rate_chart(frame: pd.DataFrame) -> alt.Chart:
     """Win rate per month with vs without partner (columns: month, grp, win_rate, closed)."""
-    return alt.Chart(_with_month_label(frame)).mark_line(point=True).encode(
-        x=_month_axis("Month closed"),
+    frame = _with_month_label(frame)
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=_month_axis("Month closed", frame),
         y=alt.Y("win_rate:Q", title="Win rate", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("grp:N", title=None, scale=PARTNER_COLORS),
         tooltip=[alt.Tooltip("month:T", timeUnit="yearmonth", title="month"), "grp",
@@ -131,8 +151,9 @@ def monthly_win_rate_chart(frame: pd.DataFrame) -> alt.Chart:
 
 def lessons_chart(frame: pd.DataFrame) -> alt.Chart:
     """Lessons published per month, stacked by outcome (columns: month, outcome, lessons)."""
-    return alt.Chart(_with_month_label(frame)).mark_bar().encode(
-        x=_month_axis("Month published"),
+    frame = _with_month_label(frame)
+    return alt.Chart(frame).mark_bar().encode(
+        x=_month_axis("Month published", frame),
         y=alt.Y("lessons:Q", title="Lessons published"),
         color=alt.Color("outcome:N", title="Outcome", scale=OUTCOME_COLORS),
         tooltip=[alt.Tooltip("month:T", timeUnit="yearmonth", title="month"), "outcome", "lessons"],
@@ -152,10 +173,11 @@ def with_markers(chart: alt.Chart, markers: pd.DataFrame, *, by_month: bool) -> 
     marks = markers.copy()
     marks["day"] = pd.to_datetime(marks["day"])
     if by_month:
-        shown = set(chart.data["month_label"]) if isinstance(chart.data, pd.DataFrame) else set()
+        labels = month_labels(chart.data) if isinstance(chart.data, pd.DataFrame) else []
         marks["month_label"] = marks["day"].dt.strftime("%b %Y")
-        marks = marks[marks["month_label"].isin(shown)]
-        x = alt.X("month_label:O")
+        marks = marks[marks["month_label"].isin(labels)]
+        # the very same order and domain as the chart's own axis, so the shared scale keeps calendar order
+        x = alt.X("month_label:O", sort=labels, scale=alt.Scale(domain=labels))
     else:
         x = alt.X("day:T")
     rules = alt.Chart(marks).mark_rule(strokeDash=[4, 3], strokeWidth=1.5).encode(
@@ -193,8 +215,9 @@ def adoption_curve_chart(frame: pd.DataFrame) -> alt.Chart:
 
 def voice_chart(frame: pd.DataFrame) -> alt.Chart:
     """Wins and frustrations shared per month (columns: month, what, count), stacked."""
-    return alt.Chart(_with_month_label(frame)).mark_bar().encode(
-        x=_month_axis("Month"),
+    frame = _with_month_label(frame)
+    return alt.Chart(frame).mark_bar().encode(
+        x=_month_axis("Month", frame),
         y=alt.Y("count:Q", title="Shared", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("what:N", title=None, scale=alt.Scale(domain=["wins", "frustrations"],
                                                               range=[PALETTE[2], PALETTE[1]])),
@@ -214,8 +237,9 @@ def readiness_over_time_chart(frame: pd.DataFrame) -> alt.Chart:
 
 def activity_chart(frame: pd.DataFrame) -> alt.Chart:
     """One person's events per month, stacked by what they did (columns: month, verb, events)."""
-    return alt.Chart(_with_month_label(frame)).mark_bar().encode(
-        x=_month_axis("Month"),
+    frame = _with_month_label(frame)
+    return alt.Chart(frame).mark_bar().encode(
+        x=_month_axis("Month", frame),
         y=alt.Y("events:Q", title="Events", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("verb:N", title=None),
         tooltip=[alt.Tooltip("month_label:N", title="Month"), "verb", "events"],

@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", choices=sorted(SCALES), default="demo")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--today", type=_iso_date, help="the day the story ends (default: today)")
+    demo.add_argument("--months", type=int, default=18, help="months of history up to --today (6 to 60)")
     demo.add_argument("--replace", action="store_true", help="overwrite a database that already has data")
     demo.add_argument("--if-missing", action="store_true",
                       help="do nothing when the database already has data (used by `make run`)")
@@ -316,9 +317,15 @@ def _demo(path: Path, args: argparse.Namespace) -> int:
                 print(f"{path} already has data; leaving it as it is.")
                 return 0
     started = time.perf_counter()
+    today = args.today or dt.date.today()
+    # The demo's alerts and digest write to a file beside the database (a Slack webhook in real use).
+    outbox = f"file:{path.resolve()}.messages.jsonl"
     with db_files.built_in_place(path, start_from_current=True) as temp, open_database(temp) as store:
-        counts = generate_demo(store, scale=args.scale, seed=args.seed, today=args.today, replace=args.replace,
-                               progress=lambda m: print(f"  {m}", flush=True))
+        counts = generate_demo(store, scale=args.scale, seed=args.seed, today=today, months=args.months,
+                               outbox=outbox, replace=args.replace, progress=lambda m: print(f"  {m}", flush=True))
+        # the first check and the first digest, so Alerts shows each state and one digest sent
+        alerts.check(store, today)
+        digest.send(store, digest.build(store, today), outbox)
     print(f"Demo data ({args.scale}, seed {args.seed}) written to {path} in {time.perf_counter() - started:.1f} s:")
     for table, n in counts.items():
         print(f"  {table:<18} {n:>12,}")

@@ -66,7 +66,81 @@ def test_monthly_charts_have_one_band_per_month_with_data_in_calendar_order() ->
                           "won": [1, 2, 3], "win_rate": [1 / 3, 0.5, 0.6]})
     chart = charts.monthly_win_rate_chart(frame)
     x = chart.to_dict()["encoding"]["x"]
-    assert x["type"] == "ordinal" and x["sort"] == {"field": "month_order", "op": "min"}
+    assert x["type"] == "ordinal" and x["sort"] == ["Dec 2025", "Jan 2026"]
     labels = list(dict.fromkeys(chart.data["month_label"]))
     assert labels == ["Dec 2025", "Jan 2026"]  # no month after the data, and the year is said
     assert list(dict.fromkeys(chart.data["month_order"])) == [2025 * 12 + 12, 2026 * 12 + 1]
+
+
+# 30 months, Jul 2023 to Dec 2025, written out by hand (not computed the way charts.py computes them)
+THIRTY_MONTHS = ["Jul 2023", "Aug 2023", "Sep 2023", "Oct 2023", "Nov 2023", "Dec 2023",
+                 "Jan 2024", "Feb 2024", "Mar 2024", "Apr 2024", "May 2024", "Jun 2024",
+                 "Jul 2024", "Aug 2024", "Sep 2024", "Oct 2024", "Nov 2024", "Dec 2024",
+                 "Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025", "May 2025", "Jun 2025",
+                 "Jul 2025", "Aug 2025", "Sep 2025", "Oct 2025", "Nov 2025", "Dec 2025"]
+
+
+def _month_starts() -> list[str]:
+    return [f"{2023 + (6 + i) // 12}-{(6 + i) % 12 + 1:02d}-01" for i in range(30)]
+
+
+def _thirty_month_frames() -> dict[str, tuple[pd.DataFrame, object]]:
+    """Each monthly chart's frame over 30 months, rows shuffled (a query need not return them in order)."""
+    import random
+
+    months = _month_starts()
+    random.Random(3).shuffle(months)
+    win = pd.DataFrame({"month": pd.to_datetime(months * 2), "grp": ["with partner"] * 30 + ["without partner"] * 30,
+                        "win_rate": [0.3] * 60, "closed": [10] * 60, "won": [3] * 60})
+    lessons = pd.DataFrame({"month": pd.to_datetime(months), "outcome": ["worked"] * 30, "lessons": [2] * 30})
+    voice = pd.DataFrame({"month": pd.to_datetime(months * 2), "what": ["wins"] * 30 + ["frustrations"] * 30,
+                          "count": [1] * 60})
+    activity = pd.DataFrame({"month": pd.to_datetime(months), "verb": ["posted"] * 30, "events": [4] * 30})
+    return {"win rates": (win, charts.monthly_win_rate_chart), "lessons": (lessons, charts.lessons_chart),
+            "voice": (voice, charts.voice_chart), "activity": (activity, charts.activity_chart)}
+
+
+def _x_encodings(spec: dict) -> list[dict]:
+    layers = spec.get("layer", [spec])
+    return [layer["encoding"]["x"] for layer in layers if "x" in layer.get("encoding", {})]
+
+
+def test_every_monthly_chart_over_thirty_months_reads_its_months_in_calendar_order_markers_included() -> None:
+    markers = pd.DataFrame({"day": pd.to_datetime(["2023-07-10", "2024-02-14", "2024-04-01", "2025-08-20",
+                                                   "2026-03-01"]),
+                            "label": ["Start: Kestrel", "Lesson", "Note", "Launch: Reveal", "after the data"],
+                            "kind": ["cohort", "lesson", "note", "launch", "note"]})
+    for name, (frame, make) in _thirty_month_frames().items():
+        chart = make(frame)  # type: ignore[operator]
+        for spec in (chart.to_dict(), charts.with_markers(chart, markers, by_month=True).to_dict()):
+            xs = [x for x in _x_encodings(spec) if x["field"] == "month_label"]
+            assert xs, name
+            for x in xs:  # every layer: the same explicit calendar order and domain, so none falls back to A-Z
+                assert x["sort"] == THIRTY_MONTHS, name
+                assert x["scale"]["domain"] == THIRTY_MONTHS, name
+        layered = charts.with_markers(chart, markers, by_month=True)
+        rules = layered.layer[1].data
+        # markers sit on the months of the data; a marker after the data gets no band of its own
+        assert list(rules["month_label"]) == ["Jul 2023", "Feb 2024", "Apr 2024", "Aug 2025"], name
+
+
+def test_a_long_monthly_axis_slants_its_labels_and_skips_colliding_ones() -> None:
+    frame, make = _thirty_month_frames()["win rates"]
+    axis = make(frame).to_dict()["encoding"]["x"]["axis"]  # type: ignore[operator]
+    assert axis["labelAngle"] == -45 and axis["labelOverlap"] == "parity"
+
+
+def test_weeks_over_three_years_are_a_time_axis_with_quarterly_ticks_that_say_the_year() -> None:
+    weeks = pd.date_range("2023-01-02", periods=157, freq="7D")
+    frame = pd.DataFrame({"week_start": weeks, "week": [f"W{i}" for i in range(157)], "rate": [0.5] * 157,
+                          "active": [3] * 157})
+    markers = pd.DataFrame({"day": pd.to_datetime(["2024-05-06"]), "label": ["Start"], "kind": ["cohort"]})
+    spec = charts.with_markers(charts.weekly_active_chart(frame), markers, by_month=False).to_dict()
+    xs = _x_encodings(spec)
+    assert [x["type"] for x in xs] == ["temporal", "temporal"]  # a time scale: always in time order
+    axis = xs[0]["axis"]
+    assert axis["format"] == "%b %Y" and axis["tickCount"] == {"interval": "month", "step": 3}
+    # half a year of weeks: monthly ticks
+    half = frame.head(26)
+    assert charts.weekly_active_chart(half).to_dict()["encoding"]["x"]["axis"]["tickCount"] == \
+        {"interval": "month", "step": 1}
