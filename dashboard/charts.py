@@ -188,14 +188,23 @@ def with_markers(chart: alt.Chart, markers: pd.DataFrame, *, by_month: bool) -> 
 
 
 def test_lift_chart(frame: pd.DataFrame, percent: bool) -> alt.LayerChart:
-    """Each variant's lift over the control with its 95 % interval (columns: variant, lift, low, high)."""
-    fmt = "+.1%" if percent else "+,.2f"
-    base = alt.Chart(frame).encode(y=alt.Y("variant:N", title=None, sort=None))
+    """Each variant's lift over the control with its 95 % interval (columns: variant, lift, low, high).
+
+    `percent`: the lifts are differences of rates (fractions), drawn in percentage points ("+3.0 pp",
+    never "+3%", which would read as a relative change); otherwise in the metric's own unit."""
+    shown = frame.copy()
+    if percent:
+        shown[["lift", "low", "high"]] = shown[["lift", "low", "high"]] * 100
+    suffix = " pp" if percent else ""
+    fmt = "+.1f" if percent else "+,.2f"
+    for column in ("lift", "low", "high"):  # tooltips say the unit too
+        shown[f"{column}_text"] = [f"{v:{fmt}}{suffix}" for v in shown[column]]
+    base = alt.Chart(shown).encode(y=alt.Y("variant:N", title=None, sort=None))
     points = base.mark_point(filled=True, size=90, color=PALETTE[0]).encode(
-        x=alt.X("lift:Q", title="Lift over the control" + (" (points)" if percent else ""),
-                axis=alt.Axis(format="+%" if percent else "+,.2f")),
-        tooltip=["variant", alt.Tooltip("lift:Q", format=fmt), alt.Tooltip("low:Q", format=fmt),
-                 alt.Tooltip("high:Q", format=fmt)])
+        x=alt.X("lift:Q", title="Lift over the control" + (" (percentage points)" if percent else ""),
+                axis=alt.Axis(labelExpr=f"format(datum.value, '{fmt}') + '{suffix}'")),
+        tooltip=["variant", alt.Tooltip("lift_text:N", title="lift"), alt.Tooltip("low_text:N", title="low"),
+                 alt.Tooltip("high_text:N", title="high")])
     bars = base.mark_errorbar(ticks=True, color="#111827").encode(x=alt.X("low:Q", title=None), x2="high:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#6b7280").encode(x="x:Q")
     return alt.LayerChart(layer=[zero, bars, points], height=max(80, 40 * len(frame)))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
-from data_layer.analytics.units import NO_DATA
+from data_layer.analytics.units import NO_DATA, decision_rule, lift_interval, lift_unit
 from data_layer.domain.stats import DealRate
 
-__all__ = ["NO_DATA", "count", "deal_rate_caption", "money", "number", "percent"]
+__all__ = ["NO_DATA", "count", "deal_rate_caption", "decision_rule", "lift_interval", "lift_unit", "money", "number",
+           "percent"]
 
 
 def percent(value: float | None, digits: int = 0) -> str:

@@ -139,6 +139,15 @@ def deliver(destination: str, text: str, attempts: int = 3, pause: float = 0.5) 
     return f"{problem}, after {attempts} tries"
 
 
+def _scope(store: Store, cohorts: tuple[str, ...]) -> str:
+    """The cohorts as people know them: their names ("Kestrel, Aurora"), an id only where no name is known."""
+    if not cohorts:
+        return "all cohorts"
+    names = dict(store.query("SELECT cohort_id, name FROM cohorts WHERE cohort_id IN (SELECT unnest(?))",
+                             [list(cohorts)]))
+    return ", ".join(names.get(c) or c for c in cohorts)
+
+
 def check(store: Store, today: dt.date) -> list[Notice]:
     """Evaluate every alert as of `today`; send and record what crossed its line. Returns the notices."""
     notices = []
@@ -166,7 +175,7 @@ def check(store: Store, today: dt.date) -> list[Notice]:
             event = "recovered"
         shown = unit.text(current)
         line = (f"{unit.text(threshold)}" if rule != "change" else unit.difference(threshold).lstrip("+"))
-        scope = ", ".join(cohorts) if cohorts else "all cohorts"
+        scope = _scope(store, tuple(cohorts or ()))
         now = audit.utc_now()
         with store.transaction() as tx:
             tx.execute("UPDATE alerts SET state = CASE WHEN ? = 'silent' AND state = 'firing' THEN 'firing' ELSE ? END, "

@@ -26,6 +26,7 @@ from data_layer.access import auth, tokens
 from data_layer.analytics.docs import render as metrics_reference
 from data_layer.analytics.docs import table as metrics_table
 from data_layer.analytics.report import build_report, render_markdown
+from data_layer.analytics.units import lift_interval, lift_unit
 from data_layer.book import experiments
 from data_layer.db import files as db_files
 from data_layer.db.audit import utc_now
@@ -385,8 +386,10 @@ def _run(store: Store, args: argparse.Namespace, path: Path, who: str = "command
         check_path_size(Path(args.file))
         n = experiments.import_results(store, auth.CLI_ACTOR, Path(args.file).read_bytes())
         for t in experiments.results(store):
-            if t.lifts:
-                print(f"  {t.name}: {t.outcome}")
+            if t.lifts:  # each lift in its unit: pp for conversions, the metric's own for means
+                lifts = "; ".join(f"{lift.variant}: {lift_unit(t.measure).text(lift.value)}, "
+                                  f"{lift_interval(t.measure, lift.low, lift.high)}" for lift in t.lifts)
+                print(f"  {t.name}: {t.outcome} ({lifts})")
         print(f"Imported {n:,} variant row(s) of test results into {path}.")
     elif args.command == "purge-text":
         n = admin.purge_texts(store, auth.CLI_ACTOR, args.before)

@@ -3,9 +3,10 @@
 `learning-culture digest [--since D] [--post URL] [--markdown FILE]` and the running server's
 schedule (weekly by default; an admin sets where it goes and how often) both call `build` and
 `send`. A digest holds the lessons published since D (flops first, to celebrate them), the
-overdue post-mortems and the follow-up actions due in the next week or overdue, each with its
-owner, and the headline numbers over the days since D with their change against the days
-before. Posting uses Slack's incoming-webhook JSON (`{"text": ...}` in Slack's mrkdwn), retried
+tests that ended since D with their outcome and lifts, the overdue post-mortems, the follow-up
+actions already overdue and, apart, those due in the next 7 days, each with its owner (people
+and sections by name), and the headline numbers over the days since D with their change against
+the days before. Posting uses Slack's incoming-webhook JSON (`{"text": ...}` in Slack's mrkdwn), retried
 (alerts.deliver); every post, delivered or not, is kept in digest_posts with its text, so a
 failure is reported and nothing is lost.
 """
@@ -23,12 +24,13 @@ from data_layer import alerts
 from data_layer.access.auth import Actor, confirm, require
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.engine import evaluate, evaluate_windows
+from data_layer.analytics.units import lift_interval, lift_unit
+from data_layer.book import experiments
 from data_layer.book.library import escape_markdown
 from data_layer.db import audit
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData, Problem
 from data_layer.domain.filters import Filter
-from data_layer.domain.vocabulary import DEFAULT_SECTIONS
 
 DEFAULT_EVERY_DAYS = 7
 ACTIONS_AHEAD_DAYS = 7
@@ -41,7 +43,9 @@ class Digest:
     today: dt.date
     lessons: list[dict[Any, Any]]
     overdue: list[dict[Any, Any]]
-    actions: list[dict[Any, Any]]
+    actions_overdue: list[dict[Any, Any]]   # not done, due before today (however long ago)
+    actions_due: list[dict[Any, Any]]       # not done, due today or in the next ACTIONS_AHEAD_DAYS days
+    tests: list[experiments.TestResult]      # tests with results whose plan ended in the period
     numbers: list[tuple[str, str, str | None]]  # label, value now, change against the days before
 
 
@@ -50,9 +54,12 @@ def build(store: Store, today: dt.date, since: dt.date | None = None) -> Digest:
     since = since or today - dt.timedelta(days=DEFAULT_EVERY_DAYS)
     if since > today:
         raise InvalidData([Problem("since", "must be on or before today")], "--since must be on or before today.")
+    # people and sections by name; their ids only where no name is known
     lessons = store.query_df("""
-        SELECT l.lesson_id, l.title, l.section, l.outcome, l.lessons, p.name AS author, l.published_at
+        SELECT l.lesson_id, l.title, coalesce(s.label, l.section) AS section, l.outcome, l.lessons,
+               coalesce(p.name, l.author_id) AS author, l.published_at
         FROM lessons l LEFT JOIN people p ON p.person_id = l.author_id
+        LEFT JOIN sections s ON s.section_id = l.section
         WHERE l.status = 'published' AND CAST(l.published_at AS DATE) BETWEEN ? AND ?
         ORDER BY l.outcome <> 'flopped', l.published_at DESC, l.lesson_id""", [since, today]).to_dict("records")
     filt = Filter(date_from=since, date_to=today, today=today)
@@ -60,19 +67,21 @@ def build(store: Store, today: dt.date, since: dt.date | None = None) -> Digest:
     overdue = [{"plan_id": p.plan_id, "name": p.name, "ends_on": p.ends_on, "owner": p.owner_name}
                for p in evaluate(store, filt, ["overdue_postmortems"])["overdue_postmortems"]]
     actions = store.query_df("""
-        SELECT a.action_id, a.description, a.due_on, o.name AS owner, l.title AS lesson
+        SELECT a.action_id, a.description, a.due_on, coalesce(o.name, a.owner_id) AS owner, l.title AS lesson
         FROM actions a LEFT JOIN people o ON o.person_id = a.owner_id LEFT JOIN lessons l USING (lesson_id)
         WHERE a.done_on IS NULL AND a.due_on <= CAST(? + to_days(CAST(? AS INTEGER)) AS DATE)
         ORDER BY a.due_on, a.action_id""", [today, ACTIONS_AHEAD_DAYS]).to_dict("records")
     for action in actions:
         action["due_on"] = pd.Timestamp(action["due_on"]).date()
+    tests = [t for t in experiments.results(store) if t.lifts and since <= t.ends_on <= today]
     values = evaluate_windows(store, filt, REGISTRY.overview, windows=2)
     numbers = []
     for name in REGISTRY.overview:
         before, now = values[name]
         unit = REGISTRY[name].unit
         numbers.append((REGISTRY[name].label, unit.text(now), unit.change(now, before)))
-    return Digest(since, today, lessons, overdue, actions, numbers)
+    return Digest(since, today, lessons, overdue, [a for a in actions if a["due_on"] < today],
+                  [a for a in actions if a["due_on"] >= today], tests, numbers)
 
 
 def _slack(text: object) -> str:
@@ -99,7 +108,7 @@ def render(d: Digest, slack: bool = False) -> str:
     if not d.lessons:
         lines.append(f"{bullet} None published this time. A flop written down is worth more than a win kept quiet.")
     for lesson in d.lessons[:15]:
-        section = DEFAULT_SECTIONS.get(str(lesson["section"]), str(lesson["section"]))
+        section = str(lesson["section"])
         flop = " :tada: a flop worth celebrating" if lesson["outcome"] == "flopped" else ""
         lines.append(f"{bullet} {esc(lesson['title'])} ({esc(section)}, {esc(lesson['outcome'] or 'no outcome')}"
                      f"; by {esc(lesson['author'] or 'unknown')}){flop}")
@@ -112,15 +121,26 @@ def render(d: Digest, slack: bool = False) -> str:
               for p in d.overdue[:15]] or [f"{bullet} None: every plan that ended has its lesson."]
     if len(d.overdue) > 15:
         lines.append(f"{bullet} ... and {len(d.overdue) - 15} more.")
-    lines += ["", bold(f"Follow-up actions due ({len(d.actions)})")]
-    for a in d.actions[:15]:
-        late = " (overdue)" if a["due_on"] < d.today else ""
-        lines.append(f"{bullet} {esc(a['description'])}: {esc(a['owner'] or 'nobody')}, due {a['due_on']:%d %b}"
-                     f"{late}")
-    if not d.actions:
-        lines.append(f"{bullet} Nothing due in the next {ACTIONS_AHEAD_DAYS} days.")
-    elif len(d.actions) > 15:
-        lines.append(f"{bullet} ... and {len(d.actions) - 15} more.")
+    if d.tests:
+        lines += ["", bold(f"Tests that ended ({len(d.tests)})")]
+        for t in d.tests[:15]:  # lifts of rates in percentage points, of means in the metric's own unit
+            lifts = "; ".join(f"{esc(lift.variant)} {lift_unit(t.measure).text(lift.value)} "
+                              f"({lift_interval(t.measure, lift.low, lift.high)})" for lift in t.lifts)
+            lines.append(f"{bullet} {esc(t.name)}: {t.outcome}, {esc(t.primary_metric)}: {lifts}")
+    lines += ["", bold(f"Overdue follow-up actions ({len(d.actions_overdue)})")]
+    for a in d.actions_overdue[:15]:
+        late = (d.today - a["due_on"]).days
+        lines.append(f"{bullet} {esc(a['description'])}: {esc(a['owner'] or 'nobody')}, was due {a['due_on']:%d %b %Y}"
+                     f" ({late} day{'s' if late != 1 else ''} ago)")
+    if not d.actions_overdue:
+        lines.append(f"{bullet} None: every follow-up action due before today is done.")
+    elif len(d.actions_overdue) > 15:
+        lines.append(f"{bullet} ... and {len(d.actions_overdue) - 15} more.")
+    lines += ["", bold(f"Due this week ({len(d.actions_due)})")]
+    lines += [f"{bullet} {esc(a['description'])}: {esc(a['owner'] or 'nobody')}, due {a['due_on']:%a %d %b}"
+              for a in d.actions_due[:15]] or [f"{bullet} Nothing due in the next {ACTIONS_AHEAD_DAYS} days."]
+    if len(d.actions_due) > 15:
+        lines.append(f"{bullet} ... and {len(d.actions_due) - 15} more.")
     lines += ["", bold("The numbers") + f" ({(d.today - d.since).days + 1} days, change against the days before)"]
     for label, value, change in d.numbers:
         lines.append(f"{bullet} {label}: {value}" + (f" ({change})" if change else ""))

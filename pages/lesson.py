@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
-from dashboard.formatting import count
+from dashboard.formatting import count, lift_interval, lift_unit
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
 from dashboard.services import book, experiments, history_of
@@ -63,7 +63,9 @@ with right:
             lifts = pd.DataFrame([{"variant": lift.variant, "lift": lift.value, "low": lift.low, "high": lift.high}
                                   for lift in test.lifts])
             st.altair_chart(charts.test_lift_chart(lifts, test.measure == "conversion"), width="stretch")
-            st.caption("Each variant's lift over the control with its 95 % interval.")
+            st.caption("Each variant's lift over the control with its 95 % interval: " + "; ".join(
+                f"{lift.variant} {lift_unit(test.measure).text(lift.value)} "
+                f"({lift_interval(test.measure, lift.low, lift.high)})" for lift in test.lifts) + ".")
     st.metric("Applied by", count(int(row["applied"]), "person", "people"), border=True,
               help="People who said they reused this lesson in their own work.")
     if actor.can("editor") and row["status"] == "published":

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.auth import guard
 from dashboard.components import download_table, empty
+from dashboard.formatting import decision_rule, lift_interval, lift_unit
 from dashboard.services import experiments
 from dashboard.settings import app_today
 from dashboard.store import get_store
@@ -21,6 +22,9 @@ st.caption("A test states its hypothesis, primary metric, variants (the control 
            "locked rule proposes the outcome: worked when the whole interval is above its line, flopped when below.")
 store = get_store()
 tests = experiments.results(store)
+saved_note = st.session_state.pop("tp_saved", None)  # said once, after the rerun that lists the new protocol
+if saved_note:
+    st.success(saved_note)
 
 if not tests:
     empty("No tests yet: an editor states a test's protocol below, before the test starts.")
@@ -38,25 +42,30 @@ else:
     if impact.empty:
         empty("No test has worked yet.")
     else:
+        for column in ("lift", "low", "high"):  # each in its unit: pp for conversions, the metric's own for means
+            impact[column] = [lift_unit(m).text(v) for m, v in zip(impact["measure"], impact[column], strict=True)]
         download_table(impact.rename(columns={"metric": "Primary metric", "measure": "Measure", "tests": "Tests",
                                               "lift": "Sum of lifts", "low": "Sum of lows", "high": "Sum of highs"}),
                        "tests-impact", key="tests_impact")
-        st.caption("The sum of the best variants' lifts of the tests that worked, per metric; conversion lifts are "
-                   "in rate (0.05 = 5 points). The lows and highs add up the intervals' ends: a range, not an interval.")
+        st.caption("The sum of the best variants' lifts of the tests that worked, per metric: conversion lifts in "
+                   "percentage points (pp), means in the metric's own unit. The lows and highs add up the intervals' "
+                   "ends: a range, not an interval.")
     st.subheader("Each test")
     for t in reversed(tests):
         with st.expander(f"{t.name} · {t.outcome} · ended {t.ends_on:%d %b %Y}"):
-            st.text(f"Primary metric: {t.primary_metric} ({t.measure})")
+            st.text(f"Primary metric: {t.primary_metric} ({t.measure})\nHypothesis: {t.hypothesis}\n"
+                    f"Decision rule: {decision_rule(t.measure, t.worked_above, t.flopped_below, t.primary_metric)}")
             if not t.lifts:
                 st.info("No results recorded yet.")
                 continue
             frame = pd.DataFrame([{"variant": lift.variant, "lift": lift.value, "low": lift.low, "high": lift.high}
                                   for lift in t.lifts])
             st.altair_chart(charts.test_lift_chart(frame, t.measure == "conversion"), width="stretch")
-            st.caption("; ".join(
+            st.text("\n".join(
                 f"{lift.variant}: " + (f"{lift.treated:.1%} vs {lift.control:.1%} in the control"
                                        if t.measure == "conversion" else f"{lift.treated:,.2f} vs {lift.control:,.2f}")
-                + f" (n = {lift.n:,})" for lift in t.lifts))
+                + f" (n = {lift.n:,}): lift {lift_unit(t.measure).text(lift.value)}, "
+                + lift_interval(t.measure, lift.low, lift.high) for lift in t.lifts))
 
 if actor.can("editor"):
     st.divider()
@@ -65,28 +74,38 @@ if actor.can("editor"):
     if upcoming.empty:
         empty("No plan starts after today: a protocol is stated before its test starts.")
     else:
+        # The measure is chosen first (outside the form) so the rule's lines are asked in its unit.
+        measure = st.radio("Measure", list(experiments.MEASURES), key="tp_measure", horizontal=True,
+                           format_func={"conversion": "conversion (a rate: lines in percentage points)",
+                                        "mean": "mean (lines in the metric's own unit)"}.get)
+        unit = lift_unit(measure)
+        in_unit = "pp" if measure == "conversion" else "in the metric's unit"
         with st.form("protocol"):
             plan = st.selectbox("Plan (not started yet)", list(upcoming["plan_id"]), key="tp_plan",
                                 format_func=dict(zip(upcoming["plan_id"], upcoming["name"], strict=True)).get)
             hypothesis = st.text_area("Hypothesis", key="tp_hypothesis")
-            c1, c2 = st.columns(2)
-            metric = c1.text_input("Primary metric", key="tp_metric", placeholder="meetings booked per email")
-            measure = c2.selectbox("Measure", list(experiments.MEASURES), key="tp_measure")
+            metric = st.text_input("Primary metric", key="tp_metric", placeholder="meetings booked per email")
             variants = st.text_input("Variants, the control first (comma-separated)", key="tp_variants",
                                      placeholder="current email, co-branded email")
             c3, c4 = st.columns(2)
-            worked = c3.number_input("Worked when the whole lift interval is above", value=0.0, key="tp_worked")
-            flopped = c4.number_input("Flopped when the whole lift interval is below", value=0.0, key="tp_flopped")
+            worked = c3.number_input(f"Worked when the whole lift interval is above ({in_unit})", value=0.0,
+                                     step=0.5, key="tp_worked",
+                                     help="For a rate, 2 means 2 percentage points (10 % to 12 %).")
+            flopped = c4.number_input(f"Flopped when the whole lift interval is below ({in_unit})", value=0.0,
+                                      step=0.5, key="tp_flopped")
             if st.form_submit_button("Save the protocol", type="primary"):
                 try:
                     experiments.save_protocol(store, actor, plan, hypothesis=hypothesis, primary_metric=metric,
-                                              measure=measure, variants=variants.split(","), worked_above=worked,
-                                              flopped_below=flopped, today=app_today())
+                                              measure=measure, variants=variants.split(","),
+                                              worked_above=unit.from_shown(worked),
+                                              flopped_below=unit.from_shown(flopped), today=app_today())
                 except InvalidData as exc:
                     for problem in exc.problems:
                         st.error(problem.sentence)
                 else:
-                    st.success("Protocol saved; it locks when the plan starts.")
+                    rule = decision_rule(measure, unit.from_shown(worked), unit.from_shown(flopped), metric.strip())
+                    st.session_state["tp_saved"] = (f"Protocol saved: {rule}. It locks when the plan starts.")
+                    st.rerun()  # list it at once, with the other tests
     st.subheader("Record results")
     st.caption("A CSV with one row per variant: plan_id, variant, n, and conversions (or mean and sd).")
     upload = st.file_uploader("Results (CSV)", type=["csv"], key="tp_results")

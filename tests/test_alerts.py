@@ -38,6 +38,17 @@ def test_an_alert_fires_once_per_crossing_and_recovers_once(small_store: Store, 
     assert list(listed["state"]) == ["ok"] and list(listed["last_event"]) == ["recovered"]
 
 
+def test_an_alerts_message_names_its_cohorts_and_keeps_an_id_only_where_no_name_is_known(small_store: Store,
+                                                                                        tmp_path: Path) -> None:
+    # Members of c2 (Aurora) over the 90 days to 31 May: p3 and p4 (p5 joins on 15 Jun): 2, above a line of 1.
+    out = tmp_path / "named.log"
+    alerts.create(small_store, CLI_ACTOR, name="Aurora grows", metric="members", cohorts=("c2", "gone"),
+                  window_days=90, rule="above", threshold=1, min_sample=0, destination=f"file:{out}")
+    (notice,) = alerts.check(small_store, TODAY)
+    assert notice.message.startswith(":rotating_light: Aurora grows: Members for Aurora, gone is 2 over the last 90")
+    assert "c2" not in notice.message
+
+
 def test_below_its_minimum_sample_an_alert_stays_silent(small_store: Store, tmp_path: Path) -> None:
     # Outreach within 24 h for all cohorts over the 90 days: 1 of 3 assessments (33 %), below a 70 % line,
     # but on 3 assessments, fewer than the 5 asked for.

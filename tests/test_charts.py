@@ -144,3 +144,17 @@ def test_weeks_over_three_years_are_a_time_axis_with_quarterly_ticks_that_say_th
     half = frame.head(26)
     assert charts.weekly_active_chart(half).to_dict()["encoding"]["x"]["axis"]["tickCount"] == \
         {"interval": "month", "step": 1}
+
+
+def test_a_lift_of_rates_is_drawn_in_percentage_points_never_as_a_percent() -> None:
+    frame = pd.DataFrame({"variant": ["question"], "lift": [0.03], "low": [0.011], "high": [0.049]})
+    spec = charts.test_lift_chart(frame, percent=True).to_dict()
+    points = spec["layer"][2]
+    assert points["encoding"]["x"]["axis"]["labelExpr"] == "format(datum.value, '+.1f') + ' pp'"
+    assert "percentage points" in points["encoding"]["x"]["title"]
+    data = spec["datasets"][points["data"]["name"]] if "datasets" in spec else points["data"]["values"]
+    row = data[0]
+    assert (row["lift_text"], row["low_text"], row["high_text"]) == ("+3.0 pp", "+1.1 pp", "+4.9 pp")
+    assert "%" not in str(spec["layer"][2]["encoding"])
+    means = charts.test_lift_chart(frame.assign(lift=[-16.0], low=[-21.0], high=[-11.0]), percent=False).to_dict()
+    assert means["layer"][2]["encoding"]["x"]["title"] == "Lift over the control"

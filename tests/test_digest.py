@@ -1,8 +1,10 @@
 """The digest that publicises lessons: built by hand on tests/data/loop, posted to a local webhook, retried.
 
 Today 2026-05-31, since 2026-05-01. Lessons published then: l1 "Xray rollout flopped" (4 May, by Cy Tran)
-and l2 "Partner intro script" (12 May, worked, by Dee Moreau). Follow-up actions not done and due by
-7 Jun: ac3 "Share script B" (Dee Moreau, due 30 May: overdue); ac2 is due 15 Jun (later).
+and l2 "Partner intro script" (12 May, worked, by Dee Moreau). Follow-up actions not done: ac3 "Share
+script B" (Dee Moreau, due 30 May: overdue by 1 day); the fixture adds ac8 "Update the partner list" (Ben
+Okafor, due 10 Feb: overdue by 110 days, 18 + 31 + 30 + 31) and ac9 "Book the partner call" (Ben Okafor,
+due Wed 3 Jun: due this week, 3 days ahead); ac2 is due 15 Jun (15 days ahead: neither).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ def store() -> Store:
     # a plan that ended on 1 Apr (over 14 days ago) with no lesson at all: overdue, owned by Ben Okafor
     s.execute("INSERT INTO plans VALUES ('pl2', 'Partner webinar', 'partnerships', 'p2', DATE '2026-03-01', "
               "DATE '2026-04-01', 'Learn whether webinars work', NULL)")
+    s.execute("INSERT INTO actions VALUES ('ac8', 'l2', 'Update the partner list', 'p2', DATE '2026-02-10', NULL), "
+              "('ac9', 'l2', 'Book the partner call', 'p2', DATE '2026-06-03', NULL)")
     return s
 
 
@@ -42,7 +46,9 @@ def test_what_the_digest_holds(store: Store) -> None:
     d = digest.build(store, TODAY, SINCE)
     assert [x["title"] for x in d.lessons] == ["Xray rollout flopped", "Partner intro script"]  # flops first
     assert [(p["name"], p["owner"]) for p in d.overdue] == [("Partner webinar", "Ben Okafor")]
-    assert [(a["description"], a["owner"]) for a in d.actions] == [("Share script B", "Dee Moreau")]
+    assert [(a["description"], a["owner"]) for a in d.actions_overdue] == [("Update the partner list", "Ben Okafor"),
+                                                                           ("Share script B", "Dee Moreau")]
+    assert [(a["description"], a["owner"]) for a in d.actions_due] == [("Book the partner call", "Ben Okafor")]
     numbers = {label: value for label, value, _ in d.numbers}
     assert numbers["Members"] == "4" and numbers["Lessons published"] == "2"
 
@@ -59,7 +65,10 @@ def test_the_digest_as_posted_to_slack(store: Store, webhook: tuple[str, list[di
     assert "<!channel>" not in text  # no mention of the whole channel from an imported title
     assert "    Lesson: Pilot with five people first" in text
     assert "• Partner webinar: ended 01 Apr 2026, owner Ben Okafor" in text
-    assert "• Share script B: Dee Moreau, due 30 May (overdue)" in text
+    assert "*Overdue follow-up actions (2)*\n• Update the partner list: Ben Okafor, was due 10 Feb 2026 (110 days " \
+           "ago)\n• Share script B: Dee Moreau, was due 30 May 2026 (1 day ago)\n" in text
+    # overdue actions are not "due this week": that list holds only what falls due in the next 7 days
+    assert "*Due this week (1)*\n• Book the partner call: Ben Okafor, due Wed 03 Jun\n" in text
     assert "• Members: 4" in text
     assert store.query("SELECT delivered, problem FROM digest_posts") == [(True, None)]
 
@@ -91,7 +100,7 @@ def test_the_schedule_an_admin_sets(store: Store, tmp_path: Path) -> None:
     assert len(lines) == 2
     text = json.loads(lines[0])["text"]  # a file gets Markdown; the first covers the week before 31 May
     assert text.startswith("## Learning digest: 24 May to 31 May 2026") and "**New lessons (0)**" in text
-    assert "- Share script B: Dee Moreau, due 30 May (overdue)" in text
+    assert "- Share script B: Dee Moreau, was due 30 May 2026 (1 day ago)" in text
     assert digest.schedule(store) == (f"file:{out}", 7)
     digest.set_schedule(store, admin, None, 7)
     assert digest.schedule(store)[0] is None

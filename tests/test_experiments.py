@@ -219,9 +219,100 @@ def test_the_command_line_imports_results_all_or_nothing(tmp_path: Path) -> None
     out = subprocess.run([*run, str(good)], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
     assert out.returncode == 0, out.stderr
     assert "Subject lines: worked" in out.stdout and "Imported 2 variant row(s)" in out.stdout
+    # 20 % to 25 %: +5.0 points, Newcombe interval +1.3 to +8.6 (worked out in the first test of this file)
+    assert "question: +5.0 pp, 95 % interval +1.3 pp to +8.6 pp" in out.stdout and "%)" not in out.stdout
     bad = tmp_path / "bad.csv"
     bad.write_text(f"plan_id,variant,n,conversions,mean,sd\n{pid},plain,10,20,,\n", encoding="utf-8")
     refused = subprocess.run([*run, str(bad)], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
-    assert refused.returncode == 1 and "must be given and at most n" in refused.stderr
+    assert refused.returncode == 1 and "must be at most n (10)" in refused.stderr
     with open_database(db) as s:
         assert s.query_value("SELECT sum(n) FROM test_results") == 2000  # the refused file changed nothing
+
+
+def _means_test(store: Store) -> str:
+    pid = plan(store, "Shorter cycle", TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=40))
+    experiments.save_protocol(store, CLI_ACTOR, pid, hypothesis="A partner intro shortens the cycle",
+                              primary_metric="change in days to close", measure="mean",
+                              variants=["no intro", "partner intro"], worked_above=0.5, flopped_below=-0.5,
+                              today=TODAY)
+    return pid
+
+
+def test_a_test_of_means_with_negative_means_imports_and_its_lift_is_right(small_store: Store) -> None:
+    pid = _means_test(small_store)
+    data = (f"plan_id,variant,n,mean,sd\n{pid},no intro,50,-3.0,2.0\n{pid},partner intro,50,-1.5,2.5\n").encode()
+    assert experiments.import_results(small_store, CLI_ACTOR, data) == 2
+    (test,) = [t for t in experiments.results(small_store) if t.plan_id == pid]
+    (lift,) = test.lifts
+    # -1.5 - (-3.0) = +1.5; se = sqrt(2.0² / 50 + 2.5² / 50) = sqrt(0.08 + 0.125) = 0.452769;
+    # 1.959964 * 0.452769 = 0.887412: the interval is +0.6126 to +2.3874, all above the +0.5 line: worked
+    assert (lift.value, lift.low, lift.high) == pytest.approx((1.5, 0.612588, 2.387412), abs=1e-5)
+    assert (lift.control, lift.treated) == (-3.0, -1.5) and test.outcome == "worked"
+
+
+def test_each_rows_problems_are_said_once_without_follow_on_noise(small_store: Store) -> None:
+    conv = plan(small_store, "Subject lines", TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=30))
+    experiments.save_protocol(small_store, CLI_ACTOR, conv, hypothesis="h", primary_metric="opens",
+                              measure="conversion", variants=["plain", "question"], today=TODAY)
+    means = _means_test(small_store)
+    data = (f"plan_id,variant,n,conversions,mean,sd\n"
+            f"{conv},plain,-5,3,,\n"            # line 2: n negative; conversions 3 is not blamed for it
+            f"{conv},question,ten,3,,\n"        # line 3: n not a number; nothing else
+            f"{conv},plain,10,11,,\n"           # line 4: more conversions than n
+            f"{means},no intro,1,,-2.0,1.0\n"   # line 5: a mean needs n of at least 2
+            f"{means},partner intro,30,,-2.0,0\n"  # line 6: sd 0; the negative mean is fine
+            f"{means},partner intro,30,,,-1\n"  # line 7: no mean, and sd not positive
+            ).encode()
+    with pytest.raises(InvalidData) as err:
+        experiments.import_results(small_store, CLI_ACTOR, data)
+    got = [(p.line, p.field, p.message) for p in err.value.problems]
+    assert got == [
+        (2, "n", "must be a whole number of at least 1"),
+        (3, "n", "must be a whole number"),
+        (4, "conversions", "must be at most n (10)"),
+        (5, "n", "must be a whole number of at least 2"),
+        (6, "sd", "must be more than 0 (a standard deviation)"),
+        (7, "mean", "must be given for a test of means"),
+        (7, "sd", "must be more than 0 (a standard deviation)"),
+    ]
+    assert small_store.query_value("SELECT count(*) FROM test_results") == 0
+
+
+def test_the_protocol_form_asks_rates_lines_in_points_says_them_back_and_lists_the_test_at_once(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, small_db: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from data_layer.db.migrations import open_database
+
+    from .conftest import USERS
+
+    db = tmp_path / "p.duckdb"
+    db.write_bytes(small_db.read_bytes())
+    with open_database(db) as s:
+        pid = plan(s, "Subject lines", TODAY + dt.timedelta(days=1), dt.date(2026, 6, 20))
+    monkeypatch.setenv("LEARNING_CULTURE_DB", str(db))
+    monkeypatch.setenv("LEARNING_CULTURE_TODAY", TODAY.isoformat())
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "streamlit_app.py"), default_timeout=60)
+    at.session_state["auth_email"] = USERS["editor"]
+    at.switch_page("pages/tests.py").run()
+    assert any("No tests yet" in i.value for i in at.info)
+    labels = [n.label for n in at.number_input]
+    assert "Worked when the whole lift interval is above (pp)" in labels
+    at.text_area(key="tp_hypothesis").input("A question lifts opens by 2 points")
+    at.text_input(key="tp_metric").input("opens")
+    at.text_input(key="tp_variants").input("plain, question")
+    at.number_input(key="tp_worked").set_value(2.0)      # 2 meaning 2 pp ...
+    at.number_input(key="tp_flopped").set_value(-1.0)
+    at.button[0].click()  # the form's submit button is the page's first button
+    at.run()
+    assert not at.exception and not at.error
+    with open_database(db) as s:  # ... stored as the fraction 0.02
+        assert s.query_one("SELECT worked_above, flopped_below FROM test_protocols WHERE plan_id = ?", [pid]) == \
+            pytest.approx((0.02, -0.01))
+    said = " ".join(x.value for x in at.success)
+    assert "worked when the whole 95 % interval of the lift is above +2.0 pp, flopped when it is wholly below " \
+           "-1.0 pp" in said
+    assert not any("No tests yet" in i.value for i in at.info)  # listed at once, not after a reload
+    assert any("Subject lines · no results" in e.label for e in at.expander)
+    at.radio(key="tp_measure").set_value("mean").run()
+    assert "Worked when the whole lift interval is above (in the metric's unit)" in [n.label for n in at.number_input]

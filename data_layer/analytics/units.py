@@ -70,6 +70,10 @@ class Unit:
             return f"%.{self.digits}f%%"
         return f"{self.prefix}%.{self.digits}f{self.suffix}"
 
+    def from_shown(self, shown: float) -> float:
+        """What a person typed in this unit's shown form, as the value is stored (2 pp -> 0.02)."""
+        return shown / 100 if self.fraction else shown
+
     def table_value(self, value: Any) -> float | None:
         """A value as a table column holds it for `column_format` (rates as percentages)."""
         number = plain_value(value)
@@ -88,3 +92,26 @@ HOURS = Unit("hours", digits=1, suffix=" h", change_suffix=" h")
 DAYS = Unit("days", suffix=" days", change_suffix=" days", change_digits=0)
 MONEY = Unit("amount (deal currency)", prefix="$", change_digits=0)
 TABLE = Unit("table")
+# A test's lift over its control: a difference of rates in percentage points, or a difference of
+# means in the metric's own unit (whatever the test measured: days, a score, an amount).
+MEAN_DIFFERENCE = Unit("difference of means (the metric's own unit)", digits=2, change_digits=2, signed=True)
+
+
+def lift_unit(measure: str) -> Unit:
+    """The unit of a test's lift: pp for a test of conversions, the metric's own unit for a test of means."""
+    return PERCENT_POINTS if measure == "conversion" else MEAN_DIFFERENCE
+
+
+def lift_interval(measure: str, low: float, high: float) -> str:
+    """"95 % interval +1.6 pp to +5.4 pp"."""
+    unit = lift_unit(measure)
+    return f"95 % interval {unit.text(low)} to {unit.text(high)}"
+
+
+def decision_rule(measure: str, worked_above: float, flopped_below: float, metric: str = "") -> str:
+    """A test's decision rule in words, in the unit its lines are in."""
+    unit = lift_unit(measure)
+    own = "" if measure == "conversion" else f" (in the unit of {metric or 'the metric'})"
+    return (f"worked when the whole 95 % interval of the lift is above {unit.text(worked_above)}, flopped when it "
+            f"is wholly below {unit.text(flopped_below)}{own}; otherwise inconclusive")
+

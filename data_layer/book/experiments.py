@@ -71,17 +71,66 @@ def upcoming_plans(store: Store, today: dt.date) -> pd.DataFrame:
 
 
 def _num(row: dict[str, str], key: str, line: int, kind: type, problems: list[Problem]) -> Any:
+    """The cell as a number (None when empty or not a number, which is then a problem)."""
     text = (row.get(key) or "").strip()
     if text == "":
         return None
     try:
         value = kind(text)
     except ValueError:
-        problems.append(Problem(key, "must be a number", file="test results", line=line, value=text))
+        what = "a whole number" if kind is int else "a number"
+        problems.append(Problem(key, f"must be {what}", file="test results", line=line, value=text))
         return None
-    if value < 0:
-        problems.append(Problem(key, "must not be negative", file="test results", line=line, value=text))
+    if isinstance(value, float) and not math.isfinite(value):
+        problems.append(Problem(key, "must be a finite number", file="test results", line=line, value=text))
+        return None
     return value
+
+
+def _row_problems(row: dict[str, str], line: int, measure: str,
+                  variants: list[str]) -> tuple[list[Problem], tuple[Any, ...]]:
+    """One row's problems, each said once: a value already refused is not blamed again by the rules that
+    use it (a negative n does not also make "conversions: at most n" fail). Returns (problems, values)."""
+    problems: list[Problem] = []
+
+    def bad(key: str, reason: str, value: object = None) -> None:
+        problems.append(Problem(key, reason, file="test results", line=line,
+                                value=None if value is None else str(value)))
+
+    variant = (row.get("variant") or "").strip()
+    if variant not in variants:
+        bad("variant", f"is not one of {', '.join(variants)}", variant)
+    conv = mean = sd = None
+    # a test of means needs a spread, so at least 2 in each variant; a rate needs at least 1
+    least = 2 if measure == "mean" else 1
+    failed = len(problems)
+    n = _num(row, "n", line, int, problems)
+    n_ok = n is not None and n >= least
+    if len(problems) == failed and not n_ok:
+        bad("n", f"must be a whole number of at least {least}", n)
+    if measure == "conversion":
+        failed = len(problems)
+        conv = _num(row, "conversions", line, int, problems)
+        if len(problems) == failed:  # the value read as a number: now the rules
+            if conv is None:
+                bad("conversions", "must be given for a test of conversions")
+            elif conv < 0:
+                bad("conversions", "must not be negative", conv)
+            elif n_ok and conv > n:  # compared with n only when n itself is right
+                bad("conversions", f"must be at most n ({n:,})", conv)
+    else:
+        failed = len(problems)
+        mean = _num(row, "mean", line, float, problems)  # any sign: a change of days or a net score can be negative
+        if mean is None and len(problems) == failed:
+            bad("mean", "must be given for a test of means")
+        failed = len(problems)
+        sd = _num(row, "sd", line, float, problems)
+        if len(problems) == failed:
+            if sd is None:
+                bad("sd", "must be given for a test of means")
+            elif sd <= 0:
+                bad("sd", "must be more than 0 (a standard deviation)", sd)
+    return problems, (variant, n, conv, mean, sd)
 
 
 def import_results(store: Store, actor: Actor | None, data: bytes) -> int:
@@ -96,25 +145,14 @@ def import_results(store: Store, actor: Actor | None, data: bytes) -> int:
     clean = []
     protocols = {r[0]: (r[1], list(r[2])) for r in store.query("SELECT plan_id, measure, variants FROM test_protocols")}
     for line, row in enumerate(rows, start=2):
-        plan, variant = (row.get("plan_id") or "").strip(), (row.get("variant") or "").strip()
-        n = _num(row, "n", line, int, problems)
-        conv, mean, sd = (_num(row, "conversions", line, int, problems), _num(row, "mean", line, float, problems),
-                          _num(row, "sd", line, float, problems))
+        plan = (row.get("plan_id") or "").strip()
         if plan not in protocols:
             problems.append(Problem("plan_id", "has no protocol (state it before the test starts)", file="test results",
                                     line=line, value=plan))
             continue
         measure, variants = protocols[plan]
-        if variant not in variants:
-            problems.append(Problem("variant", f"is not one of {', '.join(variants)}", file="test results", line=line,
-                                    value=variant))
-        if not n:
-            problems.append(Problem("n", "must be a positive whole number", file="test results", line=line))
-        elif measure == "conversion" and (conv is None or conv > n):
-            problems.append(Problem("conversions", "must be given and at most n", file="test results", line=line))
-        elif measure == "mean" and (mean is None or sd is None):
-            problems.append(Problem("mean", "and sd must be given for a test of means", file="test results",
-                                    line=line))
+        found, (variant, n, conv, mean, sd) = _row_problems(row, line, measure, variants)
+        problems += found
         clean.append((plan, variant, n, conv, mean, sd))
     if not rows:
         problems.append(Problem("file", "has no rows"))
@@ -170,13 +208,16 @@ class TestResult:
     measure: str
     lifts: list[Lift]
     outcome: str            # worked | flopped | inconclusive | no results
+    hypothesis: str
+    worked_above: float     # the rule's lines, as stored: rates as fractions (0.02 = 2 pp), means as they are
+    flopped_below: float
 
 
 def results(store: Store) -> list[TestResult]:
     """Every test with a protocol: its lifts and the outcome its locked rule proposes."""
     # the section as people read it (its label), its id where the sections table does not know it
     plans = store.query("""SELECT t.plan_id, p.name, coalesce(s.label, p.section), p.ends_on, t.primary_metric,
-                                  t.measure, t.variants, t.worked_above, t.flopped_below
+                                  t.measure, t.variants, t.worked_above, t.flopped_below, t.hypothesis
                            FROM test_protocols t JOIN plans p USING (plan_id)
                            LEFT JOIN sections s ON s.section_id = p.section
                            ORDER BY p.ends_on, t.plan_id""")
@@ -185,7 +226,7 @@ def results(store: Store) -> list[TestResult]:
     for plan_id, variant, *rest in data:
         by_plan.setdefault(plan_id, {})[variant] = tuple(rest)
     out = []
-    for plan_id, name, section, ends_on, metric, measure, variants, worked_above, flopped_below in plans:
+    for plan_id, name, section, ends_on, metric, measure, variants, worked_above, flopped_below, hypothesis in plans:
         got = by_plan.get(plan_id, {})
         control = variants[0]
         lifts = []
@@ -207,7 +248,8 @@ def results(store: Store) -> list[TestResult]:
             best = max(lifts, key=lambda lift: lift.value)
             outcome = ("worked" if best.low > worked_above else
                        "flopped" if best.high < flopped_below else "inconclusive")
-        out.append(TestResult(plan_id, name, section, ends_on, metric, measure, lifts, outcome))
+        out.append(TestResult(plan_id, name, section, ends_on, metric, measure, lifts, outcome, hypothesis,
+                              worked_above, flopped_below))
     return out
 
 
