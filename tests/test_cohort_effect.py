@@ -150,3 +150,28 @@ def test_the_page_refuses_an_estimate_on_too_little(monkeypatch: pytest.MonkeyPa
 
     at = run_app(monkeypatch, small_db, SMALL_TODAY, page="pages/win_rates.py")
     assert any("No estimate: Too few members" in i.value for i in at.info)
+
+
+def test_the_months_around_joining_are_whole_calendar_months() -> None:
+    """A member who joined on 20 Jul 2025: month -6 is all of January 2025 and month +5 all of December 2025,
+    as the README says. (The earliest joining day minus six months, 20 Jan 2025, would have dropped the deals
+    of 5 and 8 January, the member's and the comparison seller's.)"""
+    store = open_database()
+    with store.transaction() as tx:
+        tx.executemany("INSERT INTO people VALUES (?, ?, ?, 'seller', 'Mid-Market', 'EMEA', NULL)",
+                       [("m1", "Member", "m1@x.example"), ("s1", "Seller", "s1@x.example")])
+        tx.execute("INSERT INTO cohorts VALUES ('c1', 'Kestrel', 'P', DATE '2025-07-20', NULL, NULL, NULL)")
+        tx.execute("INSERT INTO memberships VALUES ('c1', 'm1', DATE '2025-07-20', NULL)")
+        deals = [("d1", "m1", "2025-01-05", "won"),    # month -6 (Jan 2025): in
+                 ("d2", "m1", "2025-12-30", "lost"),   # month +5 (Dec 2025): in
+                 ("d3", "m1", "2026-01-02", "won"),    # month +6: out
+                 ("d4", "s1", "2025-01-08", "won"),    # the comparison in month -6: in
+                 ("d5", "s1", "2024-12-31", "lost")]   # month -7: out
+        tx.executemany("INSERT INTO deals VALUES (?, ?, DATE '2024-10-01', CAST(? AS DATE), ?, 1000, 'USD', 'none', "
+                       "NULL, 'Mid')", [list(d) for d in deals])
+        refresh_deals(tx)
+    got = panel(store, Filter(dt.date(2024, 1, 1), TODAY, TODAY))
+    # month index = year * 12 + month - 1: Jan 2025 = 24300, Dec 2025 = 24311
+    cells = sorted(zip(got.cells["person"], got.cells["month"], got.cells["closed"], got.cells["won"], strict=True))
+    assert cells == [("m1", 24300, 1, 1), ("m1", 24311, 1, 0), ("s1", 24300, 1, 1)]
+    assert got.joined == {"m1": 2025 * 12 + 6}  # July 2025

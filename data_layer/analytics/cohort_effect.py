@@ -65,11 +65,16 @@ def panel(store: Store, filt: Filter) -> Panel:
     names, _ = facts_for(["members"])
     ctes = with_ctes([(n, FACTS[n].sql, n == "members") for n in names])
     members = store.query_df(ctes + "SELECT person_id, joined_on FROM members", parameters(filt))
-    first = store.query_df("SELECT person_id, min(joined_on) AS first_on FROM memberships GROUP BY person_id")
+    first_on = store.query_df("SELECT person_id, min(joined_on) AS first_on FROM memberships GROUP BY person_id")
     if members.empty:
         return Panel(pd.DataFrame(columns=["person", "month", "closed", "won", "amount"]), {}, {})
-    start = pd.Timestamp(members["joined_on"].min()) - pd.DateOffset(months=MONTHS_EACH_SIDE)
-    end = pd.Timestamp(members["joined_on"].max()) + pd.DateOffset(months=MONTHS_EACH_SIDE)
+    # Whole calendar months, as the estimator counts them: from the first day of the month six months
+    # before the earliest joining month (month -6) to the last day of the latest joining month's month +5.
+    # (Counting from the joining *day* minus six months cut month -6 short, for members and comparison alike.)
+    first = pd.Timestamp(members["joined_on"].min()).to_period("M")
+    last = pd.Timestamp(members["joined_on"].max()).to_period("M")
+    start = (first - MONTHS_EACH_SIDE).start_time
+    end = (last + (MONTHS_EACH_SIDE - 1)).end_time.normalize()
     cells = store.query_df(f"""
         SELECT owner_id AS person, date_trunc('month', closed_on)::DATE AS month, count(*) AS closed,
                count(*) FILTER (WHERE won) AS won, coalesce(sum(amount) FILTER (WHERE won), 0) AS amount
@@ -79,7 +84,7 @@ def panel(store: Store, filt: Filter) -> Panel:
     cells["month"] = _month(cells["month"])
     cells["amount"] = cells["amount"].astype("float64")
     return Panel(cells, dict(zip(members["person_id"], _month(members["joined_on"]), strict=True)),
-                 dict(zip(first["person_id"], _month(first["first_on"]), strict=True)))
+                 dict(zip(first_on["person_id"], _month(first_on["first_on"]), strict=True)))
 
 
 @dataclass(frozen=True)
