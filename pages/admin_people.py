@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.auth import guard
+from dashboard.components import download_table
 from dashboard.loaders import clear_analytics
 from dashboard.services import admin
 from dashboard.settings import app_today
@@ -64,7 +65,10 @@ with cohort_tab:
                 "facilitator_id": facilitator, "channel": channel})
     if pick:
         st.subheader("Members")
-        st.dataframe(admin.members_of(store, pick), hide_index=True, width="stretch")
+        # through the shared table: days as days, a member who has not left reads blank (not "None")
+        download_table(admin.members_of(store, pick).rename(columns={
+            "person_id": "Person", "name": "Name", "email": "Email", "team": "Team", "joined_on": "Joined",
+            "left_on": "Left"}), f"members-{pick}", key="adm_members")
         query = st.text_input("Find people to add (name, email or id)", key="adm_find")
         found = admin.find_people(store, query, limit=50) if query.strip() else None
         if found is not None:

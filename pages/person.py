@@ -24,7 +24,10 @@ if people.empty:
           "email as in people.csv. Ask an admin to check your email there.")
     st.stop()
 ids = list(people["person_id"])
-labels = {r.person_id: f"{r.name} ({r.relation})" for r in people.itertuples()}
+# "Ada Bauer (you)", "Ben Okafor (reports to you)"; to an editor, who may read everyone, the team tells
+# people apart ("Ada Bauer · Marketing"), never the role that lets them see it.
+labels = {r.person_id: (f"{r.name} · {r.team}" if r.team else str(r.name)) if r.relation == "everyone (your role)"
+          else f"{r.name} ({r.relation})" for r in people.itertuples()}
 wanted = st.query_params.get("person")
 if wanted is not None and wanted not in labels:
     # The same sentence whether or not the person exists: a URL reveals nothing.
