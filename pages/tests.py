@@ -34,9 +34,13 @@ else:
     for col, (label, n) in zip((c1, c2, c3, c4), counts.items(), strict=True):
         col.metric(label.capitalize(), f"{n:,}", border=True)
     st.subheader("By section and quarter")
-    download_table(experiments.summary(tests).rename(columns={
-        "section": "Section", "quarter": "Quarter ended", "worked": "Worked", "flopped": "Flopped",
-        "inconclusive": "Inconclusive"}), "tests-by-quarter", key="tests_summary")
+    by_quarter = experiments.summary(tests)
+    if by_quarter.empty:
+        empty("No test has results yet: they are counted here once recorded.")
+    else:
+        download_table(by_quarter.rename(columns={
+            "section": "Section", "quarter": "Quarter ended", "worked": "Worked", "flopped": "Flopped",
+            "inconclusive": "Inconclusive"}), "tests-by-quarter", key="tests_summary")
     st.subheader("Cumulative estimated impact")
     impact = experiments.cumulative_impact(tests)
     if impact.empty:
@@ -52,7 +56,8 @@ else:
                    "ends: a range, not an interval.")
     st.subheader("Each test")
     for t in reversed(tests):
-        with st.expander(f"{t.name} · {t.outcome} · ended {t.ends_on:%d %b %Y}"):
+        ends = "ended" if t.ends_on < app_today() else "ends"
+        with st.expander(f"{t.name} · {t.outcome} · {ends} {t.ends_on:%d %b %Y}"):
             st.text(f"Primary metric: {t.primary_metric} ({t.measure})\nHypothesis: {t.hypothesis}\n"
                     f"Decision rule: {decision_rule(t.measure, t.worked_above, t.flopped_below, t.primary_metric)}")
             if not t.lifts:
