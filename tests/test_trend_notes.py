@@ -62,7 +62,10 @@ def test_markers_are_rules_on_the_chart_and_only_on_months_the_chart_shows() -> 
     layered = charts.with_markers(charts.monthly_win_rate_chart(monthly), marks, by_month=True)
     spec = layered.to_dict()
     rule = spec["layer"][1]
-    assert rule["mark"]["type"] == "rule" and rule["encoding"]["x"] == {"field": "month_label", "type": "ordinal"}
+    # the chart's own months, in calendar order, so the shared axis never falls back to alphabetical order
+    assert rule["mark"]["type"] == "rule" and rule["encoding"]["x"] == {
+        "field": "month_label", "type": "ordinal", "sort": ["Mar 2026", "Apr 2026"],
+        "scale": {"domain": ["Mar 2026", "Apr 2026"]}}
     rule_data = layered.layer[1].data
     assert list(rule_data["month_label"]) == ["Mar 2026", "Apr 2026"]  # July has no band: left out
     weekly = pd.DataFrame({"week_start": pd.to_datetime(["2026-03-02"]), "week": ["W10"], "rate": [0.5],
