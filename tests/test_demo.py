@@ -117,3 +117,26 @@ def test_every_row_references_known_people_and_cohorts(demo: Store) -> None:
         SELECT count(*) FROM lessons WHERE plan_id IS NOT NULL AND plan_id NOT IN (SELECT plan_id FROM plans)""") == 0
     assert demo.query_value("SELECT count(*) FROM actions WHERE lesson_id NOT IN (SELECT lesson_id FROM lessons)") == 0
     assert demo.query_value("SELECT count(*) FROM deals WHERE closed_on < created_on OR (status <> 'open') <> (closed_on IS NOT NULL)") == 0
+
+
+def test_the_demo_is_split_into_modules_of_at_most_600_lines() -> None:
+    from pathlib import Path
+
+    folder = Path(__file__).parent.parent / "data_layer" / "demo"
+    sizes = {p.name: len(p.read_text().splitlines()) for p in folder.glob("*.py")}
+    assert {"generator.py", "draws.py", "writing.py", "showcase.py", "text.py"} <= set(sizes)
+    assert max(sizes.values()) <= 600, sizes
+
+
+def test_the_demo_states_tests_and_notes_and_refuses_a_span_it_cannot_make(demo: Store) -> None:
+    from data_layer.book import experiments
+
+    # no outbox given: tests and notes, but no alerts and no digest schedule
+    assert sorted(t.outcome for t in experiments.results(demo)) == ["flopped", "inconclusive", "no results", "worked"]
+    assert demo.query_value("SELECT count(*) FROM annotations") == 3
+    assert demo.query_value("SELECT count(*) FROM alerts") == 0
+    # every protocol was stated before its plan started
+    assert demo.query_value("""SELECT count(*) FROM test_protocols t JOIN plans p USING (plan_id)
+                               WHERE CAST(t.saved_at AS DATE) >= p.starts_on""") == 0
+    with pytest.raises(ValueError, match="months must be 6 to 60"):
+        generate_demo(open_database(":memory:"), today=TODAY, months=61)
