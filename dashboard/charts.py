@@ -50,6 +50,7 @@ def _week_axis(frame: pd.DataFrame) -> alt.Axis:
 
 def weekly_active_chart(frame: pd.DataFrame) -> alt.Chart:
     """Share of members active per ISO week (columns: week_start, week, rate, active)."""
+    frame = frame.sort_values("week_start", kind="stable").reset_index(drop=True)
     return alt.Chart(frame).mark_line(point=True, color=PALETTE[0]).encode(
         x=alt.X("week_start:T", title="Week starting", axis=_week_axis(frame)),
         y=alt.Y("rate:Q", title="Members active", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
@@ -117,7 +118,9 @@ def win_rate_chart(frame: pd.DataFrame) -> alt.Chart:
 
 def _with_month_label(frame: pd.DataFrame) -> pd.DataFrame:
     months = pd.to_datetime(frame["month"])
-    return frame.assign(month_label=months.dt.strftime("%b %Y"), month_order=months.dt.year * 12 + months.dt.month)
+    labelled = frame.assign(month_label=months.dt.strftime("%b %Y"), month_order=months.dt.year * 12 + months.dt.month)
+    # rows in time order too, so a reader of the data (a download, a line's path) meets the months in order
+    return labelled.sort_values("month_order", kind="stable").reset_index(drop=True)
 
 
 def month_labels(frame: pd.DataFrame) -> list[str]:
@@ -172,6 +175,7 @@ def with_markers(chart: alt.Chart, markers: pd.DataFrame, *, by_month: bool) -> 
     the trend); otherwise x is a time axis and a marker sits on its day."""
     marks = markers.copy()
     marks["day"] = pd.to_datetime(marks["day"])
+    marks = marks.sort_values("day", kind="stable").reset_index(drop=True)
     if by_month:
         labels = month_labels(chart.data) if isinstance(chart.data, pd.DataFrame) else []
         marks["month_label"] = marks["day"].dt.strftime("%b %Y")

@@ -158,3 +158,10 @@ def test_a_lift_of_rates_is_drawn_in_percentage_points_never_as_a_percent() -> N
     assert "%" not in str(spec["layer"][2]["encoding"])
     means = charts.test_lift_chart(frame.assign(lift=[-16.0], low=[-21.0], high=[-11.0]), percent=False).to_dict()
     assert means["layer"][2]["encoding"]["x"]["title"] == "Lift over the control"
+
+
+def test_the_rows_of_a_monthly_chart_are_in_time_order_whatever_order_they_came_in() -> None:
+    for name, (frame, make) in _thirty_month_frames().items():
+        chart = make(frame)  # type: ignore[operator]
+        seen = list(dict.fromkeys(chart.data["month_label"]))
+        assert seen == THIRTY_MONTHS, name
