@@ -80,10 +80,15 @@ def download_table(frame: pd.DataFrame, name: str, *, key: str, metrics: dict[st
     blank, not "None"."""
     shown = frame.copy()
     config = date_columns(shown)
-    for column in list(config):
-        if shown[column].isna().any():  # a day column with gaps reads as ISO text, blank where missing (not "None")
-            shown[column] = shown[column].dt.strftime("%Y-%m-%d").fillna("")
-            del config[column]
+    for column in shown.columns:
+        values = shown[column]
+        if pd.api.types.is_datetime64_any_dtype(values) and values.isna().any():
+            # a date column with gaps (or none at all: nobody has left) reads as ISO text, blank where missing;
+            # the grid would print "None"
+            days = values.dropna()
+            fmt = "%Y-%m-%d" if (days == days.dt.normalize()).all() else "%Y-%m-%d %H:%M"
+            shown[column] = values.dt.strftime(fmt).fillna("")
+            config.pop(str(column), None)
     csv_names = {}
     for column, metric in (metrics or {}).items():
         unit = REGISTRY[metric].unit

@@ -160,3 +160,19 @@ def test_the_scan_catches_what_it_is_for() -> None:
     assert _offences(["Lift +3.0%", "win rate 0.2608695652173913", "-4.5 %"]) == [
         "Lift +3.0%", "win rate 0.2608695652173913", "-4.5 %"]
     assert _offences(["Lift +3.0 pp", "Win rate 26%", "readiness 61.3 / 100", "$18,400", "Sun 03 Jun"]) == []
+
+
+def test_a_date_nobody_has_reads_blank_not_none(monkeypatch: pytest.MonkeyPatch, thirty_months: Path) -> None:
+    with _read(thirty_months) as store:  # someone in one cohort they never left: a "Left" column with no date at all
+        person = store.query_value("""SELECT person_id FROM memberships GROUP BY person_id
+                                      HAVING count(*) = 1 AND count(left_on) = 0 ORDER BY person_id LIMIT 1""")
+        cohort = store.query_value("SELECT cohort_id FROM memberships WHERE person_id = ?", [person])
+    at = _app(monkeypatch, thirty_months, "pages/person.py", query={"person": person})
+    cohorts = next(d.value for d in at.dataframe if "Left" in d.value.columns)
+    assert list(cohorts["Left"]) == [""]
+    at = _app(monkeypatch, thirty_months, "pages/admin_people.py")
+    at.selectbox(key="adm_cohort").set_value(cohort).run()
+    members = next(d.value for d in at.dataframe if "Left" in d.value.columns)  # Cohorts & people: its members
+    assert person in set(members["Person"])
+    left = set(map(str, members["Left"]))
+    assert "" in left and not left & {"None", "NaT", "nan"}
