@@ -29,7 +29,7 @@ with st.form("new_alert", clear_on_submit=False):
     cohorts = st.multiselect("Cohorts (none: all)", list(names), key="al_cohorts", format_func=names.get)
     c3, c4, c5, c6 = st.columns(4)
     rule = c3.selectbox("When it", list(alerts.RULES), key="al_rule", format_func=alerts.RULES.get)
-    line = c4.number_input("Line (% for rates)", value=70.0, step=1.0, key="al_line")
+    line = c4.number_input("Line (rates in %, their change in pp)", value=70.0, step=1.0, key="al_line")
     window = c5.number_input("Over the last (days)", min_value=1, max_value=366, value=30, key="al_window")
     sample = c6.number_input("Minimum sample", min_value=0, value=10, key="al_sample",
                              help="Rates: the denominator (assessments, deals ...); counts: the count itself.")

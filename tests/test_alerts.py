@@ -165,7 +165,7 @@ def test_an_alert_set_in_the_browser_fires_once_when_an_import_moves_the_number(
             page.get_by_role("textbox", name="Name").fill("More members")
             choose(page, "Number", "Members")
             choose(page, "When it", "rises above")
-            page.get_by_role("spinbutton", name="Line (% for rates)").fill("3")
+            page.get_by_role("spinbutton", name="Line (rates in %, their change in pp)").fill("3")
             page.get_by_role("spinbutton", name="Over the last (days)").fill("90")
             page.get_by_role("spinbutton", name="Minimum sample").fill("0")
             page.get_by_role("textbox", name="Send to").fill(f"file:{log}")
