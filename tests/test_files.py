@@ -133,7 +133,7 @@ def test_an_interrupted_replace_leaves_the_old_database(tmp_path: Path, monkeypa
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(generator._Generator, "write_section_owners", interrupted)
+    monkeypatch.setattr(generator, "write_section_owners", interrupted)  # fails halfway through the writes
     with pytest.raises(KeyboardInterrupt):
         main(["demo", "--db", str(db), "--replace", "--seed", "9", "--today", "2026-11-22"])
     assert same_exports(before, exported(db, tmp_path / "after"))
