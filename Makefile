@@ -42,6 +42,8 @@ docs: $(VENV)/.installed-run
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q tests/test_browser_filter.py -k every_page
 	mkdir -p docs/screenshots && cp tests/artifacts/screenshots/*.png docs/screenshots/
+	$(BIN)/python -m pytest -q tests/test_browser_first_hour.py -k trend_charts
+	mkdir -p docs/screenshots/long-window && cp tests/artifacts/screenshots-long-window/*.png docs/screenshots/long-window/
 
 demo-enterprise: $(VENV)/.installed-run
 	$(BIN)/learning-culture demo --scale enterprise --db data/enterprise.duckdb --replace --today 2026-11-22
