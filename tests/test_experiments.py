@@ -316,3 +316,17 @@ def test_the_protocol_form_asks_rates_lines_in_points_says_them_back_and_lists_t
     assert any("Subject lines · no results" in e.label for e in at.expander)
     at.radio(key="tp_measure").set_value("mean").run()
     assert "Worked when the whole lift interval is above (in the metric's unit)" in [n.label for n in at.number_input]
+
+
+def test_a_rates_rule_beyond_100_points_is_refused_as_it_could_never_fire(small_store: Store) -> None:
+    pid = plan(small_store, "Subject lines", TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=30))
+    with pytest.raises(InvalidData) as err:  # 2 meant as 2 pp but given as a fraction: 200 pp
+        experiments.save_protocol(small_store, CLI_ACTOR, pid, hypothesis="h", primary_metric="opens",
+                                  measure="conversion", variants=["plain", "question"], worked_above=2.0,
+                                  today=TODAY)
+    assert [p.field for p in err.value.problems] == ["decision rule"]
+    assert "between -100 pp and +100 pp" in err.value.problems[0].message
+    assert small_store.query_value("SELECT count(*) FROM test_protocols") == 0
+    # a test of means has no such bound: its lines are in the metric's own unit
+    experiments.save_protocol(small_store, CLI_ACTOR, pid, hypothesis="h", primary_metric="minutes watched",
+                              measure="mean", variants=["60 min", "30 min"], worked_above=2.0, today=TODAY)

@@ -48,6 +48,11 @@ def save_protocol(store: Store, actor: Actor | None, plan_id: str, *, hypothesis
         problems.append(Problem("variants", "must be two or more different names, the control first"))
     if flopped_below > worked_above:
         problems.append(Problem("decision rule", "must not call a lift both worked and flopped"))
+    if measure == "conversion" and not (-1 <= flopped_below <= 1 and -1 <= worked_above <= 1):
+        # a difference of two rates lies within ±100 pp: a line beyond could never be crossed (2 meant as 2 pp
+        # but given as the fraction 2.0 would be 200 pp)
+        problems.append(Problem("decision rule", "lines of a test of conversions must lie between -100 pp and "
+                                "+100 pp (fractions from -1 to 1: 0.02 is 2 pp)"))
     if problems:
         raise InvalidData(problems)
     with store.transaction() as tx:
