@@ -114,7 +114,7 @@ def test_the_tests_page_of_the_demo_shows_each_outcome_with_lifts_in_points(monk
                                                      "No results": "1"}
     texts = " ".join(_texts(at))
     # showcase.py: 11.0 % vs 14.5 % is +3.5 pp; the net score -4.00 vs 12.00 is -16.00 (a mean, its own unit)
-    assert "partner-logo page: 14.5% vs 11.0% in the control (n = 2,400): lift +3.5 pp" in texts
+    assert "co-sell outreach: 14.5% vs 11.0% in the control (n = 2,400): lift +3.5 pp" in texts
     assert "self-paced video: -4.00 vs 12.00 (n = 290): lift -16.00" in texts
     assert "No tests yet" not in texts
 
@@ -149,7 +149,7 @@ def test_the_cli_report_digest_and_alerts_print_every_number_in_its_unit(thirty_
     assert digest.returncode == 0, digest.stderr
     digest_text = digest_file.read_text(encoding="utf-8")
     # the three tests that ended since August, their lifts of rates in points
-    assert "**Tests that ended (3)**" in digest_text and "partner\\-logo page +3.5 pp" in digest_text
+    assert "**Tests that ended (3)**" in digest_text and "co\\-sell outreach +3.5 pp" in digest_text
     with _read(thirty_months) as store:
         messages = [m for (m,) in store.query("SELECT message FROM alert_events")]
     lines = [*report.stdout.splitlines(), *digest_text.splitlines(), *messages]

@@ -19,8 +19,8 @@ ADMIN = "admin@demo.example"
 # (primary metric, measure, variants, worked above, flopped below, hypothesis, results per variant)
 # Conversion results are (n, conversions); means are (n, mean, sd). Lines: rates as fractions (0.01 = 1 pp).
 ENDED_TESTS: tuple[tuple[str, str, list[str], float, float, str, list[tuple[float, ...]]], ...] = (
-    ("Demo requests per landing-page visit", "conversion", ["current page", "partner-logo page"], 0.01, -0.01,
-     "Partner logos on the landing page make visitors trust the integration and ask for a demo.",
+    ("Meetings booked per outreach", "conversion", ["our own outreach", "co-sell outreach"], 0.01, -0.01,
+     "Reaching out together with a partner books more first meetings than reaching out alone.",
      [(2400, 264), (2400, 348)]),          # 11.0 % vs 14.5 %: +3.5 pp, whole interval above +1 pp: worked
     ("Net score of the co-sell session (-100 to 100)", "mean", ["classroom session", "self-paced video"], 5.0, -5.0,
      "A self-paced video teaches the co-sell request as well as a classroom session, at a tenth of the cost.",
