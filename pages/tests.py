@@ -9,6 +9,7 @@ from dashboard import charts
 from dashboard.auth import guard
 from dashboard.components import download_table, empty
 from dashboard.formatting import decision_rule, lift_interval, lift_unit
+from dashboard.safe_text import as_markdown
 from dashboard.services import experiments
 from dashboard.settings import app_today
 from dashboard.store import get_store
@@ -108,7 +109,9 @@ if actor.can("editor"):
                     for problem in exc.problems:
                         st.error(problem.sentence)
                 else:
-                    rule = decision_rule(measure, unit.from_shown(worked), unit.from_shown(flopped), metric.strip())
+                    # the metric's name is the editor's text: escaped, as the success box reads Markdown
+                    rule = decision_rule(measure, unit.from_shown(worked), unit.from_shown(flopped),
+                                         as_markdown(metric.strip()))
                     st.session_state["tp_saved"] = (f"Protocol saved: {rule}. It locks when the plan starts.")
                     st.rerun()  # list it at once, with the other tests
     st.subheader("Record results")

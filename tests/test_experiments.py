@@ -330,3 +330,31 @@ def test_a_rates_rule_beyond_100_points_is_refused_as_it_could_never_fire(small_
     # a test of means has no such bound: its lines are in the metric's own unit
     experiments.save_protocol(small_store, CLI_ACTOR, pid, hypothesis="h", primary_metric="minutes watched",
                               measure="mean", variants=["60 min", "30 min"], worked_above=2.0, today=TODAY)
+
+
+def test_the_rule_said_back_escapes_the_metric_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                    small_db: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from data_layer.db.migrations import open_database
+
+    from .conftest import USERS
+
+    db = tmp_path / "e.duckdb"
+    db.write_bytes(small_db.read_bytes())
+    with open_database(db) as s:
+        plan(s, "Webinar length", TODAY + dt.timedelta(days=1), dt.date(2026, 6, 20))
+    monkeypatch.setenv("LEARNING_CULTURE_DB", str(db))
+    monkeypatch.setenv("LEARNING_CULTURE_TODAY", TODAY.isoformat())
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "streamlit_app.py"), default_timeout=60)
+    at.session_state["auth_email"] = USERS["editor"]
+    at.switch_page("pages/tests.py").run()
+    at.radio(key="tp_measure").set_value("mean").run()
+    at.text_area(key="tp_hypothesis").input("Shorter webinars keep people watching")
+    at.text_input(key="tp_metric").input("**minutes** [watched](http://x.example)")
+    at.text_input(key="tp_variants").input("60 min, 30 min")
+    at.number_input(key="tp_worked").set_value(5.0)   # in minutes: no conversion
+    at.button[0].click()
+    at.run()
+    said = " ".join(x.value for x in at.success)
+    assert "above +5.00, flopped when it is wholly below 0.00 (in the unit of \\*\\*minutes\\*\\* \\[watched\\]" in said
