@@ -161,6 +161,10 @@ def test_a_lesson_of_a_test_shows_its_result_with_the_interval(monkeypatch: pyte
     assert any("**Test result:** flopped" in m.value for m in at.markdown)
     d, low, high = experiments.conversion_lift(400, 40, 400, 22)
     assert d == pytest.approx(-0.045) and high < 0  # the whole interval below zero: flopped, as the page says
+    # the lift in percentage points, never "-4.5%"
+    caption = next(c.value for c in at.caption if "lift over the control" in c.value)
+    assert f"co-branded -4.5 pp (95 % interval {low * 100:.1f} pp to {high * 100:.1f} pp)" in caption
+    assert "%" not in caption.replace("95 %", "")
 
 
 @pytest.mark.browser
