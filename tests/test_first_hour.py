@@ -176,3 +176,11 @@ def test_a_date_nobody_has_reads_blank_not_none(monkeypatch: pytest.MonkeyPatch,
     assert person in set(members["Person"])
     left = set(map(str, members["Left"]))
     assert "" in left and not left & {"None", "NaT", "nan"}
+
+
+def test_the_post_mortem_help_without_a_section_reads_as_a_sentence_not_a_fragment() -> None:
+    from data_layer.book.templates import template
+
+    assert template("")["help"] == ("Choose a section for prompts that fit it. Meanwhile: what exactly did we do, "
+                                    "for whom, and what did the numbers say?")
+    assert template("email")["help"] == "Email: List, subject lines, open and click rates against the usual."

@@ -21,10 +21,13 @@ _HINTS = {
 
 def template(section: str) -> dict[str, str]:
     """Help and starter text for a section's post-mortem (a generic one for unknown sections)."""
-    label = DEFAULT_SECTIONS.get(section, "this activity")
     hint = _HINTS.get(section, "What exactly did we do, for whom, and what did the numbers say?")
+    # With no section chosen yet the help says how to get the section's own prompts, instead of a caption
+    # that read like a stray fragment ("this activity: What exactly ...").
+    help_text = (f"{DEFAULT_SECTIONS[section]}: {hint}" if section in DEFAULT_SECTIONS else
+                 f"Choose a section for prompts that fit it. Meanwhile: {hint[0].lower()}{hint[1:]}")
     return {
-        "help": f"{label}: {hint}",
+        "help": help_text,
         "learning_goal": "We hoped to learn whether ...",
         "what_happened": f"What we did: ...\nWhat the numbers said: ...\n({hint})",
         "lessons": "What we would keep: ...\nWhat we would change: ...",
