@@ -92,6 +92,8 @@ def create(store: Store, actor: Actor | None, *, metric: str, target: float, due
         problems.append(Problem("day", "must be after today"))
     if not 1 <= window_days <= 366:
         problems.append(Problem("window", "must be 1 to 366 days"))
+    if program is not None and not program.strip():
+        problems.append(Problem("program", "must be chosen"))
     if program and cohorts:
         problems.append(Problem("scope", "must be either cohorts or a program, not both"))
     chosen = list(cohorts)
