@@ -23,6 +23,7 @@ import pandas as pd
 from data_layer.access.auth import Actor, confirm, require
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.engine import evaluate
+from data_layer.analytics.report import build_report
 from data_layer.analytics.units import plain_value
 from data_layer.db import audit
 from data_layer.db.store import Store
@@ -184,3 +185,15 @@ def describe(progress: Progress) -> str:
     unit = REGISTRY[progress.metric].unit
     return (f"Goal: {DIRECTIONS[progress.direction]} {unit.text(progress.target)} by {progress.due_on:%d %b %Y} · "
             f"{progress.state} (now {unit.text(progress.value)}, path {unit.text(progress.expected)})")
+
+
+def report_json(store: Store, day: dt.date) -> list[dict[str, object]]:
+    """Every goal's progress on `day` for `report --json` (rates as fractions, days as ISO text)."""
+    return [{"goal_id": p.goal_id, "metric": p.metric, "target": p.target, "direction": p.direction,
+             "due_on": p.due_on.isoformat(), "value": p.value, "expected": p.expected, "state": p.state,
+             "progress": p.progress} for p in all_progress(store, day)]
+
+
+def report_with_goals(store: Store, filt: Filter) -> dict[str, object]:
+    """`report --json` (and the API's report): every declared metric, plus `goals` with each goal's progress today."""
+    return {**build_report(store, filt), "goals": report_json(store, filt.today)}
