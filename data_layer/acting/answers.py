@@ -144,11 +144,14 @@ def submit(store: Store, form: Form, answers: dict[str, Any], *, token: str | No
     now = now or audit.utc_now()
     cleaned = _clean(form, answers)
     missing = [q for q in form.questions if q.key not in cleaned["q"]]
+    problems = []
     if missing:
-        raise InvalidData([Problem("answers", f"are missing for {len(missing)} statement(s), the first: "
-                                              f"\u201c{missing[0].text}\u201d")])
+        problems.append(Problem("answers", f"are missing for {len(missing)} statement(s), the first: "
+                                           f"\u201c{missing[0].text}\u201d"))
     if len(str(answers.get("notes") or "")) > NOTES_LIMIT:
-        raise InvalidData([Problem("notes", f"must be at most {NOTES_LIMIT} characters")])
+        problems.append(Problem("notes", f"must be at most {NOTES_LIMIT} characters"))
+    if problems:
+        raise InvalidData(problems, " ".join(p.sentence for p in problems))
     by_dimension = scores(form.questions, cleaned["q"])
     assessment_id = "IA-" + form.link_id
     with store.transaction() as tx:

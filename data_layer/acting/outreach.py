@@ -66,13 +66,17 @@ def queue(store: Store, now: dt.datetime, *, cohort: str | None = None, owner: s
     frame["hours_left"] = CLOCK_HOURS - hours_since
     frame["breached"] = frame["hours_left"] < 0
     frame["lowest"] = frame["scores"].map(_lowest)
-    frame["barrier_words"] = frame["barrier_labels"].map(lambda labels: ", ".join(labels) if labels is not None
-                                                         and len(labels) else "none named")
+    frame["barrier_words"] = frame["barrier_labels"].map(_words)
     return frame
 
 
+def _words(labels: object) -> str:
+    items = [] if labels is None or labels is pd.NA else list(labels)  # type: ignore[call-overload]
+    return ", ".join(str(x) for x in items) or "none named"
+
+
 def _lowest(scores: object, count: int = 2) -> str:
-    items = list(scores) if scores is not None else []  # type: ignore[call-overload]
+    items = [] if scores is None or scores is pd.NA else list(scores)  # type: ignore[call-overload]
     return ", ".join(f"{s['dimension']} {s['score']:.0f}" for s in items[:count])
 
 
