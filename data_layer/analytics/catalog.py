@@ -68,6 +68,16 @@ declare("median_hours_to_outreach", "Median hours to outreach", """Median delay 
         in the window to the first outreach after it, over the assessments whose first outreach came within 14
         days.""", HOURS, fact="outreach", value="median(hours) FILTER (WHERE hours <= 14 * 24)", pages=("adoption",))
 
+# A goal's progress (data_layer/acting/goals.py) is per goal, not per filter: `report --json` lists it under `goals`.
+GOAL_PROGRESS = " ".join("""A goal names one single number of this registry, a target value, "at least" or "at most",
+    a day to reach it by, its cohorts (all, some, or a program's) and a window of days. Its value on a day is the
+    number over the window ending that day, for those cohorts. Its path runs straight from the value on the day it
+    was set (start) to the target on its day: expected(d) = start + (target - start) * min(1, days since set / days
+    from set to due). On track: the value is at or beyond the path (at or above for "at least", at or below for "at
+    most"); behind: not; no data: the number has none. Without a start value the path is flat at the target.
+    progress = (value - start) / (target - start). The digest lists goals behind today that were not behind on its
+    first day.""".split())
+
 # The outreach queue (data_layer/acting/outreach.py): assessments sent in the product and still waiting.
 _WAITING = ("taken_at <= as_of AND (first_outreach IS NULL OR first_outreach > as_of) "
             "AND (dismissed_at IS NULL OR dismissed_at > as_of)")
