@@ -86,6 +86,8 @@ def render(form: answers.Form, *, token: str | None = None, email: str | None = 
         st.checkbox(as_markdown(label), key=_key(form, "barrier_" + code), on_change=_save, args=args)
     st.text_area("Anything else that holds you back? (optional)", key=_key(form, "notes"), max_chars=answers.NOTES_LIMIT,
                  on_change=_save, args=args)
+    answered = len(_collect(form)["q"])
+    st.caption(f":material/cloud_done: Saved as you go: {answered} of {len(form.questions)} statements answered.")
     if PROBLEM in st.session_state:
         st.error(as_markdown(st.session_state[PROBLEM]))
     if st.button("Send my answers", type="primary", key=_key(form, "send"), icon=":material/send:"):
