@@ -9,9 +9,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.acting_view import view_goals
 from dashboard.charts import goal_sparkline
 from dashboard.definitions import Kpi
 from dashboard.formatting import deal_rate_caption
+from dashboard.settings import app_today
 from data_layer.acting.goals import describe
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.units import plain_value
@@ -71,6 +73,15 @@ def metric_tile(column: Any, name: str, result: Any) -> None:
         column.caption(deal_rate_caption(result))
     elif metric.note:
         column.caption(metric.note)
+    goal = _view_goal(name)
+    if goal is not None:
+        column.caption((":material/check_circle: " if goal.state == "on track" else ":material/warning: ")
+                       + describe(goal))
+
+
+def _view_goal(name: str) -> Any:
+    """The goal on `name` for the sidebar's cohorts (all, when none), if one is set (data_layer/acting/goals.py)."""
+    return view_goals(tuple(st.session_state.get("f_cohorts") or ()), app_today()).get(name)
 
 
 def date_columns(frame: pd.DataFrame) -> dict[str, Any]:

@@ -213,3 +213,16 @@ def test_the_goal_sparkline_draws_the_trend_and_the_goal_line_in_percent() -> No
     assert [r["value"] for r in datasets[line["data"]["name"]]] == [50.0, None, 75.0]
     assert datasets[rule["data"]["name"]] == [{"goal": 80.0}]
     assert rule["mark"]["strokeDash"] == [4, 3] and rule["encoding"]["y"]["field"] == "goal"
+
+
+def test_a_pages_tile_says_whether_its_goal_is_on_track(monkeypatch: pytest.MonkeyPatch,
+                                                        acting_db: tuple[Path, Round]) -> None:
+    db, _ = acting_db
+    with open_database(db) as s:
+        # Set 30 days ago when members (90 days ending then) were 4: the path to "at most 3" in 60 days stands
+        # at 3.5 today, and members are still 4: behind.
+        goals.create(s, EDITOR, metric="members", target=3, direction="at_most", due_on=TODAY + dt.timedelta(days=30),
+                     today=TODAY - dt.timedelta(days=30))
+    at = run(monkeypatch, db, "pages/adoption.py", user=USERS["viewer"])
+    [caption] = [c.value for c in at.caption if "Goal:" in c.value]
+    assert "Goal: at most 3 by" in caption and "· behind (now 4" in caption
