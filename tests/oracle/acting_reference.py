@@ -16,14 +16,20 @@ import pandas as pd
 Store = Any  # anything with query_df(sql)
 
 
-def members(store: Store, date_from: dt.date, date_to: dt.date, cohorts: tuple[str, ...] = ()) -> set[str]:
-    """M: a membership in a selected cohort (any) with joined_on <= to and (left_on null or >= from)."""
+def members(store: Store, date_from: dt.date, date_to: dt.date, cohorts: tuple[str, ...] = (),
+            people: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> set[str]:
+    """M: a membership in a selected cohort (any) with joined_on <= to and (left_on null or >= from), of
+    people matching `people` ((column, allowed values) pairs: team, region, role; empty values: any)."""
     m = store.query_df("SELECT * FROM memberships")
     m = m[(pd.to_datetime(m["joined_on"]).dt.date <= date_to)
           & (m["left_on"].isna() | (pd.to_datetime(m["left_on"]).dt.date >= date_from))]
     if cohorts:
         m = m[m["cohort_id"].isin(cohorts)]
-    return set(m["person_id"])
+    p = store.query_df("SELECT person_id, team, region, role FROM people")
+    for column, allowed in people:
+        if allowed:
+            p = p[p[column].isin(allowed)]
+    return set(m["person_id"]) & set(p["person_id"])
 
 
 def _outreach(store: Store, cohorts: tuple[str, ...]) -> pd.DataFrame:
@@ -55,9 +61,10 @@ def outreach_within_24h_rate(store: Store, date_from: dt.date, date_to: dt.date,
 
 
 def queue(store: Store, date_from: dt.date, date_to: dt.date, as_of: dt.datetime,
-          cohorts: tuple[str, ...] = ()) -> tuple[int, int, float | None]:
+          cohorts: tuple[str, ...] = (), people: tuple[tuple[str, tuple[str, ...]], ...] = ()
+          ) -> tuple[int, int, float | None]:
     """(waiting, waiting over 24 h, median hours to first outreach of in-product assessments in the window)."""
-    m = members(store, date_from, date_to, cohorts)
+    m = members(store, date_from, date_to, cohorts, people)
     t = store.query_df("SELECT t.assessment_id, t.person_id, t.status, t.closed_at, a.taken_at "
                        "FROM outreach_tasks t JOIN assessments a USING (assessment_id)")
     t = t[t["person_id"].isin(m) & (t["taken_at"].dt.date <= date_to)]
@@ -73,3 +80,27 @@ def queue(store: Store, date_from: dt.date, date_to: dt.date, as_of: dt.datetime
         if first is not None and date_from <= row.taken_at.date() <= date_to:
             delays.append((first - row.taken_at).total_seconds() / 3600)
     return waiting, late, (float(pd.Series(delays).median()) if delays else None)
+
+
+# The same numbers with the registry's signature (store, filter), for tests/test_fast_paths.py.
+def _of_filter(store: Store, filt: Any) -> tuple[int, int, float | None]:
+    # "as of the end of the window, or now if that is earlier"
+    as_of = min(dt.datetime.combine(filt.date_to + dt.timedelta(days=1), dt.time()),
+                dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    people = (("team", filt.teams), ("region", filt.regions), ("role", filt.roles))
+    return queue(store, filt.date_from, filt.date_to, as_of, tuple(filt.cohorts), people)
+
+
+def outreach_queue(store: Store, filt: Any) -> int:
+    return _of_filter(store, filt)[0]
+
+
+def outreach_breaches(store: Store, filt: Any) -> int:
+    return _of_filter(store, filt)[1]
+
+
+def hours_to_first_outreach_in_product(store: Store, filt: Any) -> float | None:
+    return _of_filter(store, filt)[2]
+
+
+SCALARS = ("outreach_queue", "outreach_breaches", "hours_to_first_outreach_in_product")
