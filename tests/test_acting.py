@@ -9,19 +9,24 @@ end of the window, or now if earlier" and DuckDB's now() is the real one.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
-from data_layer import alerts, digest
+from data_layer import alerts, cli, digest
 from data_layer.access import auth
 from data_layer.access.auth import NotPermitted
 from data_layer.acting import answers, goals, outreach, rounds
 from data_layer.acting.instrument import DEFAULT_STATEMENTS, Question, scores
 from data_layer.analytics.engine import evaluate
+from data_layer.db import summaries
+from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
 from data_layer.domain.filters import Filter
 
+from .acting_setup import build
 from .conftest import USERS, add_test_users
 from .oracle import acting_reference as ref
 
@@ -136,6 +141,13 @@ def test_answers_saved_halfway_come_back_and_sending_makes_the_assessment_and_it
     assert acting.query_value("SELECT readiness FROM assessment_facts WHERE assessment_id = ?", [aid]) == \
         pytest.approx(43.75)
     assert acting.query_value("SELECT count(*) FROM event_firsts WHERE person_id = 'p3' AND verb = 'assessed'") == 1
+    # Cara's earlier a2 (2026-06-10) stays first: this one is her second; one person's rebuild equals a full one
+    assert acting.query_value("SELECT seq FROM assessment_facts WHERE assessment_id = ?", [aid]) == 2
+    facts = "SELECT * FROM assessment_facts ORDER BY person_id, seq"
+    partial = acting.query(facts)
+    with acting.transaction() as tx:
+        summaries.refresh_assessments(tx)
+    assert acting.query(facts) == partial
 
 
 def test_a_member_answers_inside_the_app_and_nobody_else_can_send_their_form(acting: Store) -> None:
@@ -298,3 +310,22 @@ def test_a_goal_is_audited_applies_to_its_view_and_turns_behind_in_the_digest(ac
     assert report["goals"][0]["state"] == "behind" and report["outreach_queue"] == 2
     goals.retire(acting, EDITOR, gid)
     assert goals.all_progress(acting, today) == []
+
+
+def test_report_json_has_the_queue_numbers_and_each_goals_progress(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "acting.duckdb"
+    rnd = build(db, NOW - dt.timedelta(hours=1))
+    with open_database(db) as s:
+        form = answers.open_by_token(s, rnd.tokens["p4"], NOW)
+        answers.submit(s, form, {"q": CYCLE}, token=rnd.tokens["p4"], now=NOW - dt.timedelta(minutes=30))
+        goals.create(s, EDITOR, metric="outreach_queue", target=0, direction="at_most",
+                     due_on=NOW.date() + dt.timedelta(days=7), today=NOW.date())
+    assert cli.main(["report", "--json", "--db", str(db), "--today", NOW.date().isoformat()]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["outreach_queue"], out["outreach_breaches"], out["hours_to_first_outreach_in_product"]) == (1, 0, None)
+    [goal] = out["goals"]
+    # set today with the queue at 1: the path to "at most 0" stands at 1 today, so 1 is on track
+    assert {k: goal[k] for k in ("metric", "target", "direction", "value", "expected", "state")} == {
+        "metric": "outreach_queue", "target": 0.0, "direction": "at_most", "value": 1.0, "expected": 1.0,
+        "state": "on track"}

@@ -169,7 +169,7 @@ def submit(store: Store, form: Form, answers: dict[str, Any], *, token: str | No
         tx.execute("INSERT INTO outreach_tasks (assessment_id, person_id, cohort_id, status, updated_at) "
                    "VALUES (?, ?, ?, 'open', ?)", [assessment_id, person_id, cohort_id, now])
         refresh_person(tx, person_id)
-        refresh_assessments(tx)
+        refresh_assessments(tx, _TOUCHED)
         audit.record(tx, f"link:{form.link_id}" if email is None else email, "assessment", assessment_id, "submit",
                      f"{person_id}: " + ", ".join(f"{d} {s:g}" for d, s in by_dimension.items()), at=now)
     return assessment_id
