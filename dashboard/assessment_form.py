@@ -66,7 +66,7 @@ def render(form: answers.Form, *, token: str | None = None, email: str | None = 
         return
     _prefill(form)
     kind = "Follow-up" if form.kind == "follow_up" else "Baseline"
-    st.title(as_markdown(form.round_name))
+    st.title(as_markdown(form.round_name), anchor=False)
     st.markdown(as_markdown(f"Hello {form.first_name}. {kind} readiness check: {len(form.questions)} statements and "
                             f"the barriers that hold you back, about five minutes. Your answers are saved as you go: "
                             f"you can close this page and finish later with the same link (until "
@@ -78,10 +78,11 @@ def render(form: answers.Form, *, token: str | None = None, email: str | None = 
     for q in form.questions:
         if q.dimension != dimension:
             dimension = q.dimension
-            st.subheader(as_markdown(DIMENSIONS.get(dimension, dimension.replace("_", " ").capitalize())))
+            # no heading anchors: Tab goes from one row of choices straight to the next
+            st.subheader(as_markdown(DIMENSIONS.get(dimension, dimension.replace("_", " ").capitalize())), anchor=False)
         st.radio(as_markdown(q.text), list(instrument.SCALE), index=None, horizontal=True, key=_key(form, q.key),
                  on_change=_save, args=args)
-    st.subheader("What holds you back?")
+    st.subheader("What holds you back?", anchor=False)
     for code, label in form.barriers:
         st.checkbox(as_markdown(label), key=_key(form, "barrier_" + code), on_change=_save, args=args)
     st.text_area("Anything else that holds you back? (optional)", key=_key(form, "notes"), max_chars=answers.NOTES_LIMIT,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.assessment_form import render
+from dashboard.assessment_form import SENT, render
 from dashboard.safe_text import as_markdown
 from dashboard.services import answers
 from dashboard.store import get_store
@@ -17,7 +17,7 @@ token = str(st.query_params.get("t") or "")
 try:
     form = answers.open_by_token(get_store(), token)
 except answers.LinkRefused as exc:
-    if st.session_state.get("assess_sent"):
+    if st.session_state.get(SENT):  # sent in this tab a moment ago: the link is used now
         st.success("Thank you: your answers were sent. The partnership team will be in touch.",
                    icon=":material/check_circle:")
     else:

@@ -30,7 +30,7 @@ DESKTOP = {"width": 1280, "height": 900}
 CARA = [4, 4, 5, 3, 2, 2, 5, 4, 4, 1, 2, 3]
 CARA_SCORES = {"partner_knowledge": 250 / 3, "co_selling_confidence": 100 / 3, "solution_selling": 250 / 3,
                "tool_fluency": 25.0}
-OTHERS = [3] * 12  # every dimension 50
+OTHERS = [3] * 12  # every dimension 50 (Dev by mouse, Eve by keyboard)
 
 
 def answer(page: Any, values: list[int], start: int, stop: int) -> None:
@@ -90,14 +90,29 @@ def test_members_answer_by_link_and_the_queue_and_the_outreach_rate_follow(tmp_p
             tick(page, "Unclear process")
             send(page)
             context.close()
-            # Dev and Eve on a desktop.
-            for person, barrier in (("p4", "Tool friction"), ("p5", "Other")):
-                context, page = open_link(browser, url, rnd.tokens[person], DESKTOP)
-                expect(page.get_by_role("heading", name="Aurora baseline")).to_be_visible(timeout=30_000)
-                answer(page, OTHERS, 0, 12)
-                tick(page, barrier)
-                send(page)
-                context.close()
+            # Dev on a desktop with the mouse; Eve with the keyboard alone (Tab to the next row, arrows within).
+            context, page = open_link(browser, url, rnd.tokens["p4"], DESKTOP)
+            expect(page.get_by_role("heading", name="Aurora baseline")).to_be_visible(timeout=30_000)
+            answer(page, OTHERS, 0, 12)
+            tick(page, "Tool friction")
+            send(page)
+            context.close()
+            context, page = open_link(browser, url, rnd.tokens["p5"], DESKTOP)
+            expect(page.get_by_role("heading", name="Aurora baseline")).to_be_visible(timeout=30_000)
+            page.get_by_test_id("stRadio").first.get_by_role("radio").first.focus()
+            for i in range(12):
+                if i:
+                    page.keyboard.press("Tab")
+                page.keyboard.press("ArrowRight")  # 1 -> 2
+                page.keyboard.press("ArrowRight")  # 2 -> 3
+                expect(page.get_by_text(f"Saved as you go: {i + 1} of 12 statements answered.")).to_be_visible(
+                    timeout=20_000)
+            for _ in range(5):  # the five barrier boxes: the last is "Other"
+                page.keyboard.press("Tab")
+            page.keyboard.press("Space")
+            expect(page.get_by_test_id("stCheckbox").filter(has_text="Other").get_by_role("checkbox")).to_be_checked()
+            send(page)
+            context.close()
             # A used, an expired and a made-up link: one sentence each, and no form.
             for token, sentence in ((rnd.tokens["p3"], "This link has already been used"),
                                     (rnd.expired_token, "This link has expired"),
@@ -154,5 +169,9 @@ def test_members_answer_by_link_and_the_queue_and_the_outreach_rate_follow(tmp_p
         assert s.query_value("SELECT barriers FROM assessments WHERE assessment_id = ?", [aid]) == \
             ["no_time", "unclear_process"]
         assert s.query_value("SELECT count(*) FROM events WHERE verb = 'outreach_received' AND source = 'app'") == 2
+        eve = s.query("SELECT s.score FROM assessment_scores s JOIN assessments a USING (assessment_id) "
+                      "WHERE a.person_id = 'p5'")
+        assert sorted(x[0] for x in eve) == [50.0] * 4
+        assert s.query_value("SELECT barriers FROM assessments WHERE person_id = 'p5'") == ["other"]
         expected = ref.outreach_within_24h_rate(s, today - dt.timedelta(days=89), today)
     assert expected == pytest.approx(2 / 3)
