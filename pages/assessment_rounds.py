@@ -82,7 +82,11 @@ closes = pd.Timestamp(row["closes_on"]).date()
 st.caption(f"Cohorts: {', '.join(names.get(c, c) for c in row['cohorts'])} · links expire after {closes:%d %b %Y}"
            + (" · closed early" if pd.notna(row["closed_at"]) else ""))
 people = rounds.links(store, chosen)
-download_table(people.drop(columns=["link_id"]), f"round-{chosen}", key="round_links")
+shown = people.drop(columns=["link_id"]).assign(cohort=people["cohort_id"].map(lambda c: names.get(c, c)))
+for column in ("saved_at", "submitted_at"):
+    shown[column] = pd.to_datetime(shown[column]).dt.strftime("%Y-%m-%d %H:%M UTC").fillna("")
+download_table(shown[["name", "email", "cohort", "state", "saved_at", "submitted_at"]].rename(
+    columns={"saved_at": "last saved", "submitted_at": "sent"}), f"round-{chosen}", key="round_links")
 live = people[people["state"].isin(["not started", "started"])]
 if not live.empty:
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
