@@ -226,3 +226,21 @@ def test_a_pages_tile_says_whether_its_goal_is_on_track(monkeypatch: pytest.Monk
     at = run(monkeypatch, db, "pages/adoption.py", user=USERS["viewer"])
     [caption] = [c.value for c in at.caption if "Goal:" in c.value]
     assert "Goal: at most 3 by" in caption and "· behind (now 4" in caption
+
+
+def test_not_needed_needs_a_reason_and_then_takes_the_member_off(monkeypatch: pytest.MonkeyPatch,
+                                                                 acting_db: tuple[Path, Round]) -> None:
+    db, rnd = acting_db
+    with open_database(db) as s:
+        form = answers.open_by_token(s, rnd.tokens["p4"])
+        aid = answers.submit(s, form, {"q": {q.key: 3 for q in form.questions}}, token=rnd.tokens["p4"], now=NOW)
+    at = run(monkeypatch, db, "pages/outreach.py", user=USERS["editor"])
+    at.button(key=f"FormSubmitter:oq_nn_{aid}-Not needed").click().run()
+    assert [e.value for e in at.error] == ["The reason must not be empty\\."]
+    at.text_input(key=f"oq_nr_{aid}").input("Already working with the partner team")
+    at.button(key=f"FormSubmitter:oq_nn_{aid}-Not needed").click().run()
+    assert [s.value for s in at.success] == ["Dev Patel taken off the queue\\."]
+    assert {m.label: m.value for m in at.metric}["Waiting for outreach"] == "0"
+    with open_database(db) as s:
+        assert s.query("SELECT status, reason, updated_by FROM outreach_tasks WHERE assessment_id = ?", [aid]) == [
+            ("not_needed", "Already working with the partner team", USERS["editor"])]
