@@ -22,7 +22,10 @@ from data_layer.domain.errors import LearningCultureError
 
 # URL paths of every page (st.Page derives them from the file names).
 PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "tools", "voice", "person", "book", "lesson",
-              "tests", "postmortem", "plans", "actions", "alerts", "admin_import", "admin_people", "admin_users", "admin_audit")
+              "tests", "postmortem", "plans", "actions", "alerts", "admin_import", "admin_people", "admin_users", "admin_audit",
+              "goals", "my_assessment", "assessment_rounds", "outreach")
+# A member's personal link opens this page signed out too (pages/answer.py: the token decides what shows).
+ANSWER_PAGE = "pages/answer.py"
 
 
 def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
@@ -37,8 +40,19 @@ def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
             st.Page("pages/tools.py", title="Tools & resources", icon=":material/construction:"),
             st.Page("pages/voice.py", title="Cohort voice", icon=":material/forum:"),
             st.Page("pages/person.py", title="Learning records", icon=":material/badge:"),
+            st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
         ],
     }
+    # Acting on the numbers (issue 27): the member's own form, the editors' rounds and outreach queue.
+    sections["Acting"] = [
+        st.Page("pages/my_assessment.py", title="My assessment", icon=":material/quiz:"),
+        st.Page(ANSWER_PAGE, title="Your assessment", url_path="answer", visibility="hidden"),
+    ]
+    if actor.can("editor"):
+        sections["Acting"] += [
+            st.Page("pages/assessment_rounds.py", title="Assessment rounds", icon=":material/assignment:"),
+            st.Page("pages/outreach.py", title="Outreach queue", icon=":material/support_agent:"),
+        ]
     sections["Book of Learning"] = [
         st.Page("pages/book.py", title="Book of Learning", icon=":material/menu_book:"),
         st.Page("pages/lesson.py", title="Lesson", icon=":material/article:", visibility="hidden"),
@@ -74,6 +88,8 @@ def main() -> None:
                 # Every page address shows the sign-in form while signed out, so a shared deep link
                 # opens on its page right after signing in (and reveals nothing before).
                 aliases = [st.Page(render_sign_in, title="Sign in", url_path=path) for path in PAGE_PATHS]
+                if st.query_params.get("t"):  # a personal assessment link: the token decides (pages/answer.py)
+                    aliases.append(st.Page(ANSWER_PAGE, title="Your assessment", url_path="answer"))
                 st.navigation([st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True),
                                *aliases], position="hidden").run()
             else:

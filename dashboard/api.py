@@ -45,7 +45,7 @@ from dashboard.store import get_store
 from data_layer import alerts, cli, digest, remote
 from data_layer.access import auth, tokens
 from data_layer.access.auth import Actor
-from data_layer.analytics.report import build_report
+from data_layer.acting.goals import report_with_goals
 from data_layer.db.audit import utc_now
 from data_layer.db.migrations import pending
 from data_layer.domain.config import LIMITS
@@ -143,7 +143,7 @@ async def report(request: Request) -> Response:
                       regions=tuple(q.getlist("region")), roles=tuple(q.getlist("role")))
     except ValueError as exc:
         return await _done(actor, request, _sentence(400, f"{exc} Dates are YYYY-MM-DD."))
-    data = await anyio.to_thread.run_sync(build_report, get_store(), filt)
+    data = await anyio.to_thread.run_sync(report_with_goals, get_store(), filt)
     return await _done(actor, request, Response(json.dumps(data, default=str), media_type="application/json"))
 
 

@@ -257,3 +257,16 @@ def activity_chart(frame: pd.DataFrame) -> alt.Chart:
         color=alt.Color("verb:N", title=None),
         tooltip=[alt.Tooltip("month_label:N", title="Month"), "verb", "events"],
     ).properties(height=240)
+
+
+def goal_sparkline(values: list[float | None], target: float, *, percent: bool) -> alt.LayerChart:
+    """A tile's small trend (oldest window first) with its goal as a dashed line (rates in %)."""
+    scale = 100 if percent else 1
+    frame = pd.DataFrame({"window": range(len(values)),
+                          "value": [None if v is None else v * scale for v in values]})
+    goal = pd.DataFrame({"goal": [target * scale]})
+    line = alt.Chart(frame).mark_line(point=True, color=PALETTE[0]).encode(
+        x=alt.X("window:O", axis=None), y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)))
+    rule = alt.Chart(goal).mark_rule(color=PALETTE[1], strokeDash=[4, 3], strokeWidth=2).encode(
+        y="goal:Q", tooltip=[alt.Tooltip("goal:Q", title="Goal", format=",.1f")])
+    return alt.LayerChart(layer=[line, rule], height=60)

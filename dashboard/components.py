@@ -9,17 +9,28 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.acting_view import view_goals
+from dashboard.charts import goal_sparkline
 from dashboard.definitions import Kpi
 from dashboard.formatting import deal_rate_caption
+from dashboard.settings import app_today
+from data_layer.acting.goals import describe
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.units import plain_value
 from data_layer.domain.stats import DealRate
 from data_layer.ingest.csv_safety import safe_csv
 
 
-def kpi_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], *, link: bool = True) -> None:
-    """A bordered metric with its change against the previous window, a small trend and its definition."""
+def kpi_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], *, link: bool = True,
+             goal: Any = None) -> None:
+    """A bordered metric with its change against the previous window, a small trend and its definition;
+    with a goal (data_layer/acting/goals.py Progress), the trend carries the goal line and its state."""
     points = [v for v in (plain_value(x) for x in trend) if v is not None]
+    if goal is not None:
+        _goal_tile(kpi, current, previous, trend, goal)
+        if link:
+            st.page_link(kpi.page, label=f"{kpi.page_label} →")
+        return
     delta = kpi.unit.change(current, previous)
     unchanged = delta is not None and plain_value(current) == plain_value(previous)
     few = _too_few(current) or _too_few(previous)
@@ -39,6 +50,17 @@ def kpi_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], *, link: b
         st.page_link(kpi.page, label=f"{kpi.page_label} →")
 
 
+def _goal_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], goal: Any) -> None:
+    delta = kpi.unit.change(current, previous)
+    with st.container(border=True):
+        st.metric(kpi.label, kpi.unit.text(current), delta, help=kpi.help + " Change: against the previous window "
+                  "of equal length.", delta_color="off" if _too_few(current) or _too_few(previous) else "normal")
+        st.altair_chart(goal_sparkline([plain_value(x) for x in trend], goal.target, percent=kpi.unit.fraction),
+                        width="stretch")
+        icon = ":material/check_circle:" if goal.state == "on track" else ":material/warning:"
+        st.caption(f"{icon} {describe(goal)}")
+
+
 def _too_few(result: Any) -> bool:
     return isinstance(result, DealRate) and 0 < result.n < 10
 
@@ -51,6 +73,15 @@ def metric_tile(column: Any, name: str, result: Any) -> None:
         column.caption(deal_rate_caption(result))
     elif metric.note:
         column.caption(metric.note)
+    goal = _view_goal(name)
+    if goal is not None:
+        column.caption((":material/check_circle: " if goal.state == "on track" else ":material/warning: ")
+                       + describe(goal))
+
+
+def _view_goal(name: str) -> Any:
+    """The goal on `name` for the sidebar's cohorts (all, when none), if one is set (data_layer/acting/goals.py)."""
+    return view_goals(tuple(st.session_state.get("f_cohorts") or ()), app_today()).get(name)
 
 
 def date_columns(frame: pd.DataFrame) -> dict[str, Any]:

@@ -8,6 +8,7 @@ actor's role in the data layer itself.
 from data_layer import alerts, digest, incidents
 from data_layer.access import auth
 from data_layer.access.auth import NotPermitted
+from data_layer.acting import answers, goals, instrument, outreach, rounds
 from data_layer.analytics.catalog import FUNNEL_STAGES, REGISTRY
 from data_layer.book import drafts, experiments, library, trend_notes
 from data_layer.book import postmortems as book
@@ -42,6 +43,11 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'SourceFile',
     'admin',
     'alerts',
+    'answers',
+    'goals',
+    'instrument',
+    'outreach',
+    'rounds',
     'digest',
     'trend_notes',
     'auth',

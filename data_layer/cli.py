@@ -23,9 +23,10 @@ import pandas as pd
 
 from data_layer import alerts, digest, incidents, remote
 from data_layer.access import auth, tokens
+from data_layer.acting.goals import report_with_goals
 from data_layer.analytics.docs import render as metrics_reference
 from data_layer.analytics.docs import table as metrics_table
-from data_layer.analytics.report import build_report, render_markdown
+from data_layer.analytics.report import render_markdown
 from data_layer.analytics.units import lift_interval, lift_unit
 from data_layer.book import experiments
 from data_layer.db import files as db_files
@@ -369,7 +370,7 @@ def _run(store: Store, args: argparse.Namespace, path: Path, who: str = "command
         _tokens(store, args)
     elif args.command == "report":
         filt = _report_filter(args)
-        report = build_report(store, filt)
+        report = report_with_goals(store, filt)
         if args.format == "markdown":
             print(render_markdown(report, filt), end="")
         else:

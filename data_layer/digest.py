@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from data_layer import alerts
 from data_layer.access.auth import Actor, confirm, require
+from data_layer.acting.digest_part import digest_lines
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.engine import evaluate, evaluate_windows
 from data_layer.analytics.units import lift_interval, lift_unit
@@ -47,6 +48,7 @@ class Digest:
     actions_due: list[dict[Any, Any]]       # not done, due today or in the next ACTIONS_AHEAD_DAYS days
     tests: list[experiments.TestResult]      # tests with results whose plan ended in the period
     numbers: list[tuple[str, str, str | None]]  # label, value now, change against the days before
+    acting: list[str] = field(default_factory=list)  # the outreach queue and goals turned behind (issue 27)
 
 
 def build(store: Store, today: dt.date, since: dt.date | None = None) -> Digest:
@@ -81,7 +83,8 @@ def build(store: Store, today: dt.date, since: dt.date | None = None) -> Digest:
         unit = REGISTRY[name].unit
         numbers.append((REGISTRY[name].label, unit.text(now), unit.change(now, before)))
     return Digest(since, today, lessons, overdue, [a for a in actions if a["due_on"] < today],
-                  [a for a in actions if a["due_on"] >= today], tests, numbers)
+                  [a for a in actions if a["due_on"] >= today], tests, numbers,
+                  digest_lines(store, since, today, audit.utc_now()))
 
 
 def _slack(text: object) -> str:
@@ -144,6 +147,8 @@ def render(d: Digest, slack: bool = False) -> str:
     lines += ["", bold("The numbers") + f" ({(d.today - d.since).days + 1} days, change against the days before)"]
     for label, value, change in d.numbers:
         lines.append(f"{bullet} {label}: {value}" + (f" ({change})" if change else ""))
+    if d.acting:
+        lines += ["", bold("Outreach and goals")] + [f"{bullet} {esc(line)}" for line in d.acting]
     return "\n".join(lines) + "\n"
 
 

@@ -24,6 +24,7 @@ from data_layer.db.store import Store
 from data_layer.demo.generator import generate_demo
 from data_layer.domain.filters import Filter
 from data_layer.ingest.importer import import_folder
+from tests.oracle import acting_reference as acting_ref
 from tests.oracle import breakdowns_reference as breakdowns_ref
 from tests.oracle import loop_reference as loop_ref
 from tests.oracle import metrics_reference as metrics_ref
@@ -34,6 +35,7 @@ METRICS = [name for name in dir(metrics_ref) if not name.startswith("_") and cal
            and name not in ("Filter", "Store", "WeekActivity", "OverduePlan", "SectionFreshness", "in_scope", "bound",
                         "Rate", "DealRate")]
 METRICS += list(loop_ref.SCALARS)
+METRICS += list(acting_ref.SCALARS)
 BREAKDOWNS = ["cohort_table", "at_risk_members", "barrier_prevalence_by_cohort", "barrier_notes",
               "readiness_by_dimension", "win_rate_by_cohort", "win_rate_by_month", "lessons_by_month", "recent_flops",
               *loop_ref.TABLES]
@@ -121,6 +123,8 @@ def demo(seed: int) -> tuple[Store, list[Filter]]:
 def reference(name: str) -> object:
     if name in loop_ref.SCALARS or name in loop_ref.TABLES:
         return getattr(loop_ref, name)
+    if name in acting_ref.SCALARS:
+        return getattr(acting_ref, name)
     return getattr(metrics_ref, name) if name in METRICS else getattr(breakdowns_ref, name)
 
 

@@ -75,7 +75,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("data_layer.cli",),
     ("data_layer.digest",),  # sends through alerts' delivery
     ("data_layer.demo", "data_layer.directory", "data_layer.incidents", "data_layer.remote",
-     "data_layer.alerts"),
+     "data_layer.alerts", "data_layer.acting"),
     ("data_layer.analytics", "data_layer.book", "data_layer.ingest"),
     ("data_layer.access",),
     ("data_layer.db",),

@@ -68,6 +68,32 @@ declare("median_hours_to_outreach", "Median hours to outreach", """Median delay 
         in the window to the first outreach after it, over the assessments whose first outreach came within 14
         days.""", HOURS, fact="outreach", value="median(hours) FILTER (WHERE hours <= 14 * 24)", pages=("adoption",))
 
+# A goal's progress (data_layer/acting/goals.py) is per goal, not per filter: `report --json` lists it under `goals`.
+GOAL_PROGRESS = " ".join("""A goal names one single number of this registry, a target value, "at least" or "at most",
+    a day to reach it by, its cohorts (all, some, or a program's) and a window of days. Its value on a day is the
+    number over the window ending that day, for those cohorts. Its path runs straight from the value on the day it
+    was set (start) to the target on its day: expected(d) = start + (target - start) * min(1, days since set / days
+    from set to due). On track: the value is at or beyond the path (at or above for "at least", at or below for "at
+    most"); behind: not; no data: the number has none. Without a start value the path is flat at the target.
+    progress = (value - start) / (target - start). The digest lists goals behind today that were not behind on its
+    first day.""".split())
+
+# The outreach queue (data_layer/acting/outreach.py): assessments sent in the product and still waiting.
+_WAITING = ("taken_at <= as_of AND (first_outreach IS NULL OR first_outreach > as_of) "
+            "AND (dismissed_at IS NULL OR dismissed_at > as_of)")
+declare("outreach_queue", "Waiting for outreach", """Members' assessments sent in the product on or before the end of
+        the window that, at its end (or now, if earlier), have no outreach at or after them and were not marked not
+        needed (snoozed ones included).""", COUNT, fact="app_assessments",
+        value=f"count(*) FILTER (WHERE {_WAITING})", home="adoption")
+declare("outreach_breaches", "Waiting over 24 h", """Of the assessments waiting for outreach (outreach_queue), those sent
+        more than 24 hours before the end of the window (or now, if earlier).""", COUNT, fact="app_assessments",
+        value=f"count(*) FILTER (WHERE {_WAITING} AND taken_at + INTERVAL 24 HOUR < as_of)", home="adoption")
+declare("hours_to_first_outreach_in_product", "Hours to outreach (in-product)", """Median delay in hours from a
+        member's assessment sent in the product in the window to the first outreach at or after it, over those that
+        have one.""", HOURS, fact="app_assessments",
+        value="median(date_diff('second', taken_at, first_outreach) / 3600.0) "
+              "FILTER (WHERE taken_on BETWEEN w_from AND w_to AND first_outreach IS NOT NULL)", home="adoption")
+
 
 def _funnel(raw: dict[str, Any] | None) -> dict[str, int]:
     return {stage: int((raw or {}).get(stage) or 0) for stage in FUNNEL_STAGES}

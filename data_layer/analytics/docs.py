@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from data_layer.analytics.catalog import REGISTRY
+from data_layer.analytics.catalog import GOAL_PROGRESS, REGISTRY
 from data_layer.analytics.engine import facts_for
 from data_layer.analytics.facts import FACTS
 from data_layer.analytics.registry import PAGES, Metric
@@ -58,6 +58,8 @@ def render() -> str:
             facts, _ = facts_for([metric.fact])
             out += [f"- fact: `{metric.fact}` (reads {', '.join(f'`{f}`' for f in facts if f != metric.fact)})",
                     "", "```sql", f"SELECT k, {metric.value} FROM {metric.fact} GROUP BY k", "```"]  # noqa: S608 (text)
+    out += ["", "## Goal progress", "", GOAL_PROGRESS, "",
+            "- shown on: Overview (tiles of the view a goal covers), Goals, the digest, `report --json` (`goals`)"]
     out += ["", "# Facts", "", "Each is a CTE of the statement that needs it; `k` is the window number, "
             "`w_from`/`w_to` its days.", ""]
     for fact in FACTS.values():

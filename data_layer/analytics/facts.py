@@ -121,6 +121,19 @@ fact("outreach", f"""
       ON o.person_id = wa.person_id AND o.occurred_at >= wa.taken_at AND {tagged_for_selection("o")}
     GROUP BY wa.k, wa.assessment_id, wa.taken_at""", ("members",))
 
+# Members' assessments sent in the product (each opens a task on the outreach queue: data_layer/acting/),
+# with the first outreach at or after each and when its task was marked "not needed". `as_of` is the end
+# of the window's last day, or now if that is earlier: the current window's queue is the live one.
+fact("app_assessments", f"""
+    SELECT mw.k, a.assessment_id, a.taken_at, a.taken_on, mw.w_from, mw.w_to,
+           least(CAST(mw.w_to AS TIMESTAMP) + INTERVAL 1 DAY, CAST(timezone('UTC', now()) AS TIMESTAMP)) AS as_of,
+           CASE WHEN t.status = 'not_needed' THEN t.closed_at END AS dismissed_at, min(o.occurred_at) AS first_outreach
+    FROM outreach_tasks t JOIN assessment_facts a ON a.assessment_id = t.assessment_id
+    JOIN member_windows mw ON mw.person_id = a.person_id AND a.taken_on <= mw.w_to
+    LEFT JOIN outreach_events o
+      ON o.person_id = a.person_id AND o.occurred_at >= a.taken_at AND {tagged_for_selection("o")}
+    GROUP BY ALL""", ("member_windows",))
+
 fact("weeks", """
     SELECT DISTINCT w.k, date_trunc('week', d)::DATE AS week_start
     FROM windows w, unnest(generate_series(CAST(w.w_from AS TIMESTAMP), CAST(w.w_to AS TIMESTAMP),

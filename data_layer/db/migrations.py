@@ -563,6 +563,75 @@ def m0022_object_firsts(tx: Transaction) -> None:
     """)
 
 
+
+@migration
+def m0028_assessments_in_the_product(tx: Transaction) -> None:
+    """Assessment rounds, each member's personal link (hashes only) and answers, and the outreach queue's state."""
+    run(tx, """
+        CREATE TABLE assessment_rounds (
+            round_id   VARCHAR PRIMARY KEY,
+            name       VARCHAR NOT NULL,
+            kind       VARCHAR NOT NULL,    -- baseline | follow_up
+            cohorts    VARCHAR[] NOT NULL,
+            questions  JSON NOT NULL,       -- [{"dimension": ..., "text": ...}, ...] in the order asked
+            barriers   VARCHAR[] NOT NULL,  -- the barrier codes offered
+            closes_on  DATE NOT NULL,       -- links expire at the end of this day (UTC)
+            created_by VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            closed_at  TIMESTAMP            -- closed early by an editor
+        );
+        CREATE TABLE assessment_links (
+            link_id       VARCHAR PRIMARY KEY,
+            round_id      VARCHAR NOT NULL,
+            person_id     VARCHAR NOT NULL,
+            cohort_id     VARCHAR NOT NULL,
+            token_hash    VARCHAR NOT NULL,  -- SHA-256 of the token (the token itself is never stored)
+            created_at    TIMESTAMP NOT NULL,
+            revoked_at    TIMESTAMP,
+            answers       JSON,              -- saved as the person goes
+            saved_at      TIMESTAMP,
+            submitted_at  TIMESTAMP,
+            assessment_id VARCHAR
+        );
+        CREATE UNIQUE INDEX assessment_links_token ON assessment_links (token_hash);
+        CREATE TABLE outreach_tasks (
+            assessment_id VARCHAR PRIMARY KEY,
+            person_id     VARCHAR NOT NULL,
+            cohort_id     VARCHAR,
+            owner_email   VARCHAR,           -- who of the team has it
+            status        VARCHAR NOT NULL,  -- open | snoozed | not_needed | reached
+            snoozed_until TIMESTAMP,
+            reason        VARCHAR,
+            channel       VARCHAR,
+            note          VARCHAR,
+            closed_at     TIMESTAMP,         -- reached out, or marked not needed
+            updated_by    VARCHAR,
+            updated_at    TIMESTAMP
+        )
+    """)
+
+
+@migration
+def m0029_goals(tx: Transaction) -> None:
+    """Goals on a single metric for all or some cohorts, with the value they start from."""
+    run(tx, """
+        CREATE TABLE goals (
+            goal_id     VARCHAR PRIMARY KEY,
+            metric      VARCHAR NOT NULL,
+            target      DOUBLE NOT NULL,     -- rates as fractions
+            direction   VARCHAR NOT NULL,    -- at_least | at_most
+            starts_on   DATE NOT NULL,
+            due_on      DATE NOT NULL,
+            start_value DOUBLE,              -- the metric on starts_on (null: no data then)
+            cohorts     VARCHAR[] NOT NULL,  -- empty: all cohorts
+            program     VARCHAR,             -- set when the cohorts are a program's
+            window_days INTEGER NOT NULL,    -- the metric is read over the days ending each day
+            created_by  VARCHAR NOT NULL,
+            created_at  TIMESTAMP NOT NULL,
+            retired_at  TIMESTAMP
+        )
+    """)
+
 def migrate(store: Store) -> list[str]:
     """Apply the migrations the database lacks, in order, each in its own transaction; return their names."""
     store.execute(
