@@ -19,45 +19,17 @@ from dashboard.services import auth, escape_markdown, incidents
 from dashboard.sign_in_view import render as render_sign_in
 from dashboard.store import get_store
 from data_layer.domain.errors import LearningCultureError
-
-# URL paths of every page (st.Page derives them from the file names).
-PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "tools", "voice", "person", "book", "lesson",
-              "tests", "postmortem", "plans", "actions", "alerts", "admin_import", "admin_people", "admin_users", "admin_audit")
+from data_layer.domain.pages import PAGES
 
 
 def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
-    """The navigation a role may see (pages check the role again themselves)."""
-    sections: dict[str, list[st.Page]] = {
-        "Dashboards": [
-            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-            st.Page("pages/adoption.py", title="Adoption", icon=":material/group_add:"),
-            st.Page("pages/barriers.py", title="Barriers", icon=":material/block:"),
-            st.Page("pages/win_rates.py", title="Win rates", icon=":material/trophy:"),
-            st.Page("pages/learning_health.py", title="Learning health", icon=":material/psychiatry:"),
-            st.Page("pages/tools.py", title="Tools & resources", icon=":material/construction:"),
-            st.Page("pages/voice.py", title="Cohort voice", icon=":material/forum:"),
-            st.Page("pages/person.py", title="Learning records", icon=":material/badge:"),
-        ],
-    }
-    sections["Book of Learning"] = [
-        st.Page("pages/book.py", title="Book of Learning", icon=":material/menu_book:"),
-        st.Page("pages/lesson.py", title="Lesson", icon=":material/article:", visibility="hidden"),
-        st.Page("pages/tests.py", title="Tests and experiments", icon=":material/science:"),
-    ]
-    if actor.can("editor"):
-        sections["Book of Learning"] += [
-            st.Page("pages/postmortem.py", title="Log a post-mortem", icon=":material/edit_note:"),
-            st.Page("pages/plans.py", title="Plans", icon=":material/event_note:"),
-            st.Page("pages/actions.py", title="Follow-up actions", icon=":material/task_alt:"),
-            st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
-        ]
-    if actor.can("admin"):
-        sections["Admin"] = [
-            st.Page("pages/admin_import.py", title="Import", icon=":material/upload_file:"),
-            st.Page("pages/admin_people.py", title="Cohorts & people", icon=":material/groups:"),
-            st.Page("pages/admin_users.py", title="Users", icon=":material/manage_accounts:"),
-            st.Page("pages/admin_audit.py", title="Audit trail", icon=":material/history:"),
-        ]
+    """The navigation a role may see, from the page table (pages check the role again themselves)."""
+    sections: dict[str, list[st.Page]] = {}
+    for page in PAGES:
+        if actor.can(page.role):
+            sections.setdefault(page.section, []).append(st.Page(
+                page.file, title=page.title, icon=page.icon, default=page.default,
+                visibility="hidden" if page.hidden else "visible"))
     return sections
 
 
@@ -73,7 +45,8 @@ def main() -> None:
             if actor is None:
                 # Every page address shows the sign-in form while signed out, so a shared deep link
                 # opens on its page right after signing in (and reveals nothing before).
-                aliases = [st.Page(render_sign_in, title="Sign in", url_path=path) for path in PAGE_PATHS]
+                aliases = [st.Page(render_sign_in, title="Sign in", url_path=page.key) for page in PAGES
+                           if not page.default]
                 st.navigation([st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True),
                                *aliases], position="hidden").run()
             else:

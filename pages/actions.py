@@ -42,10 +42,9 @@ def undo(action_id: str) -> None:
         st.session_state[DONE_MESSAGE] = ("info", "Reopened: it is open again.", None)
 
 
-actor = guard("editor")
+actor = guard(__file__)
 store = get_store()
 today = app_today()
-st.title("Follow-up actions")
 if DONE_MESSAGE in st.session_state:
     kind, text, done_id = st.session_state.pop(DONE_MESSAGE)
     if kind == "success":

@@ -12,8 +12,7 @@ from dashboard.services import auth
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 
-actor = guard("admin")
-st.title("Users")
+actor = guard(__file__)
 store = get_store()
 DONE = "users_done"
 # Fields a successful change empties (a password never stays typed in).

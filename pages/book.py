@@ -15,9 +15,8 @@ from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 from data_layer.domain.vocabulary import OUTCOMES
 
-actor = guard("viewer")
+actor = guard(__file__)
 store = get_store()
-st.title("Book of Learning")
 st.caption("Every campaign, test and program ends with a post-mortem. Search what others learned before you start.")
 
 sections = book.sections(store)

@@ -14,7 +14,7 @@ from dashboard.services import book, experiments, history_of
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 
-actor = guard("viewer")
+actor = guard(__file__)
 store = get_store()
 lesson_id = st.query_params.get("lesson")
 row = book.lesson(store, lesson_id) if lesson_id else None

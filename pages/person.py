@@ -15,8 +15,7 @@ from dashboard.services import REGISTRY, NotPermitted, records
 from dashboard.settings import app_today
 from dashboard.store import get_store
 
-actor = guard("viewer")
-st.title("Learning record")
+actor = guard(__file__)
 store = get_store()
 people = records.visible_people(store, actor)
 if people.empty:

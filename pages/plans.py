@@ -14,10 +14,9 @@ from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 
-actor = guard("editor")
+actor = guard(__file__)
 store = get_store()
 today = app_today()
-st.title("Plans")
 st.caption("Write the learning goal before you start. A plan that ended without a post-mortem for 14 days is overdue.")
 
 plans = book.list_plans(store, today)

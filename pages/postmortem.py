@@ -30,7 +30,7 @@ from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 from data_layer.domain.vocabulary import OUTCOMES
 
-actor = guard("editor")
+actor = guard(__file__)
 store = get_store()
 
 editing = st.query_params.get("lesson")

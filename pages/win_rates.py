@@ -12,8 +12,7 @@ from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import count
 from dashboard.loaders import cohort_effect, cohort_names, has_any_data, markers, page_data
 
-guard("viewer")
-st.title("Win rates")
+guard(__file__)
 no_data_guard(has_any_data())
 filt = filter_bar("win_rates")
 data = page_data("win_rates", filt)  # everything this page shows, in one statement

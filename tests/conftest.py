@@ -61,13 +61,15 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 PASSWORD = "correct horse battery"
+# The tests act as someone at the machine that holds the database (as the command line does).
+LOCAL_ADMIN = auth.local_actor("cli", "tests", "tests")
 USERS = {"viewer": "viewer@example.com", "editor": "editor@example.com", "admin": "admin@example.com"}
 
 
 def add_test_users(store: Store) -> None:
     """One account per role, all with PASSWORD."""
     for role, email in USERS.items():
-        auth.add_user(store, auth.CLI_ACTOR, email, f"Test {role}", role, PASSWORD)
+        auth.add_user(store, LOCAL_ADMIN, email, f"Test {role}", role, PASSWORD)
 
 
 @pytest.fixture(scope="session")

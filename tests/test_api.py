@@ -17,21 +17,21 @@ from typing import Any
 
 import pytest
 
-from data_layer.access import auth, tokens
+from data_layer.access import tokens
 from data_layer.db.migrations import open_database
 from data_layer.demo.generator import generate_demo
 
 from .browser import ROOT, streamlit_server
-from .conftest import ARTIFACTS, DEMO_TODAY
+from .conftest import ARTIFACTS, DEMO_TODAY, LOCAL_ADMIN
 
 
 def prepared(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     db = tmp_path / "live.duckdb"
     with open_database(db) as s:
         generate_demo(s, seed=7, today=DEMO_TODAY)
-        made = {role: tokens.create(s, auth.CLI_ACTOR, f"{role} script", role) for role in ("viewer", "editor", "admin")}
-        made["revoked"] = tokens.create(s, auth.CLI_ACTOR, "old script", "admin")
-        tokens.revoke(s, auth.CLI_ACTOR, "old script")
+        made = {role: tokens.create(s, LOCAL_ADMIN, f"{role} script", role) for role in ("viewer", "editor", "admin")}
+        made["revoked"] = tokens.create(s, LOCAL_ADMIN, "old script", "admin")
+        tokens.revoke(s, LOCAL_ADMIN, "old script")
     return db, made
 
 
@@ -134,14 +134,17 @@ def test_the_cli_goes_through_the_running_server_and_prints_what_it_prints_alone
     refused = cli(db, "import", str(folder), *viewer)
     assert refused.returncode == 1 and "needs a token with the admin role" in refused.stderr
     assert cli(db, "purge-text", *viewer).returncode == 1  # purging people's words is the admin's
-    # a token's command never names a file on the server: not to write a digest, not to read results
-    from data_layer.remote import _multipart
+    # a token's call never names a file on the server: not to write a digest, not to read results
+    from data_layer.remote import multipart
 
-    for argv in (["digest", "--markdown", str(tmp_path / "server-side.md")],
-                 ["test-results", str(ROOT / "tests" / "data" / "small" / "people.csv")]):
-        body, content_type = _multipart([("argv", json.dumps(argv))], [])
-        status, reply = call(url, "/api/v1/commands", made["editor"], body, {"Content-Type": content_type})
+    for operation, params in (("digest", {"markdown": str(tmp_path / "server-side.md")}),
+                              ("test-results", {"file": str(ROOT / "tests" / "data" / "small" / "people.csv")})):
+        body, content_type = multipart([("operation", operation), ("params", json.dumps(params))], [])
+        status, reply = call(url, "/api/v1/operations", made["editor"], body, {"Content-Type": content_type})
         assert status == 400, reply
+    body, content_type = multipart([("operation", "test-results"), ("params", "{}")], [])
+    status, reply = call(url, "/api/v1/operations", made["editor"], body, {"Content-Type": content_type})
+    assert status == 400 and "one CSV file" in json.loads(reply)["error"], reply
     assert not (tmp_path / "server-side.md").exists()
 
 

@@ -17,7 +17,6 @@ import pytest
 from data_layer.analytics import metrics, report
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.engine import evaluate, evaluate_page, function
-from data_layer.analytics.registry import PAGES
 from data_layer.db import summaries
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
@@ -178,7 +177,7 @@ def test_combined_page_batches_equal_the_metrics_one_by_one(seed: int) -> None:
     store = open_database(":memory:")
     generate_demo(store, seed=seed, today=TODAY)
     for filt in filters_for(store, random.Random(seed), 6):
-        for page in PAGES:
+        for page in REGISTRY.pages:
             names = REGISTRY.page(page)
             together = evaluate(store, filt, names)
             as_page = evaluate_page(store, filt, page)

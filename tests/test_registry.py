@@ -12,7 +12,7 @@ import pytest
 from data_layer.analytics import docs, engine
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.facts import FACTS, ORDER
-from data_layer.analytics.registry import PAGES, rate_sql
+from data_layer.analytics.registry import rate_sql
 from data_layer.analytics.report import build_report
 from data_layer.analytics.units import DAYS, MONEY, PERCENT_POINTS, RATE, SCORE
 from data_layer.db.store import Store
@@ -55,7 +55,7 @@ def test_the_report_has_every_domain_key_and_the_deal_rates_their_n_and_interval
         assert f"{name}_n" in out and f"{name}_ci" in out
 
 
-@pytest.mark.parametrize("page", sorted(PAGES))
+@pytest.mark.parametrize("page", REGISTRY.pages)
 def test_every_number_a_page_reads_is_declared_on_that_page(page: str) -> None:
     source = (ROOT / "pages" / f"{page}.py").read_text(encoding="utf-8")
     assert f'page_data("{page}", filt)' in source

@@ -11,13 +11,14 @@ from pathlib import Path
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.engine import facts_for
 from data_layer.analytics.facts import FACTS
-from data_layer.analytics.registry import PAGES, Metric
+from data_layer.analytics.registry import Metric
+from data_layer.domain.pages import PAGE
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 
 
 def _where(metric: Metric) -> str:
-    places = [PAGES[p] for p in metric.pages] + (["Overview"] if metric.overview else [])
+    places = [PAGE[p].title for p in metric.pages] + (["Overview"] if metric.overview else [])
     places += ["`report --json`"] if metric.in_report else []
     return ", ".join(places) or "nowhere yet"
 
