@@ -22,7 +22,7 @@ from data_layer.db.migrations import open_database
 from data_layer.demo.generator import generate_demo
 
 from .browser import ROOT, streamlit_server
-from .conftest import ARTIFACTS, DEMO_TODAY, LOCAL_ADMIN
+from .conftest import ARTIFACTS, DEMO_TODAY, LOCAL_ADMIN, metric
 
 
 def prepared(tmp_path: Path) -> tuple[Path, dict[str, str]]:
@@ -201,7 +201,6 @@ def test_tokens_from_the_command_line_are_shown_once_and_stored_hashed(tmp_path:
 def test_a_cli_import_while_a_browser_session_works_shows_on_its_page(tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from data_layer.analytics import metrics
     from data_layer.domain.filters import Filter
 
     from .browser import CHROMIUM_FLAGS, chromium_path, sign_in
@@ -209,7 +208,7 @@ def test_a_cli_import_while_a_browser_session_works_shows_on_its_page(tmp_path: 
     db, _ = prepared(tmp_path)
     window = Filter.last_days(90, today=DEMO_TODAY)
     with open_database(db) as s:
-        before = metrics.members(s, window)
+        before = metric("members", s, window)
         outsiders = [r[0] for r in s.query(
             "SELECT person_id FROM people WHERE person_id NOT IN (SELECT person_id FROM memberships) "
             "ORDER BY person_id LIMIT 2")]

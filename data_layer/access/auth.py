@@ -36,17 +36,6 @@ _HASHER = PasswordHasher()  # argon2id, m=64 MiB, t=3, p=4
 _DUMMY_HASH = _HASHER.hash("not a real password, used to even out timing")
 
 
-def configure_hashing(time_cost: int, memory_cost_kib: int, parallelism: int) -> None:
-    """Other argon2id parameters for new hashes (the test suite uses cheap ones to run fast).
-
-    Existing hashes carry their own parameters and still verify; a sign-in with the default
-    parameters rehashes a weaker hash at once.
-    """
-    global _HASHER, _DUMMY_HASH
-    _HASHER = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=parallelism)
-    _DUMMY_HASH = _HASHER.hash("not a real password, used to even out timing")
-
-
 class NotPermitted(LearningCultureError):
     """The signed-in person's role does not allow this."""
 

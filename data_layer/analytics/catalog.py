@@ -33,7 +33,7 @@ from data_layer.analytics.units import (
     SCORE,
     TABLE,
 )
-from data_layer.domain.stats import DealRate, Rate
+from data_layer.domain.stats import AROUND_JOINING_DAYS, DealRate, Rate
 
 REGISTRY = Registry()  # the one registry: import it from here, so the declarations below are always loaded
 declare = REGISTRY.declare
@@ -205,11 +205,11 @@ declare("median_cycle_days_no_partner", "Median cycle, no partner", """Median da
         deals without a partner closed in the window.""", DAYS, fact="closed",
         value="median(closed_on - created_on) FILTER (WHERE won AND NOT with_partner AND closed_on >= created_on)",
         pages=("win_rates",))
-declare("win_rate_before_joining", "180 days before joining", """Members' won / closed deals in the 180 days before
-        each joined (pooled; the window does not apply).""", DEAL_RATE, fact="deals_around_joining",
+declare("win_rate_before_joining", f"{AROUND_JOINING_DAYS} days before joining", f"""Members' won / closed deals in
+        the {AROUND_JOINING_DAYS} days before each joined (pooled; the window does not apply).""", DEAL_RATE, fact="deals_around_joining",
         value=rate_sql(_WINS, "NOT after_joining"), pages=("win_rates",))
-declare("win_rate_after_joining", "180 days after joining", """Members' won / closed deals in the 180 days from
-        joining (pooled; the window does not apply).""", DEAL_RATE, fact="deals_around_joining",
+declare("win_rate_after_joining", f"{AROUND_JOINING_DAYS} days after joining", f"""Members' won / closed deals in
+        the {AROUND_JOINING_DAYS} days from joining (pooled; the window does not apply).""", DEAL_RATE, fact="deals_around_joining",
         value=rate_sql(_WINS, "after_joining"), pages=("win_rates",))
 
 

@@ -25,11 +25,6 @@ class Filter:
         if self.date_from > self.date_to:
             raise ValueError("The window starts after it ends: 'from' must be on or before 'to'.")
 
-    @property
-    def is_narrowed(self) -> bool:
-        """True when any cohort, team, region or role filter is set."""
-        return bool(self.cohorts or self.teams or self.regions or self.roles)
-
     def params(self) -> dict[str, Any]:
         """Named parameters bound by every metric query."""
         return {
