@@ -10,8 +10,7 @@ from data_layer import alerts, digest, incidents
 from data_layer.access import auth
 from data_layer.access.auth import NotPermitted
 from data_layer.analytics.catalog import FUNNEL_STAGES, REGISTRY
-from data_layer.book import drafts, experiments, library, trend_notes
-from data_layer.book import postmortems as book
+from data_layer.book import drafts, experiments, library, postmortems, trend_notes
 from data_layer.book.library import escape_markdown
 from data_layer.book.templates import template
 from data_layer.db.audit import AuditQuery, history_of, read_trail
@@ -57,7 +56,7 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'digest',
     'trend_notes',
     'auth',
-    'book',
+    'postmortems',
     'drafts',
     'escape_markdown',
     'experiments',

@@ -81,7 +81,7 @@ def rate_sql(numerator: str, of: str = "TRUE") -> str:
 
 
 @dataclass(frozen=True)
-class Table:
+class TableDecoder:
     """Decodes a list of structs into a DataFrame with these columns and dtypes ("date" = calendar day)."""
 
     columns: dict[str, str]

@@ -44,7 +44,7 @@ class Filter:
         return cls(date_from=today - dt.timedelta(days=days - 1), date_to=today, today=today, **kw)
 
 
-PRESETS: dict[str, str] = {
+DATE_PRESETS: dict[str, str] = {
     "last_30": "Last 30 days",
     "last_90": "Last 90 days",
     "qtd": "Quarter to date",
