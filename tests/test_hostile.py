@@ -176,12 +176,12 @@ def test_the_cli_refuses_hostile_files_with_a_sentence_and_no_traceback(
 
 def test_an_unexpected_error_shows_an_incident_id_and_logs_the_traceback(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import data_layer.cli as cli
+    from data_layer.operations import database
 
     def boom(*_a: object, **_k: object) -> dict[str, object]:
         raise RuntimeError("a bug of ours")
 
-    monkeypatch.setattr(cli, "build_report", boom)
+    monkeypatch.setattr(database, "build_report", boom)  # what the report operation calls
     assert main(["report", "--json", "--db", str(tmp_path / "r.duckdb")]) == 2
     err = capsys.readouterr().err
     assert "incident" in err and "Traceback" not in err and "a bug of ours" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -222,3 +223,38 @@ def test_no_module_is_over_600_lines() -> None:
     offenders = [f"{p.relative_to(ROOT)}" for p in PRODUCTION if p.parent != ROOT / "pages" and p not in frozen
                  and len(p.read_text(encoding="utf-8").splitlines()) > 600]
     assert set(offenders) <= SPLIT_UNDER_WAY, offenders
+
+
+def _words(files: list[Path]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for path in files:
+        for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", path.read_text(encoding="utf-8")):
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+# Used only by tests while their owners' rewrites are under way (issue 26); nothing may join this list.
+TEST_ONLY_UNDER_WAY = {"close_all", "count_sessions", "ActivityEvent", "import_folder"}
+
+
+def test_no_production_name_is_used_only_by_tests() -> None:
+    """A function, class, method or constant the app never uses is not kept for the tests' sake."""
+    production, used = _words(PRODUCTION), _words(sorted((ROOT / "tests").rglob("*.py")))
+    offenders = set()
+    for path in PRODUCTION:
+        if path.name == "migrations.py":  # frozen: every migration stays, named once in its list
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = []
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.append(node.name)
+            if isinstance(node, ast.ClassDef):
+                names += [n.name for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+            elif isinstance(node, ast.Assign):
+                names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                names.append(node.target.id)
+        # defined once and named nowhere else in production, yet named by the tests
+        offenders |= {n for n in names if not n.startswith("__") and production.get(n, 0) <= 1 and used.get(n, 0)}
+    assert offenders <= TEST_ONLY_UNDER_WAY, sorted(offenders - TEST_ONLY_UNDER_WAY)
