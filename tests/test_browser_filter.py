@@ -10,16 +10,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from data_layer.analytics.catalog import REGISTRY
 from data_layer.db.migrations import open_database
 from data_layer.domain.filters import Filter
+from data_layer.domain.pages import PAGES as PAGE_TABLE
 
 from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY, metric
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = ARTIFACTS / "screenshots"  # `make screenshots` copies them to docs/screenshots
-PAGES = {"overview": "Overview", "adoption": "Adoption", "barriers": "Barriers", "win_rates": "Win rates",
-         "learning_health": "Learning health", "tools": "Tools & resources", "voice": "Cohort voice"}
+# The dashboards: the Overview and every page showing declared metrics (from the page table).
+PAGES = {page.key: page.title for page in PAGE_TABLE if page.default or page.key in REGISTRY.pages}
 
 
 def kpi(page: Page, label: str) -> str:
