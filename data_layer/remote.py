@@ -79,7 +79,7 @@ def find(db: Path, server_url: str | None = None, token: str | None = None) -> S
     if server_url:
         token = token or os.environ.get(TOKEN_VAR)
         if not token:
-            raise SystemExit("error: --server needs an API token: --token T or $" + TOKEN_VAR)
+            raise LearningCultureError(f"--server needs an API token: --token T or ${TOKEN_VAR}.")
         return Server(server_url.rstrip("/"), token)
     info_file = discovery_file(db)
     try:

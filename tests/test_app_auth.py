@@ -196,3 +196,14 @@ def test_each_page_guards_itself_when_run_directly(monkeypatch: pytest.MonkeyPat
     assert not at.exception
     assert [e.value for e in at.error] == ["Not permitted: sign in with an account that may see this page."]
     assert not at.metric and not at.dataframe and not at.title
+
+
+def test_every_page_file_has_its_row_in_the_page_table() -> None:
+    """So no page escapes the navigation's roles, its own guard or this matrix; only the pages shown before
+    anyone signs in (first-run setup, sign-in) have no row."""
+    files = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    assert files - set(ALL_PAGES) == {"pages/setup.py", "pages/sign_in.py"}
+    assert set(ALL_PAGES) <= files
+    for page in PAGES:  # and each guards itself with its own row, first thing
+        source = (ROOT / page.file).read_text(encoding="utf-8")
+        assert "guard(__file__)" in source, page.file
