@@ -59,8 +59,8 @@ VERSION = "0.1.0"
 STARTED = time.time()
 
 
-def _sentence(status: int, text: str, kind: str = "refused", **more: Any) -> JSONResponse:
-    return JSONResponse({"error": text, "kind": kind, **more}, status_code=status)
+def _sentence(status: int, text: str, kind: str = "refused") -> JSONResponse:
+    return JSONResponse({"error": text, "kind": kind}, status_code=status)
 
 
 async def _actor(request: Request, role: str) -> Actor | JSONResponse:
@@ -119,7 +119,7 @@ async def health(request: Request) -> Response:
 def _run(operation: Operation, actor: Actor, params: Any, door: Door) -> tuple[int, dict[str, Any]]:
     """Run the operation for the actor: (HTTP status, the reply: its result, or its error as a sentence)."""
     try:
-        result = operation.serve(get_store(), actor, params, door)  # type: ignore[misc]
+        result = operation.run(get_store(), actor, params, door)
     except InvalidData as exc:
         return 400, {"error": str(exc), "kind": "invalid", "problems": [dataclasses.asdict(p) for p in exc.problems]}
     except NotPermitted as exc:
@@ -162,37 +162,45 @@ async def _save_uploads(form: Any, folder: Path) -> list[Path]:
     return saved
 
 
-async def _serve(request: Request, actor: Actor, name: str, params_json: str, form: Any = None) -> Response:
-    """One operation for a token: checked against the operations' table, run, its result (or error) as JSON."""
+def _refused(status: int, text: str, kind: str = "refused") -> tuple[int, dict[str, Any]]:
+    return status, {"error": text, "kind": kind}
+
+
+async def _outcome(actor: Actor, name: str, params_json: str, form: Any = None) -> tuple[int, dict[str, Any]]:
+    """One operation for a token: checked against the operations' table, run; (HTTP status, the reply)."""
     operation = OPERATIONS.get(name)
     if operation is None or not operation.served or operation.params is None:
-        return await _done(actor, request, _sentence(400, f"{name or 'nothing'} cannot be done through the server."))
+        return _refused(400, f"{name or 'nothing'} cannot be done through the server.")
     if not actor.can(operation.role):
-        return await _done(actor, request, _sentence(
-            403, f"Not permitted: this needs a token with the {operation.role} role.", "not_permitted"))
+        return _refused(403, f"Not permitted: this needs a token with the {operation.role} role.", "not_permitted")
     try:
         params = operation.params.model_validate_json(params_json or "{}")
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'params'}: {e['msg']}" for e in exc.errors())
-        return await _done(actor, request, _sentence(400, f"The parameters of {name} are not valid: {problems}."))
+        return _refused(400, f"The parameters of {name} are not valid: {problems}.")
     work = Path(tempfile.mkdtemp(prefix="lcd-api-"))
     try:
         try:
             files = await _save_uploads(form, work / "in") if form is not None else []
         except ValueError as exc:
-            return await _done(actor, request, _sentence(413, str(exc)))
+            return _refused(413, str(exc))
         if files and not operation.takes_files:
-            return await _done(actor, request, _sentence(400, f"{name} takes no files."))
+            return _refused(400, f"{name} takes no files.")
         folder = work / "out" if operation.sends_files else None
         if folder is not None:
             folder.mkdir()
-        door = Door("api", tuple(files), folder)
-        status, reply = await anyio.to_thread.run_sync(_run, operation, actor, params, door)
+        status, reply = await anyio.to_thread.run_sync(_run, operation, actor, params, Door("api", tuple(files), folder))
         if status == 200 and folder is not None:
             reply["download"] = base64.b64encode(_zipped(folder)).decode()
-        return await _done(actor, request, JSONResponse(reply, status_code=status))
+        return status, reply
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+async def _serve(request: Request, actor: Actor, name: str, params_json: str, form: Any = None) -> Response:
+    """The operation's reply as JSON (and its audit entry)."""
+    status, reply = await _outcome(actor, name, params_json, form)
+    return await _done(actor, request, JSONResponse(reply, status_code=status))
 
 
 async def report(request: Request) -> Response:
@@ -203,22 +211,21 @@ async def report(request: Request) -> Response:
     params = {"date_from": q.get("from"), "date_to": q.get("to"), "today": q.get("today"),
               "cohorts": q.getlist("cohort"), "teams": q.getlist("team"), "regions": q.getlist("region"),
               "roles": q.getlist("role")}
-    response = await _serve(request, actor, "report", json.dumps(params))
-    if response.status_code != 200:
-        return response
-    return Response(json.dumps(json.loads(bytes(response.body))["result"]), media_type="application/json")
+    status, reply = await _outcome(actor, "report", json.dumps(params))
+    return await _done(actor, request, JSONResponse(reply, status_code=status) if status != 200 else
+                       Response(json.dumps(reply["result"]), media_type="application/json"))
 
 
 async def export_zip(request: Request) -> Response:
     actor = await _actor(request, OPERATIONS["export"].role)
     if isinstance(actor, Response):
         return actor
-    response = await _serve(request, actor, "export", json.dumps({"format": request.query_params.get("format", "csv")}))
-    if response.status_code != 200:
-        return response
-    body = base64.b64decode(json.loads(bytes(response.body))["download"])
-    return Response(body, media_type="application/zip", headers={
-        "Content-Disposition": 'attachment; filename="learning-culture-export.zip"'})
+    status, reply = await _outcome(actor, "export", json.dumps({"format": request.query_params.get("format", "csv")}))
+    if status != 200:
+        return await _done(actor, request, JSONResponse(reply, status_code=status))
+    return await _done(actor, request, Response(base64.b64decode(reply["download"]), media_type="application/zip",
+                                                headers={"Content-Disposition":
+                                                         'attachment; filename="learning-culture-export.zip"'}))
 
 
 async def operations(request: Request) -> Response:

@@ -32,7 +32,7 @@ from data_layer.ingest.csv_safety import safe_csv
 from data_layer.ingest.importer import import_paths
 from data_layer.ingest.report import problems_frame
 from data_layer.operations import accounts, database, imports, learning
-from data_layer.operations.base import Door, Operation, Params
+from data_layer.operations.base import Door, NoParams, Operation, Params
 from data_layer.operations.catalog import OPERATIONS
 
 
@@ -208,7 +208,7 @@ def _import_call(args: argparse.Namespace) -> Call:
 def _users_call(args: argparse.Namespace) -> Call:
     cmd, email = args.users_command, getattr(args, "email", "")
     made: dict[str, Callable[[], Params]] = {
-        "list": accounts.NoParams,
+        "list": NoParams,
         "add": lambda: accounts.AddParams(email=email, name=args.name, role=args.role, password=None
                                           if args.sso_only else _read_password(f"Password for {email}: ")),
         "set-role": lambda: accounts.SetRoleParams(email=email, role=args.role),
@@ -223,7 +223,7 @@ def _users_call(args: argparse.Namespace) -> Call:
 def _tokens_call(args: argparse.Namespace) -> Call:
     cmd = args.tokens_command
     params: Params = (accounts.TokenParams(name=args.name, role=args.role) if cmd == "create"
-                      else accounts.RevokeParams(name=args.name) if cmd == "revoke" else accounts.NoParams())
+                      else accounts.RevokeParams(name=args.name) if cmd == "revoke" else NoParams())
     return OPERATIONS[f"tokens {cmd}"], params, [], None
 
 
@@ -249,7 +249,7 @@ def _call(args: argparse.Namespace) -> Call:
     if cmd == "test-results":
         if not Path(args.file).is_file():
             raise InvalidData([], f"{args.file} does not exist (or is not a file).")
-        return learning.TEST_RESULTS, learning.NoParams(), [Path(args.file)], None
+        return learning.TEST_RESULTS, NoParams(), [Path(args.file)], None
     if cmd == "purge-text":
         return database.PURGE, database.PurgeParams(before=args.before), [], None
     raise InvalidData([], f"{cmd} is not an operation.")
@@ -384,8 +384,7 @@ def _operation(args: argparse.Namespace, path: Path) -> None:
         _print(args, params, outcome, path, live=False)
         return
     with open_database(path) as store:
-        outcome = operation.serve(store, CLI_ACTOR, params,  # type: ignore[misc]
-                                  Door("cli", tuple(files), folder, _say))
+        outcome = operation.run(store, CLI_ACTOR, params, Door("cli", tuple(files), folder, _say))
     _print(args, params, outcome, path, live=True)
 
 

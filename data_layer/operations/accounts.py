@@ -11,7 +11,7 @@ import pandas as pd
 from data_layer.access import auth, tokens
 from data_layer.access.auth import Actor
 from data_layer.db.store import Store
-from data_layer.operations.base import Operation, Params, plain, without_params
+from data_layer.operations.base import NoParams, Operation, Params, plain, without_params
 
 Role = Literal["viewer", "editor", "admin"]
 
@@ -35,10 +35,6 @@ class Done:
     """A change made: the sentence saying what it was."""
 
     message: str
-
-
-class NoParams(Params):
-    pass
 
 
 def list_accounts(store: Store, actor: Actor | None) -> Accounts:

@@ -19,6 +19,10 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class NoParams(Params):
+    """For operations that take nothing but the actor (and perhaps files)."""
+
+
 @dataclass(frozen=True)
 class Door:
     """How a call came in: the door's name for the import log, the files it carries, where files go back out."""
@@ -55,6 +59,12 @@ class Operation:
         """True when a running server can do it for a caller elsewhere (the CLI finding the server, a script)."""
         return self.serve is not None
 
+    def run(self, store: Store, actor: Actor, params: Any, door: Door) -> Any:
+        """Do it for a door that has parsed its params (the command line, the API)."""
+        if self.serve is None:
+            raise NotPermitted(f"{self.name} needs the database file itself; it cannot be done through a door.")
+        return self.serve(store, actor, params, door)
+
     def allow(self, actor: Actor | None) -> Actor:
         """The actor, if its role may do this; otherwise NotPermitted with a sentence naming the role."""
         try:
@@ -67,7 +77,7 @@ def who(actor: Actor) -> str:
     """How the import log names an actor: an account's email, a token's name, the command line's name."""
     if actor.email.startswith(TOKEN_PREFIX):
         return f"{actor.name} (API token)"
-    return actor.name or actor.email if ":" in actor.email else actor.email
+    return (actor.name or actor.email) if ":" in actor.email else actor.email
 
 
 def plain(fn: Callable[[Store, Actor | None, Any], Any]) -> Serve:

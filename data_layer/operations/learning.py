@@ -12,7 +12,7 @@ from data_layer.db.store import Store
 from data_layer.domain.config import app_today
 from data_layer.domain.errors import InvalidData
 from data_layer.ingest.bounded import check_path_size
-from data_layer.operations.base import Door, Operation, Params, plain
+from data_layer.operations.base import Door, NoParams, Operation, Params, plain
 
 
 class DigestParams(Params):
@@ -65,10 +65,6 @@ def import_test_results(store: Store, actor: Actor | None, data: bytes) -> Resul
     """Tests' results per variant (CSV: plan_id, variant, n, and conversions or mean and sd); all or nothing."""
     n = experiments.import_results(store, TEST_RESULTS.allow(actor), data)
     return ResultsOutcome(n, [TestOutcome(t.name, t.outcome) for t in experiments.results(store) if t.lifts])
-
-
-class NoParams(Params):
-    pass
 
 
 def _results(store: Store, actor: Actor, params: NoParams, door: Door) -> ResultsOutcome:
