@@ -145,6 +145,27 @@ def test_the_cli_goes_through_the_running_server_and_prints_what_it_prints_alone
     body, content_type = multipart([("operation", "test-results"), ("params", "{}")], [])
     status, reply = call(url, "/api/v1/operations", made["editor"], body, {"Content-Type": content_type})
     assert status == 400 and "one CSV file" in json.loads(reply)["error"], reply
+    # a script's import: files and the import's choices as JSON; the outcome as JSON, recorded as the token
+    cohorts = ("cohorts.csv", "cohorts.csv", b"cohort_id,name,program,start_date\nC901,Script,Ecosystem Selling,"
+               b"2026-11-02\n")
+    body, content_type = multipart([("params", json.dumps({"dry_run": True}))], [("file", *cohorts[1:])])
+    status, reply = call(url, "/api/v1/imports", made["admin"], body, {"Content-Type": content_type})
+    assert status == 200 and json.loads(reply)["result"]["rows"] == {"cohorts": 1}, reply
+    assert json.loads(reply)["result"]["dry_run"] is True
+    for params in ({"dry_run": "perhaps"}, {"dry_run": False, "as_who": "someone else"}):
+        body, content_type = multipart([("params", json.dumps(params))], [("file", *cohorts[1:])])
+        status, reply = call(url, "/api/v1/imports", made["admin"], body, {"Content-Type": content_type})
+        assert status == 400 and "parameters of import are not valid" in json.loads(reply)["error"], reply
+    body, content_type = multipart([("params", "{}")], [("file", *cohorts[1:])])
+    status, reply = call(url, "/api/v1/imports", made["admin"], body, {"Content-Type": content_type})
+    assert status == 200 and json.loads(reply)["result"]["dry_run"] is False, reply
+    bad = ("cohorts.csv", b"cohort_id,name,program,start_date\nC902,Late,Ecosystem Selling,not a date\n")
+    body, content_type = multipart([("params", "{}")], [("file", *bad)])
+    status, reply = call(url, "/api/v1/imports", made["admin"], body, {"Content-Type": content_type})
+    refused = json.loads(reply)
+    assert status == 400 and refused["kind"] == "invalid", reply
+    assert [(p["file"], p["field"], p["value"]) for p in refused["problems"]] == [("cohorts.csv", "start_date",
+                                                                                  "not a date")]
     assert not (tmp_path / "server-side.md").exists()
 
 
