@@ -213,7 +213,7 @@ async def report(request: Request) -> Response:
               "roles": q.getlist("role")}
     status, reply = await _outcome(actor, "report", json.dumps(params))
     return await _done(actor, request, JSONResponse(reply, status_code=status) if status != 200 else
-                       Response(json.dumps(reply["result"]), media_type="application/json"))
+                       Response(json.dumps(reply["result"]["values"]), media_type="application/json"))
 
 
 async def export_zip(request: Request) -> Response:

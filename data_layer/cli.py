@@ -314,11 +314,11 @@ def _print(args: argparse.Namespace, params: Params, outcome: Any, db: Path, liv
         _print_users(outcome)
     elif cmd == "tokens":
         _print_tokens(outcome)
-    elif cmd == "report":
+    elif cmd == "report" and isinstance(params, database.ReportParams):
         if args.format == "markdown":
-            print(render_markdown(outcome, params.filter()), end="")  # type: ignore[attr-defined]
+            print(render_markdown(outcome.values, params.filter()), end="")
         else:
-            print(json.dumps(outcome, indent=2, default=str))
+            print(json.dumps(outcome.values, indent=2, default=str))
     elif cmd == "export":
         print(f"Exported {db} to {args.folder} ({args.format}):")
         for name, n in outcome.rows.items():

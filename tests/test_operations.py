@@ -78,7 +78,7 @@ def test_each_operation_holds_every_door_to_the_role_in_the_table(small_store: S
         imports.import_data(small_store, editor, Door("api"), imports.ImportParams())
     with pytest.raises(NotPermitted, match="purge-text needs the admin role"):
         database.purge_text(small_store, editor, database.PurgeParams())
-    assert database.report(small_store, editor, database.ReportParams(today=TODAY))["members"] == 3
+    assert database.report(small_store, editor, database.ReportParams(today=TODAY)).values["members"] == 3
     assert {name: op.role for name, op in OPERATIONS.items() if op.role != "admin"} == {
         "report": "viewer", "digest": "editor", "test-results": "editor"}
 

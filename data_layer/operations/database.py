@@ -44,10 +44,17 @@ class ReportParams(Params):
                       teams=tuple(self.teams), regions=tuple(self.regions), roles=tuple(self.roles))
 
 
-def report(store: Store, actor: Actor | None, params: ReportParams) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Report:
     """Every metric of the report for one filter, keyed by its name (as `report --json` prints it)."""
+
+    values: dict[str, Any]
+
+
+def report(store: Store, actor: Actor | None, params: ReportParams) -> Report:
+    """The report for one filter (what `report --json`, `GET /api/v1/report` and the Overview's numbers agree on)."""
     REPORT.allow(actor)
-    return build_report(store, params.filter())
+    return Report(build_report(store, params.filter()))
 
 
 class ExportParams(Params):
@@ -130,7 +137,7 @@ def _export(store: Store, actor: Actor, params: ExportParams, door: Door) -> Exp
     return export_data(store, actor, door.folder, params)
 
 
-REPORT = Operation("report", "viewer", "every metric for one filter", ReportParams, dict,
+REPORT = Operation("report", "viewer", "every metric for one filter", ReportParams, Report,
                    serve=plain(report))
 EXPORT = Operation("export", "admin", "every table as the files import reads", ExportParams, ExportOutcome,
                    serve=_export, sends_files=True)
