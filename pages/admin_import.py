@@ -193,7 +193,7 @@ if check or go:
 
     try:
         # the same import as every door's: logged, alerts checked, the pages' caches cleared (operations/imports.py)
-        done = imports.import_sources_of(store, actor, Door("page", progress=progress), sources, imports.ImportParams(
+        done = imports.import_mapped(store, actor, Door("page", progress=progress), sources, imports.ImportParams(
             dry_run=not go, win_reaction=win, frustration_reaction=frustration, with_text=with_text))
     except InvalidData as exc:
         bar.empty()

@@ -40,10 +40,10 @@ def test_an_import_from_the_page_door_is_logged_checks_alerts_and_clears_caches(
     alerts.create(small_store, LOCAL_ADMIN, name="Growing", metric="members", window_days=90, rule="above",
                   threshold=3, min_sample=0, destination=f"file:{out}")
     admin = auth.active_actor(small_store, USERS["admin"])
-    checked = imports.import_sources_of(small_store, admin, Door("page"), [SourceFile("memberships.csv", NEW_MEMBER)],
+    checked = imports.import_mapped(small_store, admin, Door("page"), [SourceFile("memberships.csv", NEW_MEMBER)],
                                         imports.ImportParams(dry_run=True))
     assert checked.rows == {"memberships": 1} and checked.alerts == [] and cleared == []  # a dry run: nothing after
-    done = imports.import_sources_of(small_store, admin, Door("page"), [SourceFile("memberships.csv", NEW_MEMBER)],
+    done = imports.import_mapped(small_store, admin, Door("page"), [SourceFile("memberships.csv", NEW_MEMBER)],
                                      imports.ImportParams())
     # p6 makes 4 members over the 90 days, above the line of 3: the import says so, and the alert is sent
     assert [(a.event, a.delivered) for a in done.alerts] == [("fired", True)]

@@ -118,14 +118,21 @@ def _as_sources(paths: list[Path], params: ImportParams) -> list[SourceFile]:
     return sources
 
 
-def import_data(store: Store, actor: Actor | None, door: Door, params: ImportParams) -> ImportOutcome:
-    """Import the door's files (our own files directly; exports through their mappings), all or nothing."""
-    paths = list(door.files)
+def _progress(door: Door) -> tuple[list[str], Callable[[str], None]]:
+    """The import's progress: shown by the door as it goes, and kept for the outcome."""
     steps: list[str] = []
 
     def say(message: str) -> None:
         steps.append(message)
         door.say(message)
+
+    return steps, say
+
+
+def import_data(store: Store, actor: Actor | None, door: Door, params: ImportParams) -> ImportOutcome:
+    """Import the door's files (our own files directly; exports through their mappings), all or nothing."""
+    paths = list(door.files)
+    steps, say = _progress(door)
 
     def work(account: Actor) -> ImportOutcome:
         if all(kind_of(f.name, _head(f)) == "canonical" for f in paths) and not params.mappings \
@@ -143,14 +150,10 @@ def import_data(store: Store, actor: Actor | None, door: Door, params: ImportPar
     return _logged(store, actor, door, [p.name for p in paths], params.dry_run, work)
 
 
-def import_sources_of(store: Store, actor: Actor | None, door: Door, sources: list[SourceFile],
+def import_mapped(store: Store, actor: Actor | None, door: Door, sources: list[SourceFile],
                       params: ImportParams) -> ImportOutcome:
     """Import files already read and mapped (the Import page's uploads, as the person mapped them)."""
-    steps: list[str] = []
-
-    def say(message: str) -> None:
-        steps.append(message)
-        door.say(message)
+    steps, say = _progress(door)
 
     def work(account: Actor) -> ImportOutcome:
         with tempfile.TemporaryDirectory() as folder:
