@@ -19,59 +19,17 @@ from dashboard.services import auth, escape_markdown, incidents
 from dashboard.sign_in_view import render as render_sign_in
 from dashboard.store import get_store
 from data_layer.domain.errors import LearningCultureError
-
-# URL paths of every page (st.Page derives them from the file names).
-PAGE_PATHS = ("adoption", "barriers", "win_rates", "learning_health", "tools", "voice", "person", "book", "lesson",
-              "tests", "postmortem", "plans", "actions", "alerts", "admin_import", "admin_people", "admin_users", "admin_audit",
-              "goals", "my_assessment", "assessment_rounds", "outreach")
-# A member's personal link opens this page signed out too (pages/answer.py: the token decides what shows).
-ANSWER_PAGE = "pages/answer.py"
+from data_layer.domain.pages import PAGES
 
 
 def pages_for(actor: auth.Actor) -> dict[str, list[st.Page]]:
-    """The navigation a role may see (pages check the role again themselves)."""
-    sections: dict[str, list[st.Page]] = {
-        "Dashboards": [
-            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-            st.Page("pages/adoption.py", title="Adoption", icon=":material/group_add:"),
-            st.Page("pages/barriers.py", title="Barriers", icon=":material/block:"),
-            st.Page("pages/win_rates.py", title="Win rates", icon=":material/trophy:"),
-            st.Page("pages/learning_health.py", title="Learning health", icon=":material/psychiatry:"),
-            st.Page("pages/tools.py", title="Tools & resources", icon=":material/construction:"),
-            st.Page("pages/voice.py", title="Cohort voice", icon=":material/forum:"),
-            st.Page("pages/person.py", title="Learning records", icon=":material/badge:"),
-            st.Page("pages/goals.py", title="Goals", icon=":material/flag:"),
-        ],
-    }
-    # Acting on the numbers (issue 27): the member's own form, the editors' rounds and outreach queue.
-    sections["Acting"] = [
-        st.Page("pages/my_assessment.py", title="My assessment", icon=":material/quiz:"),
-        st.Page(ANSWER_PAGE, title="Your assessment", url_path="answer", visibility="hidden"),
-    ]
-    if actor.can("editor"):
-        sections["Acting"] += [
-            st.Page("pages/assessment_rounds.py", title="Assessment rounds", icon=":material/assignment:"),
-            st.Page("pages/outreach.py", title="Outreach queue", icon=":material/support_agent:"),
-        ]
-    sections["Book of Learning"] = [
-        st.Page("pages/book.py", title="Book of Learning", icon=":material/menu_book:"),
-        st.Page("pages/lesson.py", title="Lesson", icon=":material/article:", visibility="hidden"),
-        st.Page("pages/tests.py", title="Tests and experiments", icon=":material/science:"),
-    ]
-    if actor.can("editor"):
-        sections["Book of Learning"] += [
-            st.Page("pages/postmortem.py", title="Log a post-mortem", icon=":material/edit_note:"),
-            st.Page("pages/plans.py", title="Plans", icon=":material/event_note:"),
-            st.Page("pages/actions.py", title="Follow-up actions", icon=":material/task_alt:"),
-            st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
-        ]
-    if actor.can("admin"):
-        sections["Admin"] = [
-            st.Page("pages/admin_import.py", title="Import", icon=":material/upload_file:"),
-            st.Page("pages/admin_people.py", title="Cohorts & people", icon=":material/groups:"),
-            st.Page("pages/admin_users.py", title="Users", icon=":material/manage_accounts:"),
-            st.Page("pages/admin_audit.py", title="Audit trail", icon=":material/history:"),
-        ]
+    """The navigation a role may see, from the page table (pages check the role again themselves)."""
+    sections: dict[str, list[st.Page]] = {}
+    for page in PAGES:
+        if actor.can(page.role):
+            sections.setdefault(page.section, []).append(st.Page(
+                page.file, title=page.title, icon=page.icon, default=page.default,
+                visibility="hidden" if page.hidden else "visible"))
     return sections
 
 
@@ -87,9 +45,11 @@ def main() -> None:
             if actor is None:
                 # Every page address shows the sign-in form while signed out, so a shared deep link
                 # opens on its page right after signing in (and reveals nothing before).
-                aliases = [st.Page(render_sign_in, title="Sign in", url_path=path) for path in PAGE_PATHS]
-                if st.query_params.get("t"):  # a personal assessment link: the token decides (pages/answer.py)
-                    aliases.append(st.Page(ANSWER_PAGE, title="Your assessment", url_path="answer"))
+                # A page a personal link opens (the answer form's `?t=`) is itself when its parameter is there.
+                aliases = [st.Page(page.file, title=page.title, url_path=page.key)
+                           if page.opens_with and st.query_params.get(page.opens_with)
+                           else st.Page(render_sign_in, title="Sign in", url_path=page.key)
+                           for page in PAGES if not page.default]
                 st.navigation([st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True),
                                *aliases], position="hidden").run()
             else:

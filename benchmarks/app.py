@@ -20,7 +20,7 @@ from playwright.sync_api import expect, sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from data_layer.access import auth
-from data_layer.book import postmortems as book  # noqa: E402
+from data_layer.book import postmortems  # noqa: E402
 from data_layer.db.migrations import open_database
 from data_layer.demo.generator import generate_demo  # noqa: E402
 from tests.browser import CHROMIUM_FLAGS, chromium_path, streamlit_server  # noqa: E402
@@ -121,9 +121,9 @@ def main() -> None:
         times = []
         for i in range(20):
             started = time.perf_counter()
-            lid = book.save_lesson(store, editor, book.LessonInput(
+            lid = postmortems.save_lesson(store, editor, postmortems.LessonInput(
                 title=f"Benchmark {i}", section="email", occurred_on=TODAY, learning_goal="g", what_happened="w",
-                outcome="worked", lessons="l", actions=[book.ActionInput("a", "P00001", TODAY)]), token=f"bench-{i}-{time.time()}")
+                outcome="worked", lessons="l", actions=[postmortems.ActionInput("a", "P00001", TODAY)]), token=f"bench-{i}-{time.time()}")
             times.append((time.perf_counter() - started) * 1000)
             store.execute("DELETE FROM actions WHERE lesson_id = ?", [lid])
             store.execute("DELETE FROM lessons WHERE lesson_id = ?", [lid])

@@ -319,6 +319,7 @@ PAGES = {"overview": overview, "adoption": adoption, "barriers": barriers, "win_
 def check(store: Store, t: Tables, f: Filter) -> None:
     """The baseline computes the same numbers as the data layer (spot check on the Overview's)."""
     from data_layer.analytics import metrics
+    from data_layer.analytics.engine import evaluate
 
     ours = kpis(t, f)
     for key in ("members", "assessed_rate", "active_rate_28d", "win_rate_partner", "win_rate_no_partner",
@@ -326,17 +327,17 @@ def check(store: Store, t: Tables, f: Filter) -> None:
         theirs = getattr(metrics, key)(store, f)
         value = getattr(theirs, "value", theirs)
         assert (value is None and ours[key] is None) or np.isclose(value, ours[key]), (key, value, ours[key])
-    lift = metrics.readiness_lift(store, f)
+    lift = evaluate(store, f, ["readiness_lift"])["readiness_lift"]
     assert (lift is None and ours["readiness_lift"] is None) or np.isclose(lift, ours["readiness_lift"])
     # and a few of the other pages' numbers
     page = barriers(t, f)
-    assert page["barriers_resolved_rate"] == metrics.barriers_resolved_rate(store, f).value
+    assert page["barriers_resolved_rate"] == evaluate(store, f, ["barriers_resolved_rate"])["barriers_resolved_rate"].value
     health = learning_health(t, f)
     for key in ("flop_share", "action_followthrough", "contributors"):
         theirs = getattr(metrics, key)(store, f)
         value = getattr(theirs, "value", theirs)
         assert (value is None and health[key] is None) or np.isclose(value, health[key]), (key, value, health[key])
-    assert len(health["overdue"]) == len(metrics.overdue_postmortems(store, f))
+    assert len(health["overdue"]) == len(evaluate(store, f, ["overdue_postmortems"])["overdue_postmortems"])
 
 
 def main() -> None:

@@ -1,25 +1,27 @@
 """The server's API for scripts and the command line: `/api/v1/...`, served by st.App beside the pages.
 
-Every route but `ready` needs `Authorization: Bearer <token>` (data_layer/access/tokens.py) and
-obeys the token's role exactly as a signed-in user of that role: viewers read reports; only
-admins import, export, back up and manage accounts (as on the Admin pages). Every call leaves
-an audit entry. Routes run their work on a worker thread with the server's one Store: an
-import commits in one transaction, so pages read the old data until it commits, then the new.
+Every route but `ready` needs `Authorization: Bearer <token>` (data_layer/access/tokens.py). A
+token is an actor with its role: each call runs the same operation as the command line and the
+pages (data_layer/operations), for that actor, checked against the operations' table before it
+runs and again in every write's transaction; viewers read reports, only admins import, export,
+back up and manage accounts (as on the Admin pages). Every call leaves an audit entry. Routes
+run their work on a worker thread with the server's one Store: an import commits in one
+transaction, so pages read the old data until it commits, then the new.
 
 - `GET  /api/v1/ready`: 200 when the database answers, else 503 (no details: it is public).
 - `GET  /api/v1/health`: process, database, last import, version (viewer).
 - `GET  /api/v1/report?from=&to=&today=&cohort=&team=&region=&role=`: the report JSON (viewer).
 - `GET  /api/v1/export?format=csv|parquet|spreadsheet`: a zip of the export (admin).
-- `POST /api/v1/imports`: files (multipart `file`) and CLI options (`option`, repeated; `--dry-run` ...);
-  the import's printed report and its exit code as JSON (admin).
-- `POST /api/v1/commands`: what a CLI that found this server sends (data_layer/remote.py): the
-  command's arguments and files; its exit code and exactly what it printed.
+- `POST /api/v1/imports`: files (multipart `file`) and the import's choices (`params`, JSON: `{"dry_run":
+  true}` ...); the import's outcome as JSON (admin).
+- `POST /api/v1/operations`: any operation a server can do (`operation`: its name, `params`: JSON, `file`
+  parts); its result as JSON, or `{"error", "kind", "problems"}` (what data_layer/remote.py sends).
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
+import dataclasses
 import io
 import json
 import os
@@ -34,36 +36,31 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dashboard.settings import db_path
+from dashboard.services import OPERATIONS, Door, Operation, imports
+from dashboard.settings import app_today, db_path
 from dashboard.store import get_store
-from data_layer import alerts, cli, digest, remote
-from data_layer.access import auth, tokens
-from data_layer.access.auth import Actor
-from data_layer.acting.goals import report_with_goals
+from data_layer import alerts, digest, incidents, remote
+from data_layer.access import tokens
+from data_layer.access.auth import Actor, NotPermitted
 from data_layer.db.audit import utc_now
 from data_layer.db.migrations import pending
 from data_layer.domain.config import LIMITS
-from data_layer.domain.filters import Filter
+from data_layer.domain.errors import InvalidData, LearningCultureError
 from data_layer.ingest import inbox
-from data_layer.ingest.export import export
 
 VERSION = "0.1.0"
 STARTED = time.time()
-# The role each CLI command needs through the server (as on the pages: reading is for viewers,
-# the Admin pages' work is for admins).
-COMMAND_ROLES = {"report": "viewer", "import": "admin", "export": "admin", "users": "admin", "tokens": "admin",
-                 "backup": "admin", "digest": "editor", "purge-text": "admin",
-                 "test-results": "editor"}
 
 
-def _sentence(status: int, text: str) -> JSONResponse:
-    return JSONResponse({"error": text}, status_code=status)
+def _sentence(status: int, text: str, kind: str = "refused") -> JSONResponse:
+    return JSONResponse({"error": text, "kind": kind}, status_code=status)
 
 
 async def _actor(request: Request, role: str) -> Actor | JSONResponse:
@@ -75,7 +72,7 @@ async def _actor(request: Request, role: str) -> Actor | JSONResponse:
                               "(`learning-culture tokens create` makes one).")
     if not actor.can(role):
         await anyio.to_thread.run_sync(tokens.record_call, get_store(), actor, request.method, request.url.path, 403)
-        return _sentence(403, f"Not permitted: this needs a token with the {role} role.")
+        return _sentence(403, f"Not permitted: this needs a token with the {role} role.", "not_permitted")
     return actor
 
 
@@ -83,12 +80,6 @@ async def _done(actor: Actor, request: Request, response: Response) -> Response:
     await anyio.to_thread.run_sync(tokens.record_call, get_store(), actor, request.method, request.url.path,
                                    response.status_code)
     return response
-
-
-def _clear_page_caches() -> None:
-    from dashboard.loaders import clear_analytics  # the pages read the new data at once
-
-    clear_analytics()
 
 
 async def ready(request: Request) -> Response:
@@ -125,57 +116,36 @@ async def health(request: Request) -> Response:
     return await _done(actor, request, JSONResponse(await anyio.to_thread.run_sync(facts)))
 
 
-def _dates(request: Request, name: str) -> dt.date | None:
-    text = request.query_params.get(name)
-    return None if text is None else dt.date.fromisoformat(text)
-
-
-async def report(request: Request) -> Response:
-    actor = await _actor(request, "viewer")
-    if isinstance(actor, Response):
-        return actor
+def _run(operation: Operation, actor: Actor, params: Any, door: Door) -> tuple[int, dict[str, Any]]:
+    """Run the operation for the actor: (HTTP status, the reply: its result, or its error as a sentence)."""
     try:
-        today = _dates(request, "today") or dt.date.today()
-        date_to = _dates(request, "to") or today
-        date_from = _dates(request, "from") or date_to - dt.timedelta(days=89)
-        q = request.query_params
-        filt = Filter(date_from, date_to, today, cohorts=tuple(q.getlist("cohort")), teams=tuple(q.getlist("team")),
-                      regions=tuple(q.getlist("region")), roles=tuple(q.getlist("role")))
-    except ValueError as exc:
-        return await _done(actor, request, _sentence(400, f"{exc} Dates are YYYY-MM-DD."))
-    data = await anyio.to_thread.run_sync(report_with_goals, get_store(), filt)
-    return await _done(actor, request, Response(json.dumps(data, default=str), media_type="application/json"))
+        result = operation.run(get_store(), actor, params, door)
+    except InvalidData as exc:
+        return 400, {"error": str(exc), "kind": "invalid", "problems": [dataclasses.asdict(p) for p in exc.problems]}
+    except NotPermitted as exc:
+        return 403, {"error": str(exc), "kind": "not_permitted"}
+    except LearningCultureError as exc:
+        return 400, {"error": str(exc), "kind": "error"}
+    except Exception as exc:  # noqa: BLE001 - a sentence and an incident id; the traceback goes to the log
+        return 500, {"error": incidents.sentence(incidents.record(exc)), "kind": "incident"}
+    return 200, {"result": TypeAdapter(operation.result).dump_python(result, mode="json")}
 
 
-async def export_zip(request: Request) -> Response:
-    actor = await _actor(request, "admin")
-    if isinstance(actor, Response):
-        return actor
-    kind = request.query_params.get("format", "csv")
-    if kind not in ("csv", "parquet", "spreadsheet"):
-        return await _done(actor, request, _sentence(400, "format must be csv, parquet or spreadsheet."))
-
-    def build() -> bytes:
-        with tempfile.TemporaryDirectory() as tmp:
-            export(get_store(), tmp, kind)
-            buf = io.BytesIO()
-            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-                for f in sorted(Path(tmp).iterdir()):
-                    z.write(f, f.name)
-            return buf.getvalue()
-
-    body = await anyio.to_thread.run_sync(build)
-    return await _done(actor, request, Response(body, media_type="application/zip", headers={
-        "Content-Disposition": 'attachment; filename="learning-culture-export.zip"'}))
+def _zipped(folder: Path) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(folder.iterdir()):
+            z.write(f, f.name)
+    return buf.getvalue()
 
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-async def _save_uploads(form: Any, folder: Path) -> dict[str, Path]:
-    """Uploaded parts (`upload/N` from the CLI, `file` from scripts) saved under their own names."""
-    saved: dict[str, Path] = {}
-    for index, (key, value) in enumerate(form.multi_items()):
+async def _save_uploads(form: Any, folder: Path) -> list[Path]:
+    """Uploaded `file` parts saved under their own names (each in its own folder: two may share a name)."""
+    saved: list[Path] = []
+    for index, (_key, value) in enumerate(form.multi_items()):
         if not isinstance(value, UploadFile):
             continue
         name = _SAFE_NAME.sub("_", Path(value.filename or f"upload-{index}").name).lstrip(".") or f"upload-{index}"
@@ -188,88 +158,98 @@ async def _save_uploads(form: Any, folder: Path) -> dict[str, Path]:
                 if size > LIMITS.file_mb * 1024 * 1024:
                     raise ValueError(f"{name} is larger than the limit of {LIMITS.file_mb} MB.")
                 out.write(chunk)
-        saved[key if key != "file" else f"file/{index}"] = target
+        saved.append(target)
     return saved
 
 
-async def _run_command(request: Request, actor: Actor, argv: list[str], form: Any) -> Response:
-    role = COMMAND_ROLES.get(argv[0] if argv else "", "")
-    if not role:
-        return await _done(actor, request, _sentence(400, f"{argv[0] if argv else 'nothing'} cannot be run "
-                                                          "through the server."))
-    if not actor.can(role):
-        return await _done(actor, request, _sentence(403, f"Not permitted: this needs a token with the {role} role."))
-    # An editor's command never names a path on the server: files come as uploads, and are written where the CLI runs.
-    if argv[0] == "digest" and any(a == "--markdown" or a.startswith("--markdown=") for a in argv):
-        return await _done(actor, request, _sentence(400, "digest --markdown writes the file where the command line "
-                                                          "runs; the server sends only the text."))
-    if argv[0] == "test-results" and not any(a.startswith(remote.UPLOAD) for a in argv[1:]):
-        return await _done(actor, request, _sentence(400, "test-results needs its CSV file uploaded with the "
-                                                          "command."))
+def _refused(status: int, text: str, kind: str = "refused") -> tuple[int, dict[str, Any]]:
+    return status, {"error": text, "kind": kind}
+
+
+async def _outcome(actor: Actor, name: str, params_json: str, form: Any = None) -> tuple[int, dict[str, Any]]:
+    """One operation for a token: checked against the operations' table, run; (HTTP status, the reply)."""
+    operation = OPERATIONS.get(name)
+    if operation is None or not operation.served or operation.params is None:
+        return _refused(400, f"{name or 'nothing'} cannot be done through the server.")
+    if not actor.can(operation.role):
+        return _refused(403, f"Not permitted: this needs a token with the {operation.role} role.", "not_permitted")
+    try:
+        params = operation.params.model_validate_json(params_json or "{}")
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'params'}: {e['msg']}" for e in exc.errors())
+        return _refused(400, f"The parameters of {name} are not valid: {problems}.")
     work = Path(tempfile.mkdtemp(prefix="lcd-api-"))
     try:
         try:
-            uploads = await _save_uploads(form, work / "in")
+            files = await _save_uploads(form, work / "in") if form is not None else []
         except ValueError as exc:
-            return await _done(actor, request, _sentence(413, str(exc)))
-        download = work / "out"
-        args = []
-        for arg in argv:
-            if arg.startswith(remote.UPLOAD):  # "@upload/N/name" -> the saved part "upload/N"
-                key = "upload/" + arg[len(remote.UPLOAD):].split("/", 1)[0]
-                if key not in uploads:
-                    return await _done(actor, request, _sentence(400, f"{arg} was not uploaded."))
-                args.append(str(uploads[key]))
-            else:
-                args.append(str(download) if arg == remote.DOWNLOAD else arg)
-        if argv[0] == "import" and not any(a.startswith(remote.UPLOAD) for a in argv):
-            args[1:1] = [str(p) for k, p in uploads.items() if k.startswith("file/")]
-        code, out, err = await anyio.to_thread.run_sync(cli.run_with_store, get_store(), args, db_path(),
-                                                        f"{actor.name} (API token)", "api")
-        if argv[0] == "import" and code == 0 and "--dry-run" not in argv:
-            _clear_page_caches()
-        for local, shown in ((str(download), remote.DOWNLOAD), (str(work / "in"), "(uploaded)")):
-            out, err = out.replace(local, shown), err.replace(local, shown)
-        reply: dict[str, Any] = {"exit_code": code, "stdout": out, "stderr": err}
-        if download.is_dir():
-            buf = io.BytesIO()
-            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-                for f in sorted(download.iterdir()):
-                    z.write(f, f.name)
-            reply["download"] = base64.b64encode(buf.getvalue()).decode()
-        return await _done(actor, request, JSONResponse(reply))
+            return _refused(413, str(exc))
+        if files and not operation.takes_files:
+            return _refused(400, f"{name} takes no files.")
+        folder = work / "out" if operation.sends_files else None
+        if folder is not None:
+            folder.mkdir()
+        status, reply = await anyio.to_thread.run_sync(_run, operation, actor, params, Door("api", tuple(files), folder))
+        if status == 200 and folder is not None:
+            reply["download"] = base64.b64encode(_zipped(folder)).decode()
+        return status, reply
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-async def commands(request: Request) -> Response:
+async def _serve(request: Request, actor: Actor, name: str, params_json: str, form: Any = None) -> Response:
+    """The operation's reply as JSON (and its audit entry)."""
+    status, reply = await _outcome(actor, name, params_json, form)
+    return await _done(actor, request, JSONResponse(reply, status_code=status))
+
+
+async def report(request: Request) -> Response:
+    actor = await _actor(request, OPERATIONS["report"].role)
+    if isinstance(actor, Response):
+        return actor
+    q = request.query_params
+    params = {"date_from": q.get("from"), "date_to": q.get("to"), "today": q.get("today"),
+              "cohorts": q.getlist("cohort"), "teams": q.getlist("team"), "regions": q.getlist("region"),
+              "roles": q.getlist("role")}
+    status, reply = await _outcome(actor, "report", json.dumps(params))
+    return await _done(actor, request, JSONResponse(reply, status_code=status) if status != 200 else
+                       Response(json.dumps(reply["result"]["values"]), media_type="application/json"))
+
+
+async def export_zip(request: Request) -> Response:
+    actor = await _actor(request, OPERATIONS["export"].role)
+    if isinstance(actor, Response):
+        return actor
+    status, reply = await _outcome(actor, "export", json.dumps({"format": request.query_params.get("format", "csv")}))
+    if status != 200:
+        return await _done(actor, request, JSONResponse(reply, status_code=status))
+    return await _done(actor, request, Response(base64.b64decode(reply["download"]), media_type="application/zip",
+                                                headers={"Content-Disposition":
+                                                         'attachment; filename="learning-culture-export.zip"'}))
+
+
+async def operations(request: Request) -> Response:
     actor = await _actor(request, "viewer")
     if isinstance(actor, Response):
         return actor
     form = await request.form(max_files=1000, max_fields=100)
-    try:
-        argv = json.loads(str(form.get("argv", "[]")))
-        assert isinstance(argv, list) and all(isinstance(a, str) for a in argv)
-    except (ValueError, AssertionError):
-        return await _done(actor, request, _sentence(400, "argv must be a JSON list of strings."))
-    return await _run_command(request, actor, argv, form)
+    return await _serve(request, actor, str(form.get("operation") or ""), str(form.get("params") or "{}"), form)
 
 
-async def imports(request: Request) -> Response:
-    actor = await _actor(request, "admin")
+async def imports_route(request: Request) -> Response:
+    actor = await _actor(request, OPERATIONS["import"].role)
     if isinstance(actor, Response):
         return actor
     form = await request.form(max_files=1000, max_fields=100)
-    options = [str(v) for v in form.getlist("option")]
-    return await _run_command(request, actor, ["import", *options], form)
+    return await _serve(request, actor, "import", str(form.get("params") or "{}"), form)
 
 
 ROUTES = [Route("/api/v1/ready", ready, methods=["GET"]),
           Route("/api/v1/health", health, methods=["GET"]),
           Route("/api/v1/report", report, methods=["GET"]),
           Route("/api/v1/export", export_zip, methods=["GET"]),
-          Route("/api/v1/imports", imports, methods=["POST"]),
-          Route("/api/v1/commands", commands, methods=["POST"])]
+          Route("/api/v1/imports", imports_route, methods=["POST"]),
+          Route("/api/v1/operations", operations, methods=["POST"])]
 
 
 class PrivateStatus:
@@ -302,27 +282,17 @@ def watch_inbox(db: Path, stop: threading.Event) -> None:
     box.folder.mkdir(parents=True, exist_ok=True)
     every = float(os.environ.get("LEARNING_CULTURE_INBOX_SECONDS", "10"))
 
-    def run(argv: list[str]) -> tuple[int, str, str]:
-        result = cli.run_with_store(get_store(), argv, db, "drop folder", "inbox")
-        if result[0] == 0:
-            _clear_page_caches()
-        return result
-
     while not stop.wait(every):
         try:
-            for name, outcome in box.scan(run):
+            for name, outcome in box.scan(lambda path: imports.import_dropped(get_store(), path)):
                 print(f"inbox: {name} {outcome}", flush=True)
         except Exception as exc:  # noqa: BLE001 - the watcher keeps watching; the incident goes to the log
-            from data_layer import incidents
-
             print(f"inbox: {incidents.sentence(incidents.record(exc))}", flush=True)
 
 
 def check_alerts(stop: threading.Event) -> None:
     """Every alert and the scheduled digest, every $LEARNING_CULTURE_ALERT_SECONDS (default an hour); alerts
     also after each import."""
-    from dashboard.settings import app_today
-
     every = float(os.environ.get("LEARNING_CULTURE_ALERT_SECONDS", "3600"))
     while not stop.wait(every):
         try:
@@ -333,8 +303,6 @@ def check_alerts(stop: threading.Event) -> None:
             if sent is not None:
                 print("digest " + ("posted" if sent.delivered else f"NOT posted: {sent.problem}"), flush=True)
         except Exception as exc:  # noqa: BLE001 - keep checking; the incident goes to the log
-            from data_layer import incidents
-
             print(f"alerts: {incidents.sentence(incidents.record(exc))}", flush=True)
 
 
@@ -358,6 +326,6 @@ async def lifespan(app: Any):  # type: ignore[no-untyped-def]
         stop.set()
         info.unlink(missing_ok=True)
         try:
-            tokens.revoke(get_store(), auth.CLI_ACTOR, token.split("_")[1])
+            tokens.revoke_local(get_store(), token)
         except Exception:  # noqa: BLE001,S110 - shutting down: a stale token is revoked by the next start
             pass

@@ -17,6 +17,7 @@ from dashboard.store import get_store
 from data_layer.access import auth, sessions
 from data_layer.db.audit import utc_now
 from data_layer.db.store import Store
+from data_layer.domain.pages import page_of
 
 COOKIE = "lcd_session"  # the session cookie set by the server's /auth/v1/session route (dashboard/routes.py)
 SESSION_KEY = "auth_email"
@@ -157,13 +158,16 @@ def current_actor() -> auth.Actor | None:
     return actor
 
 
-def guard(role: str) -> auth.Actor:
-    """Stop the page with 'not permitted' unless the signed-in account has `role` or above."""
+def guard(page_file: str) -> auth.Actor:
+    """A page's first line (`actor = guard(__file__)`): stop with 'not permitted' unless the signed-in account
+    has the least role of the page's row in the page table (data_layer/domain/pages.py), then write its title."""
+    page = page_of(page_file)
     actor = current_actor()
-    if actor is None or not actor.can(role):
+    if actor is None or not actor.can(page.role):
         st.error("Not permitted: sign in with an account that may see this page.", icon=":material/lock:")
         st.stop()
-    assert actor is not None
+    if page.shown_title is not None:
+        st.title(page.shown_title)
     return actor
 
 

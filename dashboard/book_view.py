@@ -8,8 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from data_layer.access.auth import Actor
-from data_layer.book import drafts
-from data_layer.book import postmortems as book
+from data_layer.book import drafts, postmortems
 from data_layer.db.store import Store
 
 # Text areas of the post-mortem form (containers with the CSS class st-key-form_<field>) commit their
@@ -39,9 +38,9 @@ def keystroke_saver() -> None:
     st.html(_KEYSTROKES, unsafe_allow_javascript=True)
 
 
-def form_choices(store: Store) -> book.FormReferences:
+def form_choices(store: Store) -> postmortems.FormReferences:
     """What the form offers: sections, plans, cohorts, owners."""
-    return book.form_references(store)
+    return postmortems.form_references(store)
 
 
 def _owner_label(owners: list[str], owner_id: str) -> str | None:
@@ -50,7 +49,7 @@ def _owner_label(owners: list[str], owner_id: str) -> str | None:
 
 def lesson_as_form(store: Store, row: dict[str, Any], owners: list[str]) -> dict[str, Any]:
     """A lesson's values as the form's fields."""
-    acts = book.actions_of(store, str(row["lesson_id"]))
+    acts = postmortems.actions_of(store, str(row["lesson_id"]))
     return {"title": row["title"], "plan": row["plan_id"] if isinstance(row["plan_id"], str) else None,
             "section": row["section"], "date": pd.Timestamp(row["occurred_on"]).date(),
             "goal": row["learning_goal"] or "", "happened": row["what_happened"] or "",
@@ -66,7 +65,7 @@ def lesson_as_form(store: Store, row: dict[str, Any], owners: list[str]) -> dict
 
 def plan_as_form(store: Store, plan_id: str) -> dict[str, Any]:
     """A plan's values as the start of its post-mortem."""
-    p = book.plan(store, plan_id)
+    p = postmortems.plan(store, plan_id)
     if p is None:
         return {}
     return {"title": f"Post-mortem: {p['name']}", "plan": plan_id, "section": p["section"],
@@ -78,7 +77,7 @@ def discard_form(store: Store, actor: Actor, form_key: str, editing: str | None)
     """Discard a form: its draft, and the draft lesson it saved in the Book, if any (never a lesson being edited)."""
     drafts.discard(store, actor, form_key)
     if not editing:
-        book.delete_draft_lesson(store, actor, form_key)
+        postmortems.delete_draft_lesson(store, actor, form_key)
 
 
 # Streamlit writes bound widgets' values into the URL with history.replaceState, so Back would skip

@@ -17,7 +17,7 @@ from dashboard.settings import app_today
 from data_layer.acting.goals import describe
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.units import plain_value
-from data_layer.domain.stats import DealRate
+from data_layer.domain.stats import TOO_FEW_DEALS, DealRate
 from data_layer.ingest.csv_safety import safe_csv
 
 
@@ -36,7 +36,7 @@ def kpi_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], *, link: b
     few = _too_few(current) or _too_few(previous)
     st.metric(
         kpi.label, kpi.unit.text(current), delta,
-        # a change between windows of fewer than 10 deals is noise: shown, never coloured as news
+        # a change between windows of fewer than TOO_FEW_DEALS deals is noise: shown, never coloured as news
         delta_color="off" if unchanged or few else "normal",
         delta_arrow="off" if unchanged else "auto", height=190,
         help=kpi.help + " Change: against the previous window of equal length.", border=True,
@@ -45,7 +45,7 @@ def kpi_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], *, link: b
     if isinstance(current, DealRate):
         st.caption(deal_rate_caption(current))
     if few and delta:
-        st.caption("Fewer than 10 deals in a window: this change is within noise.")
+        st.caption(f"Fewer than {TOO_FEW_DEALS} deals in a window: this change is within noise.")
     if link:
         st.page_link(kpi.page, label=f"{kpi.page_label} →")
 
@@ -62,7 +62,7 @@ def _goal_tile(kpi: Kpi, current: Any, previous: Any, trend: list[Any], goal: An
 
 
 def _too_few(result: Any) -> bool:
-    return isinstance(result, DealRate) and 0 < result.n < 10
+    return isinstance(result, DealRate) and result.n > 0 and result.too_few
 
 
 def metric_tile(column: Any, name: str, result: Any) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from data_layer.analytics.catalog import REGISTRY
-from data_layer.analytics.registry import PAGES
 from data_layer.analytics.units import Unit
+from data_layer.domain.pages import PAGE
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,9 @@ class Kpi:
     def of(cls, name: str) -> Kpi:
         metric = REGISTRY[name]
         home = metric.home or (metric.pages[0] if metric.pages else "")
-        return cls(name, metric.label, metric.unit, metric.definition, f"pages/{home}.py", PAGES.get(home, ""))
+        page = PAGE.get(home)
+        return cls(name, metric.label, metric.unit, metric.definition, page.file if page else "",
+                   page.title if page else "")
 
 
 OVERVIEW_KPIS: tuple[Kpi, ...] = tuple(Kpi.of(name) for name in REGISTRY.overview)

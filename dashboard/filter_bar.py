@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard.loaders import cohort_names, filter_options, program_start
 from dashboard.settings import app_today
 from data_layer.book.library import escape_markdown
-from data_layer.domain.filters import DEFAULT_PRESET, PRESETS, Filter, preset_window
+from data_layer.domain.filters import DATE_PRESETS, DEFAULT_PRESET, Filter, preset_window
 
 URL_KEYS = ("cohort", "preset", "from", "to", "team", "region", "role")
 SHADOW = "_filter_state"
@@ -66,7 +66,7 @@ class FilterState:
                 return None
 
         preset = first("preset") or DEFAULT_PRESET
-        if preset not in PRESETS:
+        if preset not in DATE_PRESETS:
             preset = DEFAULT_PRESET
         low, high = day("from"), day("to")
         if preset == "custom" and (low is None or high is None):
@@ -147,7 +147,7 @@ def filter_bar(page: str) -> Filter:
         st.multiselect("Cohorts", options=list(names), key="f_cohorts",
                        format_func=lambda cid: f"{names.get(cid, cid)} ({cid})",
                        placeholder="All cohorts", help="Type to search. None selected means all cohorts.")
-        st.selectbox("Date window", options=list(PRESETS), key="f_preset", format_func=PRESETS.__getitem__)
+        st.selectbox("Date window", options=list(DATE_PRESETS), key="f_preset", format_func=DATE_PRESETS.__getitem__)
         if st.session_state["f_preset"] == "custom":
             st.date_input("From – to (inclusive)", key="f_range", format="YYYY-MM-DD")
         c1, c2, c3 = st.columns(3)

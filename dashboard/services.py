@@ -5,35 +5,46 @@ else of data_layer: what a page may call is this list, and every call below chec
 actor's role in the data layer itself.
 """
 
+from dashboard.loaders import clear_analytics
 from data_layer import alerts, digest, incidents
 from data_layer.access import auth
 from data_layer.access.auth import NotPermitted
 from data_layer.acting import answers, goals, instrument, outreach, rounds
 from data_layer.analytics.catalog import FUNNEL_STAGES, REGISTRY
-from data_layer.book import drafts, experiments, library, trend_notes
-from data_layer.book import postmortems as book
+from data_layer.book import drafts, experiments, library, postmortems, trend_notes
 from data_layer.book.library import escape_markdown
 from data_layer.book.templates import template
 from data_layer.db.audit import AuditQuery, history_of, read_trail
 from data_layer.directory import admin, records
 from data_layer.ingest import inbox, runs
 from data_layer.ingest.csv_safety import safe_csv
-from data_layer.ingest.export import export
 from data_layer.ingest.importer import SCORE_PREFIX, SPEC_BY_NAME
 from data_layer.ingest.sources import (
     Mapping,
     SourceFile,
     guess_entity,
     guess_mapping,
-    import_sources,
     kind_of,
     plan_table,
     read_source,
     safe_name,
 )
+from data_layer.operations import accounts, database, imports, learning
+from data_layer.operations.base import Door, Operation
+from data_layer.operations.catalog import OPERATIONS
+
+# After an import through any door of this process (a page, the API, the drop folder) the pages read the new data.
+imports.on_import(clear_analytics)
 
 __all__ = [  # noqa: RUF022 (alphabetical)
     'AuditQuery',
+    'Door',
+    'OPERATIONS',
+    'Operation',
+    'accounts',
+    'database',
+    'imports',
+    'learning',
     'REGISTRY',
     'FUNNEL_STAGES',
     'Mapping',
@@ -51,15 +62,13 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'digest',
     'trend_notes',
     'auth',
-    'book',
+    'postmortems',
     'drafts',
     'escape_markdown',
     'experiments',
-    'export',
     'guess_entity',
     'guess_mapping',
     'history_of',
-    'import_sources',
     'inbox',
     'incidents',
     'kind_of',

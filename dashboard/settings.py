@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 
+from data_layer.domain import config
 from data_layer.domain.config import resolve_db_path
-
-TODAY_ENV = "LEARNING_CULTURE_TODAY"
 
 
 def _args() -> argparse.Namespace:
@@ -29,10 +27,4 @@ def db_path() -> Path:
 
 def app_today() -> dt.date:
     """The day the app treats as today: --today, else $LEARNING_CULTURE_TODAY, else the real date."""
-    text = _args().today or os.environ.get(TODAY_ENV)
-    if text:
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            pass  # a bad override falls back to the real date rather than breaking every page
-    return dt.date.today()
+    return config.app_today(_args().today)

@@ -1,72 +1,50 @@
-"""`learning-culture`: the command-line door onto the same data_layer functions the pages use.
+"""`learning-culture`: the command-line door onto the operations the pages and the API use.
 
-It must never import streamlit (a test checks), so it runs on servers without the UI.
+It parses arguments, calls the operation (data_layer/operations) on the database file, or on the
+running server that holds it (data_layer/remote.py), and prints the result; errors become a
+sentence on stderr and an exit code (1: bad input or refused, 2: an incident). It must never
+import streamlit (a test checks), so it runs on servers without the UI.
 """
 
 from __future__ import annotations
 
 import argparse
-import builtins
-import contextvars
 import datetime as dt
 import getpass
-import io
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import pandas as pd
+from typing import Any
 
 from data_layer import alerts, digest, incidents, remote
-from data_layer.access import auth, tokens
-from data_layer.acting.goals import report_with_goals
+from data_layer.access import auth
 from data_layer.analytics.docs import render as metrics_reference
 from data_layer.analytics.docs import table as metrics_table
 from data_layer.analytics.report import render_markdown
-from data_layer.analytics.units import lift_interval, lift_unit
-from data_layer.book import experiments
-from data_layer.db import files as db_files
-from data_layer.db.audit import utc_now
 from data_layer.db.migrations import open_database
-from data_layer.db.store import Store
 from data_layer.demo.generator import SCALES, generate_demo
-from data_layer.directory import admin
 from data_layer.domain.config import ENV_VAR, resolve_db_path
 from data_layer.domain.errors import InvalidData, LearningCultureError
-from data_layer.domain.filters import Filter
-from data_layer.ingest import runs
-from data_layer.ingest.bounded import check_path_size
 from data_layer.ingest.csv_safety import safe_csv
-from data_layer.ingest.export import export
-from data_layer.ingest.importer import ImportResult, import_files, import_paths
-from data_layer.ingest.report import group_problems, problems_frame
-from data_layer.ingest.sources import (
-    Choices,
-    Mapping,
-    SourceFile,
-    guess_entity,
-    import_sources,
-    kind_of,
-    preset_mapping,
-    read_table,
-)
-
-# Where this command's output goes: the terminal, or (when the server runs a command for a CLI
-# that found it, see data_layer/remote.py) buffers sent back to that CLI. Per thread/context,
-# so the server's other work never lands in a reply.
-_STREAMS: contextvars.ContextVar[tuple[io.TextIOBase, io.TextIOBase] | None] = contextvars.ContextVar(
-    "cli_streams", default=None)
+from data_layer.ingest.importer import import_paths
+from data_layer.ingest.report import problems_frame
+from data_layer.operations import accounts, database, imports, learning
+from data_layer.operations.base import Door, NoParams, Operation, Params
+from data_layer.operations.catalog import OPERATIONS
 
 
-def print(*values: object, file: object = None, **kwargs: object) -> None:  # noqa: A001 - see _STREAMS
-    streams = _STREAMS.get()
-    if streams is not None and file in (None, sys.stdout, sys.stderr):
-        file = streams[1] if file is sys.stderr else streams[0]
-    builtins.print(*values, file=file, **kwargs)  # type: ignore[call-overload]
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return str(os.getuid())
+
+
+# Whoever runs the command line can open the database file: an admin, recorded as cli:<OS user>.
+CLI_ACTOR = auth.local_actor("cli", _os_user(), "command line")
 
 
 def _iso_date(text: str) -> dt.date:
@@ -124,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--with-text", action="store_true",
                      help="also store the words of messages (Slack text, activity's text column); an admin "
                           "can purge them later with `purge-text`")
-    users = sub.add_parser("users", parents=[common], help="manage accounts (acts as an admin named 'cli')")
+    users = sub.add_parser("users", parents=[common],
+                           help="manage accounts (as an admin recorded as cli:<your OS user name>)")
     usub = users.add_subparsers(dest="users_command", required=True)
     u_add = usub.add_parser("add", parents=[common], help="add an account")
     u_add.add_argument("email")
@@ -192,22 +171,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report_filter(args: argparse.Namespace) -> Filter:
-    today = args.today or dt.date.today()
-    date_to = args.date_to or today
-    date_from = args.date_from or (date_to - dt.timedelta(days=89))
-    if date_from > date_to:
-        raise InvalidData([], "--from must be on or before --to.")
-    return Filter(date_from=date_from, date_to=date_to, today=today, cohorts=tuple(args.cohort),
-                  teams=tuple(args.team), regions=tuple(args.region), roles=tuple(args.role))
-
-
-def _head(path: Path) -> bytes:
-    """A file's first 64 KB (enough for its header line)."""
-    with path.open("rb") as handle:
-        return handle.read(65_536)
-
-
 def _pairs(values: list[str], option: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for text in values:
@@ -216,57 +179,6 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
             raise InvalidData([], f'{option} takes NAME=VALUE, such as {option} "Close Date=DMY" (got {text!r}).')
         out[key.strip()] = value.strip()
     return out
-
-
-def _choices(args: argparse.Namespace) -> Choices:
-    options = {k: v for k, v in (("date_order", args.date_order), ("currency", args.currency),
-                                 ("skip_rows", str(args.skip_rows) if args.skip_rows else "")) if v}
-    return Choices(formats=_pairs(args.column_format, "--column-format"), stages=_pairs(args.stage, "--stage"),
-                   verbs=_pairs(args.verb, "--verb"), people=_pairs(args.person, "--person"), options=options)
-
-
-def _print_problems(exc: InvalidData, report: str | None) -> None:
-    """The problems grouped by file, column and reason; every one of them when there are few."""
-    print(str(exc), file=sys.stderr)
-    groups = group_problems(exc.problems)
-    if len(exc.problems) > 50 or len(groups) < len(exc.problems):
-        print("By column and reason:", file=sys.stderr)
-        for g in groups[:40]:
-            print(f"  {g.sentence()}", file=sys.stderr)
-    if len(exc.problems) <= 50:
-        print("Every problem:", file=sys.stderr)
-        for p in exc.problems:
-            print(f"  {p}", file=sys.stderr)
-    if report:
-        Path(report).write_bytes(safe_csv(problems_frame(exc.problems)))
-        print(f"The full list ({len(exc.problems):,} problems) is in {report}.", file=sys.stderr)
-    elif len(exc.problems) > 50:
-        print(f"{len(exc.problems):,} problems in all: add --report FILE.csv to get every one.", file=sys.stderr)
-
-
-def _import_sources(store: Store, files: list[Path], args: argparse.Namespace,
-                    say: Callable[[str], None]) -> tuple[ImportResult, list[str]]:
-    """Files in other formats: map them (given mappings, a preset, or guesses), then import."""
-    mappings = [Mapping.from_toml(Path(m).read_text(encoding="utf-8")) for m in args.mapping]
-    if args.preset:
-        mappings.append(preset_mapping(args.preset))
-    sources = []
-    for f in files:
-        mapping = None
-        if kind_of(f.name, _head(f)) == "table":
-            if len(mappings) == 1:
-                mapping = mappings[0]
-            else:
-                head = read_table(f, nrows=5)
-                entity = guess_entity(f.name, head.columns)
-                mapping = next((m for m in mappings if m.entity == entity), None)
-        check_path_size(f)  # before reading it into memory
-        sources.append(SourceFile(f.name, f.read_bytes(), mapping))
-    with tempfile.TemporaryDirectory() as work:
-        done = import_sources(store, sources, Path(work), dry_run=args.dry_run, progress=say,
-                              win_reaction=args.win_reaction, frustration_reaction=args.frustration_reaction,
-                              choices=_choices(args), with_text=args.with_text)
-    return ImportResult(rows=done.rows, warnings=done.warnings, dry_run=done.dry_run), done.notes
 
 
 def _read_password(prompt: str) -> str:
@@ -280,44 +192,163 @@ def _read_password(prompt: str) -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-def _users(store: Store, args: argparse.Namespace) -> None:
-    cmd = args.users_command
-    if cmd == "list":
-        frame = auth.list_users(store, auth.CLI_ACTOR)
-        for row in frame.itertuples():
-            state = "disabled" if row.disabled else "active"
-            login = "password" if row.has_password else "single sign-on"
-            print(f"{row.email:<36} {row.role:<7} {state:<9} {login:<15} {row.name}")
-        if frame.empty:
+# ------------------------------------------------------------------ arguments -> an operation
+Call = tuple[Operation, Params, list[Path], Path | None]  # the operation, its params, files it takes, files' folder
+
+
+def _import_call(args: argparse.Namespace) -> Call:
+    params = imports.ImportParams(
+        dry_run=args.dry_run, mappings=[Path(m).read_text(encoding="utf-8") for m in args.mapping],
+        preset=args.preset, date_order=args.date_order, formats=_pairs(args.column_format, "--column-format"),
+        stages=_pairs(args.stage, "--stage"), verbs=_pairs(args.verb, "--verb"),
+        people=_pairs(args.person, "--person"), currency=args.currency, skip_rows=args.skip_rows,
+        win_reaction=args.win_reaction, frustration_reaction=args.frustration_reaction, with_text=args.with_text)
+    return imports.IMPORT, params, import_paths(args.paths), None
+
+
+def _users_call(args: argparse.Namespace) -> Call:
+    cmd, email = args.users_command, getattr(args, "email", "")
+    made: dict[str, Callable[[], Params]] = {
+        "list": NoParams,
+        "add": lambda: accounts.AddParams(email=email, name=args.name, role=args.role, password=None
+                                          if args.sso_only else _read_password(f"Password for {email}: ")),
+        "set-role": lambda: accounts.SetRoleParams(email=email, role=args.role),
+        "disable": lambda: accounts.DisableParams(email=email, enable=args.enable),
+        "unlock": lambda: accounts.EmailParams(email=email),
+        "reset-password": lambda: accounts.PasswordParams(
+            email=email, password=_read_password(f"New password for {email}: ")),
+    }
+    return OPERATIONS[f"users {cmd}"], made[cmd](), [], None
+
+
+def _tokens_call(args: argparse.Namespace) -> Call:
+    cmd = args.tokens_command
+    params: Params = (accounts.TokenParams(name=args.name, role=args.role) if cmd == "create"
+                      else accounts.RevokeParams(name=args.name) if cmd == "revoke" else NoParams())
+    return OPERATIONS[f"tokens {cmd}"], params, [], None
+
+
+def _call(args: argparse.Namespace) -> Call:
+    """The operation a command stands for, with its parameters (read and checked here, where it runs)."""
+    cmd = args.command
+    if cmd == "import":
+        return _import_call(args)
+    if cmd == "users":
+        return _users_call(args)
+    if cmd == "tokens":
+        return _tokens_call(args)
+    if cmd == "report":
+        return database.REPORT, database.ReportParams(
+            date_from=args.date_from, date_to=args.date_to, today=args.today, cohorts=args.cohort,
+            teams=args.team, regions=args.region, roles=args.role), [], None
+    if cmd == "export":
+        return database.EXPORT, database.ExportParams(format=args.format), [], Path(args.folder)
+    if cmd == "backup":
+        return database.BACKUP, database.BackupParams(destination=args.destination), [], None
+    if cmd == "digest":
+        return learning.DIGEST, learning.DigestParams(since=args.since, today=args.today, post=args.post), [], None
+    if cmd == "test-results":
+        if not Path(args.file).is_file():
+            raise InvalidData([], f"{args.file} does not exist (or is not a file).")
+        return learning.TEST_RESULTS, NoParams(), [Path(args.file)], None
+    if cmd == "purge-text":
+        return database.PURGE, database.PurgeParams(before=args.before), [], None
+    raise InvalidData([], f"{cmd} is not an operation.")
+
+
+def _say(message: str) -> None:
+    print(f"  {message}", flush=True)
+
+
+# ------------------------------------------------------------------------- results -> text
+def _print_import(args: argparse.Namespace, outcome: imports.ImportOutcome, db: Path, live: bool) -> None:
+    if not live:  # through a server: its progress comes with the outcome
+        for step in outcome.steps:
+            _say(step)
+    print("\n".join(imports.report_lines(outcome, db)))
+
+
+def _print_users(outcome: Any) -> None:
+    if isinstance(outcome, accounts.Accounts):
+        for a in outcome.accounts:
+            state = "disabled" if a.disabled else "active"
+            login = "password" if a.has_password else "single sign-on"
+            print(f"{a.email:<36} {a.role:<7} {state:<9} {login:<15} {a.name}")
+        if not outcome.accounts:
             print("No accounts yet; the app opens on first-run setup.")
-    elif cmd == "add":
-        password = None if args.sso_only else _read_password(f"Password for {args.email}: ")
-        auth.add_user(store, auth.CLI_ACTOR, args.email, args.name, args.role, password)
-        print(f"Added {args.email} ({args.role}).")
-    elif cmd == "set-role":
-        auth.set_role(store, auth.CLI_ACTOR, args.email, args.role)
-        print(f"{args.email} is now {args.role}.")
-    elif cmd == "disable":
-        auth.set_disabled(store, auth.CLI_ACTOR, args.email, not args.enable)
-        print(f"{args.email} {'enabled' if args.enable else 'disabled'}.")
-    elif cmd == "unlock":
-        auth.unlock(store, auth.CLI_ACTOR, args.email)
-        print(f"{args.email} can sign in again.")
-    elif cmd == "reset-password":
-        auth.reset_password(store, auth.CLI_ACTOR, args.email, _read_password(f"New password for {args.email}: "))
-        print(f"Password of {args.email} reset.")
+    else:
+        print(outcome.message)
 
 
-def _demo(path: Path, args: argparse.Namespace) -> int:
+def _print_tokens(outcome: Any) -> None:
+    if isinstance(outcome, accounts.NewToken):
+        print(f"Token {outcome.name!r} ({outcome.role}); shown this once, keep it safe:\n{outcome.token}")
+    elif isinstance(outcome, accounts.Tokens):
+        if not outcome.tokens:
+            print("No tokens yet: learning-culture tokens create --name NAME --role viewer|editor|admin")
+        for t in outcome.tokens:
+            used = "never used" if t.last_used_at is None else f"last used {t.last_used_at:%Y-%m-%d %H:%M}"
+            print(f"{t.token_id}  {t.name:<32} {t.role:<7} {'revoked' if t.revoked else 'active':<8} {used}")
+    else:
+        print(f"Revoked {outcome.count} token{'s' if outcome.count != 1 else ''} named {outcome.name}.")
+
+
+def _print_digest(args: argparse.Namespace, outcome: learning.DigestOutcome) -> None:
+    if args.markdown:  # written here, where the command runs (never on a server)
+        Path(args.markdown).write_text(outcome.text, encoding="utf-8")
+        print(f"Wrote the digest to {args.markdown}")
+    if outcome.posted is False:
+        raise LearningCultureError(f"the digest was not posted: {outcome.problem}. It is kept in the database "
+                                   f"(digest_posts); run the command again to retry.")
+    if outcome.posted:
+        print(f"Posted the digest to {args.post}")
+    if not args.markdown and not args.post:
+        print(outcome.text, end="")
+
+
+def _print(args: argparse.Namespace, params: Params, outcome: Any, db: Path, live: bool) -> None:
+    """An operation's result as the command prints it (the same locally and through a server)."""
+    cmd = args.command
+    if cmd == "import":
+        _print_import(args, outcome, db, live)
+    elif cmd == "users":
+        _print_users(outcome)
+    elif cmd == "tokens":
+        _print_tokens(outcome)
+    elif cmd == "report" and isinstance(params, database.ReportParams):
+        if args.format == "markdown":
+            print(render_markdown(outcome.values, params.filter()), end="")
+        else:
+            print(json.dumps(outcome.values, indent=2, default=str))
+    elif cmd == "export":
+        print(f"Exported {db} to {args.folder} ({args.format}):")
+        for name, n in outcome.rows.items():
+            print(f"  {name:<20} {n:>12,} rows")
+    elif cmd == "backup":
+        print(f"Backed up {db} to {outcome.path}: " + ", ".join(f"{n:,} {t}" for t, n in outcome.rows.items()))
+    elif cmd == "digest":
+        _print_digest(args, outcome)
+    elif cmd == "test-results":
+        for test in outcome.tests:
+            print(f"  {test.name}: {test.outcome} ({test.lifts})")
+        print(f"Imported {outcome.rows:,} variant row(s) of test results into {db}.")
+    elif cmd == "purge-text":
+        print(f"Deleted the words of {outcome.deleted:,} message(s)"
+              + (f" before {outcome.before}" if outcome.before else "") + "; the events and every count are unchanged.")
+
+
+# ------------------------------------------------------------------------------ the commands
+def _demo(path: Path, args: argparse.Namespace) -> None:
     """Demo data, built in a file beside the database and moved into place only when complete: an
     interrupted run leaves the database as it was (or none), never an empty one offering setup."""
+    from data_layer.db import files as db_files
     from data_layer.demo.generator import has_data
 
     if args.if_missing and path.exists():
         with open_database(path) as store:
             if has_data(store):
                 print(f"{path} already has data; leaving it as it is.")
-                return 0
+                return
     started = time.perf_counter()
     today = args.today or dt.date.today()
     # The demo's alerts and digest write to a file beside the database (a Slack webhook in real use); the
@@ -332,143 +363,64 @@ def _demo(path: Path, args: argparse.Namespace) -> int:
     print(f"Demo data ({args.scale}, seed {args.seed}) written to {path} in {time.perf_counter() - started:.1f} s:")
     for table, n in counts.items():
         print(f"  {table:<18} {n:>12,}")
-    return 0
 
 
-def _tokens(store: Store, args: argparse.Namespace) -> None:
-    if args.tokens_command == "create":
-        token = tokens.create(store, auth.CLI_ACTOR, args.name, args.role)
-        print(f"Token {args.name!r} ({args.role}); shown this once, keep it safe:\n{token}")
-    elif args.tokens_command == "list":
-        frame = tokens.list_tokens(store, auth.CLI_ACTOR)
-        if frame.empty:
-            print("No tokens yet: learning-culture tokens create --name NAME --role viewer|editor|admin")
-        for record in frame.to_dict("records"):
-            state = "active" if pd.isna(record["revoked_at"]) else "revoked"
-            used = "never used" if pd.isna(record["last_used_at"]) \
-                else f"last used {pd.Timestamp(record['last_used_at']):%Y-%m-%d %H:%M}"
-            print(f"{record['token_id']}  {str(record['name']):<32} {str(record['role']):<7} {state:<8} {used}")
-    elif args.tokens_command == "revoke":
-        n = tokens.revoke(store, auth.CLI_ACTOR, args.name)
-        print(f"Revoked {n} token{'s' if n != 1 else ''} named {args.name}.")
+def _local(args: argparse.Namespace, path: Path) -> None:
+    """Commands that need the database file itself (no server can do them for us)."""
+    if args.command == "demo":
+        _demo(path, args)
+    elif args.command == "restore":
+        done = database.restore(CLI_ACTOR, Path(args.source), path)
+        print(f"Restored {path} from {done.path} (schema {done.schema}): "
+              + ", ".join(f"{n:,} {t}" for t, n in done.rows.items()))
+    else:
+        with open_database(path) as store:
+            if args.command == "init":
+                print(f"Database ready at {path}")
+            elif args.command == "setup-code":
+                code = auth.issue_setup_code(store)
+                print(f"First run: the setup code is {code} (enter it on the dashboard's setup page)." if code
+                      else "Setup is finished: this database has accounts. Sign in, or ask an admin.")
 
 
-def _run(store: Store, args: argparse.Namespace, path: Path, who: str = "command line", via: str = "cli") -> None:
-    """One command against an open database (the command line's own, or the server's for a CLI that found it)."""
-    if args.command == "init":
-        print(f"Database ready at {path}")
-    elif args.command == "backup":
-        summary = db_files.backup(store, args.destination)
-        print(f"Backed up {path} to {summary.path}: " + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
-    elif args.command == "setup-code":
-        code = auth.issue_setup_code(store)
-        print(f"First run: the setup code is {code} (enter it on the dashboard's setup page)." if code
-              else "Setup is finished: this database has accounts. Sign in, or ask an admin.")
-    elif args.command == "users":
-        _users(store, args)
-    elif args.command == "tokens":
-        _tokens(store, args)
-    elif args.command == "report":
-        filt = _report_filter(args)
-        report = report_with_goals(store, filt)
-        if args.format == "markdown":
-            print(render_markdown(report, filt), end="")
-        else:
-            print(json.dumps(report, indent=2, default=str))
-    elif args.command == "export":
-        counts = export(store, args.folder, args.format)
-        print(f"Exported {path} to {args.folder} ({args.format}):")
-        for name, n in counts.items():
-            print(f"  {name:<20} {n:>12,} rows")
-    elif args.command == "import":
-        _import(store, args, path, who, via)
-    elif args.command == "digest":
-        _digest(store, args)
-    elif args.command == "test-results":
-        check_path_size(Path(args.file))
-        n = experiments.import_results(store, auth.CLI_ACTOR, Path(args.file).read_bytes())
-        for t in experiments.results(store):
-            if t.lifts:  # each lift in its unit: pp for conversions, the metric's own for means
-                lifts = "; ".join(f"{lift.variant}: {lift_unit(t.measure).text(lift.value)}, "
-                                  f"{lift_interval(t.measure, lift.low, lift.high)}" for lift in t.lifts)
-                print(f"  {t.name}: {t.outcome} ({lifts})")
-        print(f"Imported {n:,} variant row(s) of test results into {path}.")
-    elif args.command == "purge-text":
-        n = admin.purge_texts(store, auth.CLI_ACTOR, args.before)
-        print(f"Deleted the words of {n:,} message(s)" + (f" before {args.before}" if args.before else "")
-              + "; the events and every count are unchanged.")
+def _operation(args: argparse.Namespace, path: Path) -> None:
+    """An operation: through the running server that holds the database, or on the file itself."""
+    operation, params, files, folder = _call(args)
+    server = remote.find(path, args.server, args.token)
+    if server is not None:  # a running dashboard holds this database: go through it
+        outcome = remote.call(server, operation, params, files, into=folder)
+        _print(args, params, outcome, path, live=False)
+        return
+    with open_database(path) as store:
+        outcome = operation.run(store, CLI_ACTOR, params, Door("cli", tuple(files), folder, _say))
+    _print(args, params, outcome, path, live=True)
 
 
-def _digest(store: Store, args: argparse.Namespace) -> None:
-    if args.post and not args.post.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-        # a webhook only: never a file or another plain-http address (the server may run this for a token)
-        raise InvalidData([], "--post takes a Slack incoming-webhook URL (https://...).")
-    d = digest.build(store, args.today or _today(), args.since)
-    if args.markdown:
-        Path(args.markdown).write_text(digest.render(d), encoding="utf-8")
-        print(f"Wrote the digest to {args.markdown}")
-    if args.post:
-        sent = digest.send(store, d, args.post)
-        if not sent.delivered:
-            raise LearningCultureError(f"the digest was not posted: {sent.problem}. It is kept in the database "
-                                       f"(digest_posts); run the command again to retry.")
-        print(f"Posted the digest to {args.post}")
-    if not args.markdown and not args.post:
-        print(digest.render(d), end="")
+def _print_problems(exc: InvalidData, report: str | None) -> None:
+    """An import's problems on stderr; the whole list in a CSV file when asked."""
+    for line in imports.problem_lines(exc):
+        print(line, file=sys.stderr)
+    if report:
+        Path(report).write_bytes(safe_csv(problems_frame(exc.problems)))
+        print(f"The full list ({len(exc.problems):,} problems) is in {report}.", file=sys.stderr)
+    elif len(exc.problems) > 50:
+        print(f"{len(exc.problems):,} problems in all: add --report FILE.csv to get every one.", file=sys.stderr)
 
 
-def _today() -> dt.date:
-    """The day treated as today: $LEARNING_CULTURE_TODAY (as the dashboard), else the real date."""
-    text = os.environ.get("LEARNING_CULTURE_TODAY")
-    try:
-        return dt.date.fromisoformat(text) if text else dt.date.today()
-    except ValueError:
-        return dt.date.today()
-
-
-def _import(store: Store, args: argparse.Namespace, path: Path, who: str, via: str) -> None:
-    started, clock = utc_now(), time.perf_counter()
-    names = [Path(p).name for p in args.paths]
-    try:
-        files = import_paths(args.paths)
-        names = [f.name for f in files]
-        say = lambda m: print(f"  {m}", flush=True)  # noqa: E731
-        if all(kind_of(f.name, _head(f)) == "canonical" for f in files) and not args.mapping \
-                and not args.preset:
-            result = import_files(store, files, dry_run=args.dry_run, progress=say, with_text=args.with_text)
-            notes: list[str] = []
-        else:
-            result, notes = _import_sources(store, files, args, say)
-    except InvalidData as exc:
-        if not args.dry_run:  # the log keeps refused runs too, with their first problems
-            runs.record(store, who=who, via=via, files=names, rows={}, outcome="rejected",
-                        seconds=time.perf_counter() - clock, message=exc.report()[:2000], started=started)
-        raise
-    if not args.dry_run:
-        runs.record(store, who=who, via=via, files=names, rows=result.rows, outcome="imported",
-                    seconds=time.perf_counter() - clock, started=started)
-        for notice in alerts.check(store, _today()):  # an import may move a number across its line
-            print(f"alert {notice.event}: {notice.message}" + ("" if notice.delivered else f" (NOT SENT: {notice.problem})"))
-    for warning in result.warnings:
-        print(f"warning: {warning}")
-    for note in notes:
-        print(f"note: {note}")
-    verb = "Checked (dry run, nothing written)" if args.dry_run else "Imported into"
-    print(f"{verb} {path}" + (f" in {result.seconds:.1f} s:" if result.seconds else ":"))
-    for table, n in result.rows.items():
-        print(f"  {table:<18} {n:>12,} rows")
-
-
-def _guarded(args: argparse.Namespace, path: Path, work: Callable[[], int | None]) -> int:
+def _guarded(args: argparse.Namespace, path: Path, work: Callable[[], None]) -> int:
     """Run `work`; errors become a sentence on stderr and an exit code (1: bad input, 2: an incident)."""
     try:
-        return work() or 0
+        work()
+        return 0
     except InvalidData as exc:
         if args.command == "import":
             _print_problems(exc, getattr(args, "report", None))
         else:
             print(exc.report(), file=sys.stderr)
         return 1
+    except remote.ServerIncident as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except LearningCultureError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -478,21 +430,7 @@ def _guarded(args: argparse.Namespace, path: Path, work: Callable[[], int | None
         return 2
 
 
-def run_with_store(store: Store, argv: Sequence[str], path: Path, who: str = "server",
-                   via: str = "api") -> tuple[int, str, str]:
-    """The server's side of a CLI that found it: run `argv` against the server's open database and
-    return (exit code, stdout, stderr): exactly what the command prints alone."""
-    out, err = io.StringIO(), io.StringIO()
-    token = _STREAMS.set((out, err))
-    try:
-        try:
-            args = _parser().parse_args(list(argv))
-        except SystemExit as exc:
-            return int(exc.code or 0), out.getvalue(), err.getvalue() or "error: the command is not valid\n"
-        code = _guarded(args, path, lambda: _run(store, args, path, who, via))
-    finally:
-        _STREAMS.reset(token)
-    return code, out.getvalue(), err.getvalue()
+LOCAL_COMMANDS = ("init", "demo", "restore", "setup-code")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -502,24 +440,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(metrics_reference() if args.markdown else metrics_table(), end="")
         return 0
     path = resolve_db_path(args.db)
-    if args.command in remote.SERVED:
-        server = remote.find(path, getattr(args, "server", None), getattr(args, "token", None))
-        if server is not None:  # a running dashboard holds this database: go through it
-            return remote.run(server, args, list(sys.argv[1:] if argv is None else argv))
-
-    def local() -> int | None:
-        if args.command == "demo":
-            return _demo(path, args)
-        if args.command == "restore":
-            summary = db_files.restore(args.source, path)
-            print(f"Restored {path} from {summary.path} (schema {summary.last_migration}): "
-                  + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
-            return 0
-        with open_database(path) as store:
-            _run(store, args, path)
-        return 0
-
-    return _guarded(args, path, local)
+    if args.command in LOCAL_COMMANDS:
+        return _guarded(args, path, lambda: _local(args, path))
+    return _guarded(args, path, lambda: _operation(args, path))
 
 
 if __name__ == "__main__":

@@ -216,7 +216,8 @@ def run_scheduled(store: Store, today: dt.date, now: dt.datetime) -> Sent | None
     if not due(store, now):
         return None
     destination, every = schedule(store)
-    assert destination is not None
+    if destination is None:  # due() says no destination is never due; stopped meanwhile
+        return None
     last = last_sent(store)
     since = last.date() if last is not None else today - dt.timedelta(days=every)
     return send(store, build(store, today, since), destination, at=now)

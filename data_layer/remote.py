@@ -3,35 +3,35 @@
 A running server holds its database file (DuckDB lets one process write it). It leaves its
 address and a local admin token beside the database (`<db>.server.json`, readable only by
 its own OS user); a CLI command given that database finds it there (or is given `--server
-URL --token T`) and sends the command to the server's `POST /api/v1/commands`, which runs
-exactly the same code against the server's open database and sends back what it printed.
-Files travel with the command: an import's files are uploaded, an export comes back as a zip
-and is unpacked where it was asked for. Without a server, commands open the file as always.
+URL --token T`) and asks the server's `POST /api/v1/operations` for the same operation
+(data_layer/operations) with the same parameters; the server runs it for the token's actor
+against its open database and sends the result back as JSON, which the command line prints
+exactly as it prints a local result. Files travel with the call: an import's files are
+uploaded, an export comes back as a zip and is unpacked where it was asked for. Without a
+server, commands open the file as always.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import io
 import json
 import os
-import sys
 import urllib.error
 import urllib.request
 import uuid
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from data_layer.ingest.importer import import_paths  # the same expansion of folders as a local import
+from pydantic import TypeAdapter
+
+from data_layer.domain.errors import InvalidData, LearningCultureError, Problem
+from data_layer.operations.base import Operation, Params
 
 TOKEN_VAR = "LEARNING_CULTURE_TOKEN"
-SERVED = frozenset({"import", "report", "export", "users", "tokens", "backup", "digest", "purge-text",
-                    "test-results"})
-UPLOAD = "@upload/"      # an argument naming a file the request carries
-DOWNLOAD = "@download"   # the folder an export writes into, sent back as a zip
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def find(db: Path, server_url: str | None = None, token: str | None = None) -> S
     if server_url:
         token = token or os.environ.get(TOKEN_VAR)
         if not token:
-            raise SystemExit("error: --server needs an API token: --token T or $" + TOKEN_VAR)
+            raise LearningCultureError(f"--server needs an API token: --token T or ${TOKEN_VAR}.")
         return Server(server_url.rstrip("/"), token)
     info_file = discovery_file(db)
     try:
@@ -95,7 +95,8 @@ def find(db: Path, server_url: str | None = None, token: str | None = None) -> S
     return Server(str(info["url"]), token or str(info["token"])) if status == 200 else None
 
 
-def _multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body and its content type (the standard library has no encoder)."""
     boundary = uuid.uuid4().hex
     out = io.BytesIO()
     for name, value in fields:
@@ -110,110 +111,46 @@ def _multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]
     return out.getvalue(), f"multipart/form-data; boundary={boundary}"
 
 
-def _strip_connection_flags(argv: list[str]) -> list[str]:
-    out, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-            continue
-        if arg in ("--server", "--token", "--db"):
-            skip = True
-            continue
-        if arg.startswith(("--server=", "--token=", "--db=")):
-            continue
-        out.append(arg)
-    return out
+class ServerIncident(LearningCultureError):
+    """The server failed unexpectedly (its log has the incident); the command exits 2 as a local incident would."""
 
 
-def prepare(args: argparse.Namespace, argv: list[str]) -> tuple[list[str], list[tuple[str, str, bytes]], str | None]:
-    """The command as the server will run it: local files replaced by uploads, an export folder by a zip."""
-    argv = _strip_connection_flags(argv)
-    files: list[tuple[str, str, bytes]] = []
-
-    def upload(path: Path) -> str:
-        key = f"upload/{len(files)}"
-        files.append((key, path.name, path.read_bytes()))
-        return f"{UPLOAD}{len(files) - 1}/{path.name}"
-
-    folder = None
-    if args.command == "import":
-        local = import_paths(args.paths)
-        rest = [a for a in argv[1:] if a not in args.paths]
-        mappings = set(args.mapping)
-        argv = ["import", *[upload(p) for p in local],
-                *[upload(Path(a)) if a in mappings else a for a in rest]]
-    elif args.command == "test-results":
-        argv = [upload(Path(a)) if a == args.file else a for a in argv]
-    elif args.command == "export":
-        folder = args.folder
-        argv = [DOWNLOAD if a == folder else a for a in argv]
-    return argv, files, folder
-
-
-def _without(argv: list[str], option: str) -> list[str]:
-    """argv without `option VALUE` (or `option=VALUE`)."""
-    out: list[str] = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == option:
-            skip = True
-        elif not arg.startswith(option + "="):
-            out.append(arg)
-    return out
-
-
-def _send(server: Server, args: argparse.Namespace, argv: list[str]) -> tuple[int, str, str]:
-    """Send the command to the server: its exit code, stdout and stderr (an export's files are unpacked)."""
+def _refusal(status: int, body: bytes, url: str) -> LearningCultureError:
+    """The error a refused call stands for, raised here as the operation would have raised it locally."""
     try:
-        command, files, folder = prepare(args, argv)
-    except Exception as exc:  # noqa: BLE001 - a missing file and the like: the same sentence as locally
-        return 1, "", f"error: {exc}\n"
-    body, content_type = _multipart([("argv", json.dumps(command))], files)
-    request = urllib.request.Request(server.url + "/api/v1/commands", data=body, method="POST", headers={
+        reply = json.loads(body)
+    except ValueError:
+        reply = {}
+    sentence = str(reply.get("error") or f"the server at {url} refused the call ({status})")
+    if reply.get("kind") == "invalid":
+        problems = [Problem(**p) for p in reply.get("problems") or []]
+        return InvalidData(problems, sentence)
+    if reply.get("kind") == "incident":
+        return ServerIncident(sentence)
+    return LearningCultureError(sentence)
+
+
+def call(server: Server, operation: Operation, params: Params, files: Sequence[Path] = (),
+         into: Path | None = None) -> Any:
+    """Ask the server for `operation`; return its result (as the operation returns it), or raise its error.
+
+    `files` are uploaded with the call; an export's files are unpacked into `into`."""
+    parts = [("file", path.name, path.read_bytes()) for path in files]
+    body, content_type = multipart([("operation", operation.name), ("params", params.model_dump_json())], parts)
+    request = urllib.request.Request(server.url + "/api/v1/operations", data=body, method="POST", headers={
         "Content-Type": content_type, "Authorization": f"Bearer {server.token}"})
     try:
         with urllib.request.urlopen(request, timeout=3600) as response:  # noqa: S310 - our own server's URL
             reply: dict[str, Any] = json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        try:
-            sentence = json.loads(exc.read()).get("error", "")
-        except ValueError:
-            sentence = ""
-        return 1, "", f"error: {sentence or f'the server at {server.url} refused the command ({exc.code})'}\n"
+        raise _refusal(exc.code, exc.read(), server.url) from None
     except OSError as exc:
-        return 1, "", f"error: the server at {server.url} cannot be reached ({exc}).\n"
-    stdout, stderr = str(reply.get("stdout", "")), str(reply.get("stderr", ""))
-    if folder is not None:
-        stdout, stderr = stdout.replace(DOWNLOAD, folder), stderr.replace(DOWNLOAD, folder)
-        if reply.get("download"):
-            target = Path(folder)
-            target.mkdir(parents=True, exist_ok=True)
-            with zipfile.ZipFile(io.BytesIO(base64.b64decode(reply["download"]))) as z:
-                for name in z.namelist():
-                    if "/" in name or "\\" in name or name.startswith("."):
-                        continue  # our export is flat; anything else is not ours to write
-                    (target / name).write_bytes(z.read(name))
-    return int(reply.get("exit_code", 1)), stdout, stderr
-
-
-def run(server: Server, args: argparse.Namespace, argv: list[str]) -> int:
-    """Send the command to the server; print what it printed; return its exit code."""
-    if args.command == "digest" and args.markdown:
-        # The Markdown file is written here, where the command runs: the server sends the digest's text
-        # (the command without --markdown and --post prints it), then posts it when asked.
-        text_only = _without(_without(_strip_connection_flags(argv), "--markdown"), "--post")
-        code, text, err = _send(server, args, text_only)
-        if code != 0:
-            sys.stderr.write(err)
-            return code
-        Path(args.markdown).write_text(text, encoding="utf-8")
-        print(f"Wrote the digest to {args.markdown}")
-        if not args.post:
-            return 0
-        argv = _without(_strip_connection_flags(argv), "--markdown")
-    code, stdout, stderr = _send(server, args, argv)
-    sys.stdout.write(stdout)
-    sys.stderr.write(stderr)
-    return code
+        raise LearningCultureError(f"the server at {server.url} cannot be reached ({exc}).") from None
+    if into is not None and reply.get("download"):
+        into.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(io.BytesIO(base64.b64decode(reply["download"]))) as z:
+            for name in z.namelist():
+                if "/" in name or "\\" in name or name.startswith("."):
+                    continue  # our export is flat; anything else is not ours to write
+                (into / name).write_bytes(z.read(name))
+    return TypeAdapter(operation.result).validate_python(reply.get("result"))

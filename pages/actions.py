@@ -9,7 +9,7 @@ from dashboard.auth import guard
 from dashboard.components import download_table, empty
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
-from dashboard.services import book
+from dashboard.services import postmortems
 from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
@@ -22,7 +22,7 @@ def mark_done(action_id: str, description: str, owner: str, lesson: str) -> None
     """One click: the action is done on the chosen day, and the page says which one it was."""
     day = st.session_state.get("act_day") or app_today()
     try:
-        book.mark_action_done(get_store(), actor, action_id, day)
+        postmortems.mark_action_done(get_store(), actor, action_id, day)
     except InvalidData as exc:
         st.session_state[DONE_MESSAGE] = ("error", str(exc), None)
     else:
@@ -34,7 +34,7 @@ def mark_done(action_id: str, description: str, owner: str, lesson: str) -> None
 
 def undo(action_id: str) -> None:
     try:
-        book.mark_action_done(get_store(), actor, action_id, None)
+        postmortems.mark_action_done(get_store(), actor, action_id, None)
     except InvalidData as exc:
         st.session_state[DONE_MESSAGE] = ("error", str(exc), None)
     else:
@@ -42,10 +42,9 @@ def undo(action_id: str) -> None:
         st.session_state[DONE_MESSAGE] = ("info", "Reopened: it is open again.", None)
 
 
-actor = guard("editor")
+actor = guard(__file__)
 store = get_store()
 today = app_today()
-st.title("Follow-up actions")
 if DONE_MESSAGE in st.session_state:
     kind, text, done_id = st.session_state.pop(DONE_MESSAGE)
     if kind == "success":
@@ -55,9 +54,9 @@ if DONE_MESSAGE in st.session_state:
     else:
         getattr(st, kind)(text)
 
-sections = book.sections(store)
+sections = postmortems.sections(store)
 labels = dict(zip(sections["section_id"], sections["label"], strict=True))
-owner_names = book.action_owners(store)
+owner_names = postmortems.action_owners(store)
 c1, c2, c3, c4 = st.columns(4)
 owner = c1.selectbox("Owner", [None, *owner_names], key="act_owner",
                      format_func=lambda v: "everyone" if v is None else owner_names[v])
@@ -65,7 +64,7 @@ section = c2.selectbox("Section", [None, *labels], key="act_section",
                        format_func=lambda v: "all" if v is None else labels[v])
 overdue_only = c3.toggle("Overdue only", key="act_overdue")
 open_only = c4.toggle("Open only", key="act_open", value=True)
-frame = book.list_actions(store, today, owner_id=owner, section=section, overdue_only=overdue_only,
+frame = postmortems.list_actions(store, today, owner_id=owner, section=section, overdue_only=overdue_only,
                           open_only=open_only)
 if frame.empty:
     empty("No follow-up actions match.")

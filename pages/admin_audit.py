@@ -9,8 +9,7 @@ from dashboard.components import download_table, empty
 from dashboard.services import AuditQuery, read_trail
 from dashboard.store import get_store
 
-guard("admin")
-st.title("Audit trail")
+guard(__file__)
 st.caption("Every write is recorded here in the same transaction as the write. Entries cannot be edited.")
 
 c1, c2, c3, c4 = st.columns(4)

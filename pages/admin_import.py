@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -16,18 +15,18 @@ from dashboard import import_view as view
 from dashboard.auth import guard
 from dashboard.components import download_table, empty
 from dashboard.formatting import count
-from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
 from dashboard.services import (
     SCORE_PREFIX,
     SPEC_BY_NAME,
+    Door,
     Mapping,
     SourceFile,
     admin,
-    export,
+    database,
     guess_entity,
     guess_mapping,
-    import_sources,
+    imports,
     inbox,
     kind_of,
     plan_table,
@@ -40,10 +39,9 @@ from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData, LearningCultureError
 from data_layer.domain.vocabulary import DIMENSIONS
 
-actor = guard("admin")
+actor = guard(__file__)
 store = get_store()
 LIMIT_MB = int(st.get_option("server.maxUploadSize"))
-st.title("Import data")
 st.caption(f"CRM, survey, LMS (xAPI) and Slack exports as you download them, or our own CSV files. Up to "
            f"{LIMIT_MB} MB per file. Each column's format is read from all of its values; a value that could be "
            "read two ways is never guessed. Every row is checked first; one bad row imports nothing.")
@@ -193,33 +191,25 @@ if check or go:
         steps["n"] += 1
         bar.progress(min(0.95, steps["n"] / (3 * max(1, len(sources)) + 1)), text=message)
 
-    clock = time.perf_counter()
-    names = [s.name for s in sources]
     try:
-        with tempfile.TemporaryDirectory() as work:
-            done = import_sources(store, sources, Path(work), actor=actor.email, dry_run=not go, progress=progress,
-                                  win_reaction=win, frustration_reaction=frustration, account=actor,
-                                  with_text=with_text)
+        # the same import as every door's: logged, alerts checked, the pages' caches cleared (operations/imports.py)
+        done = imports.import_mapped(store, actor, Door("page", progress=progress), sources, imports.ImportParams(
+            dry_run=not go, win_reaction=win, frustration_reaction=frustration, with_text=with_text))
     except InvalidData as exc:
         bar.empty()
         st.session_state["imp_last_problems"] = exc
-        if go:
-            runs.record(store, who=actor.email, via="page", files=names, rows={}, outcome="rejected",
-                        seconds=time.perf_counter() - clock, message=exc.report())
     else:
-        if go:
-            runs.record(store, who=actor.email, via="page", files=names, rows=done.rows, outcome="imported",
-                        seconds=time.perf_counter() - clock)
         st.session_state.pop("imp_last_problems", None)
         bar.progress(1.0, text="Done")
         counts = ", ".join(f"{n:,} {table}" for table, n in done.rows.items())
         if go:
-            clear_analytics()
             st.success(f"Imported {counts}.", icon=":material/check_circle:")
         else:
             st.success(f"All rows are valid: {counts} would be imported. Nothing was written.")
         for w in done.warnings + done.notes:
             st.warning(as_markdown(w))
+        for alert in done.alerts:
+            st.info(f"Alert {alert.event}: " + as_markdown(alert.message), icon=":material/notifications:")
 if "imp_last_problems" in st.session_state and sources:
     view.show_problems(st.session_state["imp_last_problems"], store, actor)
 
@@ -267,7 +257,7 @@ exp_kind = st.radio("Kind", ["csv", "spreadsheet"], horizontal=True, key="exp_ki
                     format_func=lambda v: "exact CSV (for importing)" if v == "csv" else "spreadsheet-safe CSV")
 if st.button("Prepare the download", key="exp_go"):
     with tempfile.TemporaryDirectory() as tmp:
-        export(store, tmp, exp_kind)
+        database.export_data(store, actor, Path(tmp), database.ExportParams(format=exp_kind))
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for f in sorted(Path(tmp).iterdir()):
@@ -281,7 +271,7 @@ st.caption("A consistent copy of the whole database, made while the dashboard ke
            "folder beside the database. `learning-culture restore FILE` (with the dashboard stopped) brings it back.")
 if st.button("Back up now", key="backup_go", icon=":material/backup:"):
     try:
-        copy = admin.backup_now(store, actor)
+        copy = database.backup(store, actor, database.BackupParams())
     except LearningCultureError as exc:
         st.error(str(exc))
     else:

@@ -12,10 +12,9 @@ from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 
-actor = guard("admin")
+actor = guard(__file__)
 store = get_store()
 today = app_today()
-st.title("Cohorts & people")
 if "adm_flash" in st.session_state:
     st.success(st.session_state.pop("adm_flash"))
 

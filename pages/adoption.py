@@ -13,8 +13,7 @@ from dashboard.formatting import count, percent
 from dashboard.loaders import cohort_names, has_any_data, markers, page_data
 from dashboard.services import FUNNEL_STAGES
 
-guard("viewer")
-st.title("Adoption")
+guard(__file__)
 no_data_guard(has_any_data())
 filt = filter_bar("adoption")
 data = page_data("adoption", filt)  # everything this page shows, in one statement

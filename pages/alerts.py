@@ -13,8 +13,7 @@ from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 
-actor = guard("editor")
-st.title("Alerts")
+actor = guard(__file__)
 st.caption("An alert watches one number for some cohorts over the last days, and says so once when it crosses "
            "its line, and once when it is back (in Slack through an incoming webhook, or in a file). Below its "
            "minimum sample it stays silent. The server checks every alert after each import and every hour.")

@@ -17,8 +17,7 @@ from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData, LearningCultureError
 from data_layer.domain.vocabulary import ASSESSMENT_KIND_LABELS, BARRIERS, DIMENSIONS
 
-actor = guard("editor")
-st.title("Assessment rounds")
+actor = guard(__file__)
 st.caption("Open a readiness assessment for one or more cohorts: every current member gets a personal link "
            "(no account needed) to answer on any device. Links are shown once, here, right after opening: copy them "
            "or download the CSV for a mail merge. Answers count the moment they are sent, and the member joins the "

@@ -13,8 +13,7 @@ from dashboard.formatting import percent
 from dashboard.loaders import cohort_names, has_any_data, page_data
 from data_layer.domain.vocabulary import ASSESSMENT_KIND_LABELS, BARRIERS
 
-guard("viewer")
-st.title("Barriers")
+guard(__file__)
 no_data_guard(has_any_data())
 filt = filter_bar("barriers")
 data = page_data("barriers", filt)  # everything this page shows, in one statement

@@ -10,17 +10,16 @@ from dashboard.auth import guard
 from dashboard.components import empty
 from dashboard.formatting import count
 from dashboard.safe_text import as_markdown
-from dashboard.services import book, drafts, library, safe_csv
+from dashboard.services import drafts, library, postmortems, safe_csv
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 from data_layer.domain.vocabulary import OUTCOMES
 
-actor = guard("viewer")
+actor = guard(__file__)
 store = get_store()
-st.title("Book of Learning")
 st.caption("Every campaign, test and program ends with a post-mortem. Search what others learned before you start.")
 
-sections = book.sections(store)
+sections = postmortems.sections(store)
 labels = dict(zip(sections["section_id"], sections["label"], strict=True))
 
 
@@ -132,7 +131,7 @@ with search_tab:
                       icon=":material/chevron_right:")
 
 with sections_tab:
-    person_names = book.marketing_people(store)
+    person_names = postmortems.marketing_people(store)
     for s in sections.itertuples():
         learner = as_markdown(s.owner) if isinstance(s.owner, str) else "none yet"
         with st.expander(f"{as_markdown(s.label)} · {count(int(s.published), 'lesson')} · learner: {learner}"):
@@ -144,7 +143,7 @@ with sections_tab:
                                       format_func=lambda v: "none" if v is None else person_names.get(v, v))
                 if chosen != current and st.button("Save learner", key=f"save_owner_{s.section_id}"):
                     try:
-                        book.set_section_owner(store, actor, s.section_id, chosen)
+                        postmortems.set_section_owner(store, actor, s.section_id, chosen)
                     except InvalidData as exc:
                         st.error(str(exc))
                     else:
@@ -163,7 +162,7 @@ with drafts_tab:
         st.caption("Editors write post-mortems; executives read the published ones.")
     else:
         st.page_link("pages/postmortem.py", label="Log a post-mortem", icon=":material/edit_note:")
-        mine = drafts.drafts_of(store, actor, book.author_of(store, actor))
+        mine = drafts.drafts_of(store, actor, postmortems.author_of(store, actor))
         if mine.empty:
             st.caption("No post-mortems being written, drafts or lessons in review.")
         for r in mine.itertuples():

@@ -17,8 +17,7 @@ from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData, LearningCultureError
 
-actor = guard("viewer")
-st.title("Goals")
+actor = guard(__file__)
 st.caption("A goal is a value for one number by a day, for all cohorts, some cohorts or a program. Each is "
            "measured over its window of days ending today and compared with a straight path from where it stood "
            "when it was set: on track when at or beyond that path. The Overview draws the goal on its tile when "

@@ -15,8 +15,7 @@ from dashboard.services import trend_notes
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 
-actor = guard("viewer")
-st.title("Learning health")
+actor = guard(__file__)
 no_data_guard(has_any_data())
 filt = filter_bar("learning_health")
 data = page_data("learning_health", filt)  # everything this page shows, in one statement

@@ -10,14 +10,14 @@ from dashboard.auth import guard
 from dashboard.formatting import count, lift_interval, lift_unit
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
-from dashboard.services import book, experiments, history_of
+from dashboard.services import experiments, history_of, postmortems
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 
-actor = guard("viewer")
+actor = guard(__file__)
 store = get_store()
 lesson_id = st.query_params.get("lesson")
-row = book.lesson(store, lesson_id) if lesson_id else None
+row = postmortems.lesson(store, lesson_id) if lesson_id else None
 # Viewers read published lessons only; drafts are the writers' business.
 if row is None or (row["status"] != "published" and not actor.can("editor")):
     st.title("Lesson")
@@ -71,14 +71,14 @@ with right:
     if actor.can("editor") and row["status"] == "published":
         if st.button("I applied this", key="lesson_apply", icon=":material/thumb_up:"):
             try:
-                fresh = book.record_application(store, actor, lesson_id)
+                fresh = postmortems.record_application(store, actor, lesson_id)
             except InvalidData as exc:
                 st.error(str(exc))
             else:
                 st.toast("Thanks, noted." if fresh else "You had already said so.")
                 st.rerun()
     st.subheader("Follow-up actions", anchor=False)
-    acts = book.actions_of(store, lesson_id)
+    acts = postmortems.actions_of(store, lesson_id)
     if acts.empty:
         st.caption("No follow-up actions.")
     else:
@@ -90,15 +90,15 @@ with right:
     if actor.can("editor"):
         st.subheader("Workflow", anchor=False)
         status = row["status"]
-        missing = book.missing_for_publishing(store, lesson_id)
+        missing = postmortems.missing_for_publishing(store, lesson_id)
         if status == "draft":
             if missing:
                 st.caption("Before review it needs: " + ", ".join(m.replace("_", " ") for m in missing) + ".")
             if st.button("Submit for review", key="wf_review", disabled=bool(missing)):
-                book.transition(store, actor, lesson_id, "in_review")
+                postmortems.transition(store, actor, lesson_id, "in_review")
                 st.rerun()
         if status == "in_review" and st.button("Publish", key="wf_publish", type="primary"):
-            book.transition(store, actor, lesson_id, "published")
+            postmortems.transition(store, actor, lesson_id, "published")
             clear_analytics()
             st.rerun()
         if status in ("in_review", "published"):
@@ -106,7 +106,7 @@ with right:
                 reason = st.text_input("Why does it go back to draft?", key="wf_reason")
                 if st.form_submit_button("Back to draft"):
                     try:
-                        book.transition(store, actor, lesson_id, "draft", reason)
+                        postmortems.transition(store, actor, lesson_id, "draft", reason)
                     except InvalidData as exc:
                         st.error(str(exc))
                     else:

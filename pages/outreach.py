@@ -23,8 +23,7 @@ from dashboard.services import outreach
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData, LearningCultureError
 
-actor = guard("editor")
-st.title("Outreach queue")
+actor = guard(__file__)
 st.caption("Members who sent their readiness assessment in the product and have not been reached out to yet, "
            "oldest first. The partnership team aims to reach out within 24 hours of the answers.")
 store = get_store()

@@ -11,8 +11,7 @@ from dashboard.definitions import OVERVIEW_KPIS
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.loaders import cohort_names, has_any_data, overview_grid
 
-guard("viewer")
-st.title("Overview")
+guard(__file__)
 no_data_guard(has_any_data())
 filt = filter_bar("overview")
 st.caption(describe(filt, cohort_names()))

@@ -14,9 +14,9 @@ from dashboard.formatting import deal_rate_caption
 from dashboard.services import REGISTRY, NotPermitted, records
 from dashboard.settings import app_today
 from dashboard.store import get_store
+from data_layer.domain.stats import AROUND_JOINING_DAYS
 
-actor = guard("viewer")
-st.title("Learning record")
+actor = guard(__file__)
 store = get_store()
 people = records.visible_people(store, actor)
 if people.empty:
@@ -101,11 +101,12 @@ if rec.joined_on is None:
     empty("Not in a cohort yet, so there is no before and after.")
 else:
     c1, c2 = st.columns(2)
-    for column, title, rate in ((c1, "180 days before joining", rec.deals_before),
-                                (c2, "180 days after joining", rec.deals_after)):
+    for column, title, rate in ((c1, REGISTRY["win_rate_before_joining"].label, rec.deals_before),
+                                (c2, REGISTRY["win_rate_after_joining"].label, rec.deals_after)):
         column.metric(title, REGISTRY["win_rate_before_joining"].unit.text(rate), border=True,  # the deal-rate unit
-                      help="Won / closed (won or lost) deals this person owned, closed in the 180 days before "
-                           f"joining their first cohort ({rec.joined_on:%d %b %Y}), and in the 180 days from it.")
+                      help="Won / closed (won or lost) deals this person owned, closed in the "
+                           f"{AROUND_JOINING_DAYS} days before joining their first cohort ({rec.joined_on:%d %b %Y}), "
+                           f"and in the {AROUND_JOINING_DAYS} days from it.")
         column.caption(deal_rate_caption(rate))
 
 left, right = st.columns(2)

@@ -9,18 +9,17 @@ import streamlit as st
 from dashboard.auth import guard
 from dashboard.components import download_table
 from dashboard.formatting import count
-from dashboard.services import book
+from dashboard.services import postmortems
 from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 
-actor = guard("editor")
+actor = guard(__file__)
 store = get_store()
 today = app_today()
-st.title("Plans")
 st.caption("Write the learning goal before you start. A plan that ended without a post-mortem for 14 days is overdue.")
 
-plans = book.list_plans(store, today)
+plans = postmortems.list_plans(store, today)
 overdue = plans[plans["overdue"]]
 if not overdue.empty:
     st.warning(f"{count(len(overdue), 'plan')} ended more than 14 days ago with no post-mortem.", icon=":material/schedule:")
@@ -29,9 +28,9 @@ if not overdue.empty:
         c1.text(f"{r.name} · ended {r.ends_on:%d %b %Y} · {r.owner}")
         c2.page_link("pages/postmortem.py", label="Start post-mortem", query_params={"plan": r.plan_id})
 
-sections = book.sections(store)
+sections = postmortems.sections(store)
 labels = dict(zip(sections["section_id"], sections["label"], strict=True))
-owner_names = book.marketing_people(store)
+owner_names = postmortems.marketing_people(store)
 
 with st.expander("New plan", expanded=plans.empty), st.form("plan_new"):
     name = st.text_input("Name", key="plan_name")
@@ -44,7 +43,7 @@ with st.expander("New plan", expanded=plans.empty), st.form("plan_new"):
     goal = st.text_area("What do we hope to learn?", key="plan_goal", placeholder="We hope to learn whether ...")
     if st.form_submit_button("Create plan", type="primary"):
         try:
-            book.save_plan(store, actor, {"name": name, "section": section, "owner_id": owner, "starts_on": starts,
+            postmortems.save_plan(store, actor, {"name": name, "section": section, "owner_id": owner, "starts_on": starts,
                                           "ends_on": ends, "learning_goal": goal})
         except InvalidData as exc:
             for p in exc.problems:
@@ -73,7 +72,7 @@ with st.expander("Edit a plan"):
             e_goal = st.text_area("What do we hope to learn?", value=str(cur["learning_goal"]), key="plan_edit_goal")
             if st.form_submit_button("Save plan", type="primary", key="plan_edit_save"):
                 try:
-                    book.save_plan(store, actor, {
+                    postmortems.save_plan(store, actor, {
                         "name": e_name, "section": e_section, "owner_id": e_owner, "starts_on": e_starts,
                         "ends_on": e_ends, "learning_goal": e_goal,
                         "cohort_id": cur["cohort_id"] if isinstance(cur["cohort_id"], str) else None}, plan_id=edit_id)

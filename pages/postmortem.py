@@ -24,20 +24,20 @@ from dashboard import book_view
 from dashboard.auth import guard
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
-from dashboard.services import NotPermitted, book, drafts, library, template
+from dashboard.services import NotPermitted, drafts, library, postmortems, template
 from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 from data_layer.domain.vocabulary import OUTCOMES
 
-actor = guard("editor")
+actor = guard(__file__)
 store = get_store()
 
 editing = st.query_params.get("lesson")
 resume = st.query_params.get("draft")
 from_plan = st.query_params.get("plan")
 if not editing and not resume and "pm_new_key" not in st.session_state:
-    st.session_state["pm_new_key"] = book.new_id("L")
+    st.session_state["pm_new_key"] = postmortems.new_id("L")
 # The lesson id this form writes to, from its first save to its submit.
 form_key = str(editing or resume or st.session_state["pm_new_key"])
 
@@ -132,7 +132,7 @@ if st.session_state.get("pm_form") != form_key:
     draft = drafts.load(store, form_key)
     start: dict[str, Any] = {}
     if editing:
-        row = book.lesson(store, editing)
+        row = postmortems.lesson(store, editing)
         if row is None:
             st.error("That lesson does not exist.")
             st.stop()
@@ -162,7 +162,7 @@ def show_problem(*names: str) -> None:
 
 
 if not editing and not resume and "pm_version" not in st.session_state:
-    mine = drafts.drafts_of(store, actor, book.author_of(store, actor))
+    mine = drafts.drafts_of(store, actor, postmortems.author_of(store, actor))
     if not mine.empty:
         with st.expander(f"Your unfinished post-mortems ({len(mine)})", icon=":material/history_edu:"):
             st.caption("This is a new, empty post-mortem. To continue one you started, open it here.")
@@ -333,7 +333,7 @@ with form_col:
             d1, d2 = st.columns(2)
             if d1.button("Yes, discard it", key="form_discard_yes", type="primary"):
                 book_view.discard_form(store, actor, form_key, editing)
-                st.session_state["pm_start_over"] = book.new_id("L")
+                st.session_state["pm_start_over"] = postmortems.new_id("L")
                 st.query_params.pop("draft", None)
                 st.rerun()
             if d2.button("Keep it", key="form_discard_no"):
@@ -357,13 +357,13 @@ with side_col:
                          icon=":material/open_in_new:")
 
 
-def _input() -> book.LessonInput:
+def _input() -> postmortems.LessonInput:
     tags = [t.strip() for t in str(st.session_state.get(_k("tags")) or "").split(",") if t.strip()]
-    actions = [book.ActionInput(description=r["description"],
+    actions = [postmortems.ActionInput(description=r["description"],
                                 owner_id=(r["owner"] or "").rsplit("(", 1)[-1].rstrip(")") if r["owner"] else "",
                                 due_on=r["due_on"], action_id=r["action_id"], done_on=r["done_on"])
                for r in st.session_state.get("form_actions_rows") or []]
-    return book.LessonInput(
+    return postmortems.LessonInput(
         title=st.session_state.get(_k("title")) or "", section=st.session_state.get(_k("section")) or "",
         occurred_on=st.session_state.get(_k("date")), plan_id=st.session_state.get(_k("plan")),
         learning_goal=st.session_state.get(_k("goal")) or "", what_happened=st.session_state.get(_k("happened")) or "",
@@ -376,9 +376,9 @@ if save or submit:
     _save(*FIELDS, "actions")  # everything on the server before anything else happens
     lesson_id: str | None = None
     try:
-        lesson_id = book.save_lesson(store, actor, _input(), lesson_id=editing, form_id=None if editing else form_key)
+        lesson_id = postmortems.save_lesson(store, actor, _input(), lesson_id=editing, form_id=None if editing else form_key)
         if submit:
-            book.transition(store, actor, lesson_id, "in_review")
+            postmortems.transition(store, actor, lesson_id, "in_review")
     except InvalidData as exc:
         st.session_state["pm_problems"] = {
             FIELD_OF.get(p.field, p.field): f"“{LABELS.get(FIELD_OF.get(p.field, ''), p.field.replace('_', ' '))}” "
@@ -391,7 +391,7 @@ if save or submit:
         st.rerun()
     else:
         drafts.discard(store, actor, form_key)
-        st.session_state["pm_start_over"] = book.new_id("L")
+        st.session_state["pm_start_over"] = postmortems.new_id("L")
         st.query_params.pop("draft", None)
         clear_analytics()
         st.switch_page("pages/lesson.py", query_params={"lesson": lesson_id, "saved": "1"})

@@ -15,8 +15,7 @@ from dashboard.settings import app_today
 from dashboard.store import get_store
 from data_layer.domain.errors import InvalidData
 
-actor = guard("viewer")
-st.title("Tests and experiments")
+actor = guard(__file__)
 st.caption("A test states its hypothesis, primary metric, variants (the control first) and decision rule before it "
            "starts; the protocol is locked from its first day. The lift of each variant over the control comes with "
            "its 95 % interval (conversions: Newcombe's interval for a difference of rates; means: Welch's), and the "

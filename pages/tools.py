@@ -12,8 +12,7 @@ from dashboard.filter_bar import describe, filter_bar
 from dashboard.loaders import cohort_names, has_any_data, page_data
 from data_layer.domain.vocabulary import OBJECT_KIND_LABELS
 
-guard("viewer")
-st.title("Tools & resources")
+guard(__file__)
 no_data_guard(has_any_data())
 filt = filter_bar("tools")
 data = page_data("tools", filt)  # everything this page shows, in one statement

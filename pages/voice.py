@@ -12,8 +12,7 @@ from dashboard.filter_bar import describe, filter_bar
 from dashboard.loaders import cohort_names, has_any_data, page_data
 from data_layer.domain.vocabulary import ASSESSMENT_KIND_LABELS, VOICE_LABELS
 
-guard("viewer")
-st.title("Cohort voice")
+guard(__file__)
 no_data_guard(has_any_data())
 filt = filter_bar("voice")
 data = page_data("voice", filt)  # everything this page shows, in one statement

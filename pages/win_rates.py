@@ -11,9 +11,9 @@ from dashboard.components import download_table, empty, metric_tile, no_data_gua
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import count
 from dashboard.loaders import cohort_effect, cohort_names, has_any_data, markers, page_data
+from data_layer.domain.stats import TOO_FEW_DEALS
 
-guard("viewer")
-st.title("Win rates")
+guard(__file__)
 no_data_guard(has_any_data())
 filt = filter_bar("win_rates")
 data = page_data("win_rates", filt)  # everything this page shows, in one statement
@@ -39,7 +39,7 @@ else:
         rows = [{"group": g, "win_rate": r.value, "low": r.ci[0], "high": r.ci[1], "n": r.n}
                 for g, r in groups if r.ci is not None]
         st.altair_chart(charts.win_rate_chart(pd.DataFrame(rows)), width="stretch")
-        few = [f"{g}: too few deals (n = {r.n})" for g, r in groups if 0 < r.n < 10]
+        few = [f"{g}: too few deals (n = {r.n})" for g, r in groups if r.n > 0 and r.too_few]
         if few:
             st.warning("; ".join(few) + ". Intervals this wide say little.")
         st.caption("Bars show the win rate; whiskers its 95% Wilson interval. Sourced and influenced "
@@ -112,4 +112,4 @@ else:
         "win_rate_partner": "Win rate with partner", "win_rate_no_partner": "Win rate without"})
     download_table(shown, "win-rates-by-cohort", key="wr_cohorts", metrics={
         "Win rate with partner": "win_rate_partner", "Win rate without": "win_rate_no_partner"})
-    st.caption("Rates over fewer than 10 deals are too few to compare; check the closed counts.")
+    st.caption(f"Rates over fewer than {TOO_FEW_DEALS} deals are too few to compare; check the closed counts.")

@@ -9,13 +9,17 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
 from data_layer.access import auth
+from data_layer.analytics.engine import evaluate
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.demo.generator import generate_demo
+from data_layer.domain.filters import Filter
 from data_layer.ingest.importer import import_folder
 
 DATA = Path(__file__).parent / "data"
@@ -23,7 +27,9 @@ SMALL = DATA / "small"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 # Cheap argon2id parameters for the hashes tests make (production keeps RFC 9106's defaults;
 # tests/test_auth.py checks those separately).
-auth.configure_hashing(time_cost=1, memory_cost_kib=1024, parallelism=1)
+# (Existing hashes carry their own parameters and still verify; a sign-in with the defaults rehashes them.)
+auth._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+auth._DUMMY_HASH = auth._HASHER.hash("not a real password, used to even out timing")
 # The day the demo database used by the app tests ends; the app gets it as its "today".
 DEMO_TODAY = dt.date(2026, 11, 22)
 
@@ -60,14 +66,21 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def metric(name: str, store: Store, filt: Filter) -> Any:
+    """One declared metric's value for a filter, computed alone (as the registry declares it)."""
+    return evaluate(store, filt, [name])[name]
+
+
 PASSWORD = "correct horse battery"
+# The tests act as someone at the machine that holds the database (as the command line does).
+LOCAL_ADMIN = auth.local_actor("cli", "tests", "tests")
 USERS = {"viewer": "viewer@example.com", "editor": "editor@example.com", "admin": "admin@example.com"}
 
 
 def add_test_users(store: Store) -> None:
     """One account per role, all with PASSWORD."""
     for role, email in USERS.items():
-        auth.add_user(store, auth.CLI_ACTOR, email, f"Test {role}", role, PASSWORD)
+        auth.add_user(store, LOCAL_ADMIN, email, f"Test {role}", role, PASSWORD)
 
 
 @pytest.fixture(scope="session")

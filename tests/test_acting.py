@@ -27,7 +27,7 @@ from data_layer.domain.errors import InvalidData
 from data_layer.domain.filters import Filter
 
 from .acting_setup import build
-from .conftest import USERS, add_test_users
+from .conftest import LOCAL_ADMIN, USERS, add_test_users
 from .oracle import acting_reference as ref
 
 EDITOR = auth.Actor(USERS["editor"], "editor")
@@ -230,7 +230,7 @@ def test_viewers_can_write_none_of_it_and_nothing_changes(acting: Store) -> None
         with pytest.raises(NotPermitted):
             write()
     # a demoted editor is refused inside the write's transaction
-    auth.set_role(acting, auth.CLI_ACTOR, USERS["editor"], "viewer")
+    auth.set_role(acting, LOCAL_ADMIN, USERS["editor"], "viewer")
     with pytest.raises(NotPermitted):
         outreach.reached_out(acting, EDITOR, aid, channel="call")
     assert acting.query_value("SELECT count(*) FROM audit_log") == before + 1  # the role change only

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from data_layer import alerts
-from data_layer.access.auth import CLI_ACTOR, Actor, NotPermitted
+from data_layer.access.auth import Actor, NotPermitted
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
+
+from .conftest import LOCAL_ADMIN
 
 TODAY = dt.date(2026, 5, 31)  # last 90 days: 03-03..05-31, members p1, p3, p4 (tests/data/small)
 
@@ -22,7 +24,7 @@ def add_member(store: Store, person: str) -> None:
 
 def test_an_alert_fires_once_per_crossing_and_recovers_once(small_store: Store, tmp_path: Path) -> None:
     out = tmp_path / "alerts.log"
-    alerts.create(small_store, CLI_ACTOR, name="Growing", metric="members", window_days=90, rule="above",
+    alerts.create(small_store, LOCAL_ADMIN, name="Growing", metric="members", window_days=90, rule="above",
                   threshold=3, min_sample=0, destination=f"file:{out}")
     assert alerts.check(small_store, TODAY) == []          # 3 members: not above 3
     add_member(small_store, "p6")
@@ -42,7 +44,7 @@ def test_an_alerts_message_names_its_cohorts_and_keeps_an_id_only_where_no_name_
                                                                                         tmp_path: Path) -> None:
     # Members of c2 (Aurora) over the 90 days to 31 May: p3 and p4 (p5 joins on 15 Jun): 2, above a line of 1.
     out = tmp_path / "named.log"
-    alerts.create(small_store, CLI_ACTOR, name="Aurora grows", metric="members", cohorts=("c2", "gone"),
+    alerts.create(small_store, LOCAL_ADMIN, name="Aurora grows", metric="members", cohorts=("c2", "gone"),
                   window_days=90, rule="above", threshold=1, min_sample=0, destination=f"file:{out}")
     (notice,) = alerts.check(small_store, TODAY)
     assert notice.message.startswith(":rotating_light: Aurora grows: Members for Aurora, gone is 2 over the last 90")
@@ -52,7 +54,7 @@ def test_an_alerts_message_names_its_cohorts_and_keeps_an_id_only_where_no_name_
 def test_below_its_minimum_sample_an_alert_stays_silent(small_store: Store, tmp_path: Path) -> None:
     # Outreach within 24 h for all cohorts over the 90 days: 1 of 3 assessments (33 %), below a 70 % line,
     # but on 3 assessments, fewer than the 5 asked for.
-    alerts.create(small_store, CLI_ACTOR, name="Outreach", metric="outreach_within_24h_rate", window_days=90,
+    alerts.create(small_store, LOCAL_ADMIN, name="Outreach", metric="outreach_within_24h_rate", window_days=90,
                   rule="below", threshold=0.7, min_sample=5, destination=f"file:{tmp_path / 'a.log'}")
     assert alerts.check(small_store, TODAY) == []
     assert list(alerts.listing(small_store)["state"]) == ["silent"]
@@ -65,7 +67,7 @@ def test_below_its_minimum_sample_an_alert_stays_silent(small_store: Store, tmp_
 
 def test_a_change_alert_compares_with_the_previous_window(small_store: Store, tmp_path: Path) -> None:
     # Members: 4 in 2025-12-03..2026-03-02 (p1, p2, p3 joined 01-05; p3 and p4 on 03-02), 3 now: a change of 1.
-    alerts.create(small_store, CLI_ACTOR, name="Churn", metric="members", window_days=90, rule="change",
+    alerts.create(small_store, LOCAL_ADMIN, name="Churn", metric="members", window_days=90, rule="change",
                   threshold=0.5, min_sample=0, destination=f"file:{tmp_path / 'c.log'}")
     assert [n.event for n in alerts.check(small_store, TODAY)] == ["fired"]
 
@@ -73,7 +75,7 @@ def test_a_change_alert_compares_with_the_previous_window(small_store: Store, tm
 def test_the_webhook_gets_slack_json_and_a_failed_post_is_retried_then_recorded(
         small_store: Store, webhook: tuple[str, list[dict[str, str]], list[int]]) -> None:
     url, posted, statuses = webhook
-    alerts.create(small_store, CLI_ACTOR, name="Growing", metric="members", window_days=90, rule="above",
+    alerts.create(small_store, LOCAL_ADMIN, name="Growing", metric="members", window_days=90, rule="above",
                   threshold=3, min_sample=0, destination=url)
     add_member(small_store, "p6")
     statuses += [500]                                   # the first try fails, the retry lands
@@ -94,7 +96,7 @@ def test_only_editors_and_admins_define_alerts_and_bad_input_is_a_sentence(small
         alerts.create(small_store, Actor("viewer@example.com", "viewer"), name="x", metric="members",
                       threshold=1, destination="file:/tmp/x")
     with pytest.raises(InvalidData) as err:
-        alerts.create(small_store, CLI_ACTOR, name=" ", metric="cohort_table", rule="sideways", threshold=1,
+        alerts.create(small_store, LOCAL_ADMIN, name=" ", metric="cohort_table", rule="sideways", threshold=1,
                       destination="ftp://x")
     fields = {p.field for p in err.value.problems}
     assert fields == {"name", "metric", "rule", "destination"}

@@ -17,21 +17,21 @@ from typing import Any
 
 import pytest
 
-from data_layer.access import auth, tokens
+from data_layer.access import tokens
 from data_layer.db.migrations import open_database
 from data_layer.demo.generator import generate_demo
 
 from .browser import ROOT, streamlit_server
-from .conftest import ARTIFACTS, DEMO_TODAY
+from .conftest import ARTIFACTS, DEMO_TODAY, LOCAL_ADMIN, metric
 
 
 def prepared(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     db = tmp_path / "live.duckdb"
     with open_database(db) as s:
         generate_demo(s, seed=7, today=DEMO_TODAY)
-        made = {role: tokens.create(s, auth.CLI_ACTOR, f"{role} script", role) for role in ("viewer", "editor", "admin")}
-        made["revoked"] = tokens.create(s, auth.CLI_ACTOR, "old script", "admin")
-        tokens.revoke(s, auth.CLI_ACTOR, "old script")
+        made = {role: tokens.create(s, LOCAL_ADMIN, f"{role} script", role) for role in ("viewer", "editor", "admin")}
+        made["revoked"] = tokens.create(s, LOCAL_ADMIN, "old script", "admin")
+        tokens.revoke(s, LOCAL_ADMIN, "old script")
     return db, made
 
 
@@ -134,14 +134,38 @@ def test_the_cli_goes_through_the_running_server_and_prints_what_it_prints_alone
     refused = cli(db, "import", str(folder), *viewer)
     assert refused.returncode == 1 and "needs a token with the admin role" in refused.stderr
     assert cli(db, "purge-text", *viewer).returncode == 1  # purging people's words is the admin's
-    # a token's command never names a file on the server: not to write a digest, not to read results
-    from data_layer.remote import _multipart
+    # a token's call never names a file on the server: not to write a digest, not to read results
+    from data_layer.remote import multipart
 
-    for argv in (["digest", "--markdown", str(tmp_path / "server-side.md")],
-                 ["test-results", str(ROOT / "tests" / "data" / "small" / "people.csv")]):
-        body, content_type = _multipart([("argv", json.dumps(argv))], [])
-        status, reply = call(url, "/api/v1/commands", made["editor"], body, {"Content-Type": content_type})
+    for operation, params in (("digest", {"markdown": str(tmp_path / "server-side.md")}),
+                              ("test-results", {"file": str(ROOT / "tests" / "data" / "small" / "people.csv")})):
+        body, content_type = multipart([("operation", operation), ("params", json.dumps(params))], [])
+        status, reply = call(url, "/api/v1/operations", made["editor"], body, {"Content-Type": content_type})
         assert status == 400, reply
+    body, content_type = multipart([("operation", "test-results"), ("params", "{}")], [])
+    status, reply = call(url, "/api/v1/operations", made["editor"], body, {"Content-Type": content_type})
+    assert status == 400 and "one CSV file" in json.loads(reply)["error"], reply
+    # a script's import: files and the import's choices as JSON; the outcome as JSON, recorded as the token
+    cohorts = ("cohorts.csv", "cohorts.csv", b"cohort_id,name,program,start_date\nC901,Script,Ecosystem Selling,"
+               b"2026-11-02\n")
+    body, content_type = multipart([("params", json.dumps({"dry_run": True}))], [("file", *cohorts[1:])])
+    status, reply = call(url, "/api/v1/imports", made["admin"], body, {"Content-Type": content_type})
+    assert status == 200 and json.loads(reply)["result"]["rows"] == {"cohorts": 1}, reply
+    assert json.loads(reply)["result"]["dry_run"] is True
+    for params in ({"dry_run": "perhaps"}, {"dry_run": False, "as_who": "someone else"}):
+        body, content_type = multipart([("params", json.dumps(params))], [("file", *cohorts[1:])])
+        status, reply = call(url, "/api/v1/imports", made["admin"], body, {"Content-Type": content_type})
+        assert status == 400 and "parameters of import are not valid" in json.loads(reply)["error"], reply
+    body, content_type = multipart([("params", "{}")], [("file", *cohorts[1:])])
+    status, reply = call(url, "/api/v1/imports", made["admin"], body, {"Content-Type": content_type})
+    assert status == 200 and json.loads(reply)["result"]["dry_run"] is False, reply
+    bad = ("cohorts.csv", b"cohort_id,name,program,start_date\nC902,Late,Ecosystem Selling,not a date\n")
+    body, content_type = multipart([("params", "{}")], [("file", *bad)])
+    status, reply = call(url, "/api/v1/imports", made["admin"], body, {"Content-Type": content_type})
+    refused = json.loads(reply)
+    assert status == 400 and refused["kind"] == "invalid", reply
+    assert [(p["file"], p["field"], p["value"]) for p in refused["problems"]] == [("cohorts.csv", "start_date",
+                                                                                  "not a date")]
     assert not (tmp_path / "server-side.md").exists()
 
 
@@ -198,7 +222,6 @@ def test_tokens_from_the_command_line_are_shown_once_and_stored_hashed(tmp_path:
 def test_a_cli_import_while_a_browser_session_works_shows_on_its_page(tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from data_layer.analytics import metrics
     from data_layer.domain.filters import Filter
 
     from .browser import CHROMIUM_FLAGS, chromium_path, sign_in
@@ -206,7 +229,7 @@ def test_a_cli_import_while_a_browser_session_works_shows_on_its_page(tmp_path: 
     db, _ = prepared(tmp_path)
     window = Filter.last_days(90, today=DEMO_TODAY)
     with open_database(db) as s:
-        before = metrics.members(s, window)
+        before = metric("members", s, window)
         outsiders = [r[0] for r in s.query(
             "SELECT person_id FROM people WHERE person_id NOT IN (SELECT person_id FROM memberships) "
             "ORDER BY person_id LIMIT 2")]

@@ -15,7 +15,7 @@ from data_layer.acting import answers, goals
 from data_layer.db.migrations import open_database
 
 from .acting_setup import EDITOR, Round, build
-from .conftest import PASSWORD, USERS
+from .conftest import LOCAL_ADMIN, PASSWORD, USERS
 
 APP = str(Path(__file__).parent.parent / "streamlit_app.py")
 NOW = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -115,7 +115,7 @@ def test_a_member_with_an_account_answers_inside_the_app(monkeypatch: pytest.Mon
                                                           acting_db: tuple[Path, Round]) -> None:
     db, _ = acting_db
     with open_database(db) as s:
-        auth.add_user(s, auth.CLI_ACTOR, "cara@example.com", "Cara", "viewer", PASSWORD)
+        auth.add_user(s, LOCAL_ADMIN, "cara@example.com", "Cara", "viewer", PASSWORD)
     at = run(monkeypatch, db, "pages/my_assessment.py", user="cara@example.com")
     assert [t.value for t in at.title] == ["Aurora baseline"] and len(at.radio) == 12
     at = run(monkeypatch, db, "pages/my_assessment.py", user=USERS["viewer"])

@@ -155,10 +155,10 @@ def test_an_admin_backs_up_from_the_import_page_and_a_viewer_cannot(monkeypatch:
     with open_database(db) as s:
         assert s.query_value("SELECT count(*) FROM audit_log WHERE action = 'backup'") == 1
         from data_layer.access.auth import Actor, NotPermitted
-        from data_layer.directory import admin
+        from data_layer.operations import database
 
         with pytest.raises(NotPermitted):
-            admin.backup_now(s, Actor(USERS["viewer"], "viewer"), db.parent / "x")
+            database.backup(s, Actor(USERS["viewer"], "viewer"), database.BackupParams(destination=str(db.parent / "x")))
     assert not (db.parent / "x").exists()
 
 

@@ -9,25 +9,23 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_layer.access import auth
+from data_layer.access.auth import ROLE_RANK
 from data_layer.db.migrations import open_database
+from data_layer.domain.pages import PAGES
 
-from .conftest import PASSWORD, USERS
+from .conftest import LOCAL_ADMIN, PASSWORD, USERS
 
 ROOT = Path(__file__).parent.parent
 APP = str(ROOT / "streamlit_app.py")
-ANALYTICS = ["pages/overview.py", "pages/adoption.py", "pages/barriers.py", "pages/win_rates.py",
-             "pages/learning_health.py"]
-READING = ["pages/book.py", "pages/lesson.py", "pages/goals.py", "pages/my_assessment.py"]
-WRITING = ["pages/postmortem.py", "pages/plans.py", "pages/actions.py",
-           "pages/outreach.py", "pages/assessment_rounds.py"]  # the last two: issue 27 (acting)
-ADMIN = ["pages/admin_import.py", "pages/admin_people.py", "pages/admin_users.py", "pages/admin_audit.py"]
-ALLOWED = {
-    None: set(),
-    "viewer": set(ANALYTICS) | set(READING),
-    "editor": set(ANALYTICS) | set(READING) | set(WRITING),
-    "admin": set(ANALYTICS) | set(READING) | set(WRITING) | set(ADMIN),
-}
-ALL_PAGES = ANALYTICS + READING + WRITING + ADMIN
+# The role matrix is the page table's: every page, for every role and for nobody.
+ALL_PAGES = [page.file for page in PAGES]
+ROLES = ("viewer", "editor", "admin")
+ALLOWED = {None: set()} | {role: {page.file for page in PAGES if ROLE_RANK[role] >= ROLE_RANK[page.role]}
+                           for role in ROLES}
+ROW = {page.file: page for page in PAGES}
+# Pages whose first screen shows headline numbers on the hand-made data (the rest show tables or forms).
+WITH_TILES = {"pages/overview.py", "pages/adoption.py", "pages/barriers.py", "pages/win_rates.py",
+              "pages/learning_health.py", "pages/voice.py"}
 
 
 def app(monkeypatch: pytest.MonkeyPatch, db: Path, user: str | None) -> AppTest:
@@ -39,7 +37,7 @@ def app(monkeypatch: pytest.MonkeyPatch, db: Path, user: str | None) -> AppTest:
     return at
 
 
-@pytest.mark.parametrize("role", [None, "viewer", "editor", "admin"], ids=str)
+@pytest.mark.parametrize("role", [None, *ROLES], ids=str)
 @pytest.mark.parametrize("page", ALL_PAGES)
 def test_page_access_matrix(monkeypatch: pytest.MonkeyPatch, small_db: Path, role: str | None, page: str) -> None:
     at = app(monkeypatch, small_db, USERS[role] if role else None)
@@ -49,8 +47,13 @@ def test_page_access_matrix(monkeypatch: pytest.MonkeyPatch, small_db: Path, rol
     assert not at.exception
     if page in ALLOWED[role]:
         assert not [e for e in at.error if "Not permitted" in e.value]
+        if ROW[page].opens_with:  # a personal link's page: without its token, one sentence and no form
+            assert at.info and not at.title and not at.radio
+            return
         assert at.title and at.title[0].value != "Sign in"
-        if page in ANALYTICS:
+        if ROW[page].shown_title is not None:
+            assert at.title[0].value == ROW[page].shown_title
+        if page in WITH_TILES:
             assert at.metric
         elif page in ("pages/admin_users.py", "pages/admin_audit.py"):
             assert at.dataframe
@@ -58,8 +61,7 @@ def test_page_access_matrix(monkeypatch: pytest.MonkeyPatch, small_db: Path, rol
         # Not in this role's navigation: the app shows the sign-in page (nobody) or the role's
         # default page instead, and none of the requested page's data.
         titles = [t.value for t in at.title]
-        assert not {"Users", "Audit trail", "Import data", "Cohorts & people", "Log a post-mortem", "Plans",
-                    "Follow-up actions", "Outreach queue", "Assessment rounds"} & set(titles)
+        assert not {ROW[p].shown_title or ROW[p].title for p in ALL_PAGES if p not in ALLOWED[role]} & set(titles)
         assert not any("example.com" in str(d.value.to_dict()) for d in at.dataframe)
         if role is None:
             assert titles == ["Sign in"] and not at.metric
@@ -103,7 +105,7 @@ def test_a_disabled_account_is_signed_out_at_once(monkeypatch: pytest.MonkeyPatc
     assert [t.value for t in at.title] == ["Overview"]
     from dashboard.store import get_store  # the app's own shared Store for this file
 
-    auth.set_disabled(get_store(), auth.CLI_ACTOR, USERS["editor"], True)
+    auth.set_disabled(get_store(), LOCAL_ADMIN, USERS["editor"], True)
     at.run()
     assert [t.value for t in at.title] == ["Sign in"]
     assert "no longer active" in at.warning[0].value
@@ -181,7 +183,7 @@ def test_admin_adds_a_user_from_the_users_page(monkeypatch: pytest.MonkeyPatch, 
     assert ((trail["Action"] == "create") & (trail["Id"] == "new.person@example.com")).any()
 
 
-FORBIDDEN = [(role, page) for role in (None, "viewer", "editor") for page in ALL_PAGES
+FORBIDDEN = [(role, page) for role in (None, *ROLES) for page in ALL_PAGES
              if page not in ALLOWED[role]]
 
 
@@ -197,3 +199,14 @@ def test_each_page_guards_itself_when_run_directly(monkeypatch: pytest.MonkeyPat
     assert not at.exception
     assert [e.value for e in at.error] == ["Not permitted: sign in with an account that may see this page."]
     assert not at.metric and not at.dataframe and not at.title
+
+
+def test_every_page_file_has_its_row_in_the_page_table() -> None:
+    """So no page escapes the navigation's roles, its own guard or this matrix; only the pages shown before
+    anyone signs in (first-run setup, sign-in) have no row."""
+    files = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    assert files - set(ALL_PAGES) == {"pages/setup.py", "pages/sign_in.py"}
+    assert set(ALL_PAGES) <= files
+    for page in PAGES:  # and each guards itself with its own row, first thing
+        source = (ROOT / page.file).read_text(encoding="utf-8")
+        assert "guard(__file__)" in source, page.file

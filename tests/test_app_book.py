@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_layer.access import auth
-from data_layer.book import postmortems as book
+from data_layer.book import postmortems
 from data_layer.db.migrations import open_database
 
 from .conftest import USERS
@@ -112,10 +112,10 @@ def test_a_complete_post_mortem_is_saved_and_opens_its_page(monkeypatch: pytest.
 
 def test_publishing_from_the_lesson_page(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
     with open_database(db) as s:
-        lid = book.save_lesson(s, auth.Actor(USERS["editor"], "editor"), book.LessonInput(
+        lid = postmortems.save_lesson(s, auth.Actor(USERS["editor"], "editor"), postmortems.LessonInput(
             title="Review me", section="email", occurred_on="2026-05-20", learning_goal="g", what_happened="w",
             outcome="worked", lessons="l"))
-        book.transition(s, auth.Actor(USERS["editor"], "editor"), lid, "in_review")
+        postmortems.transition(s, auth.Actor(USERS["editor"], "editor"), lid, "in_review")
     at = open_page(monkeypatch, db, "pages/lesson.py", lesson=lid)
     at.button(key="wf_publish").click().run()
     assert not at.exception

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_layer.analytics import metrics
 from data_layer.db.migrations import open_database
 from data_layer.domain.filters import Filter
 
-from .conftest import DEMO_TODAY
+from .conftest import DEMO_TODAY, metric
 
 ROOT = Path(__file__).parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -169,8 +168,8 @@ def test_learning_health_page(monkeypatch: pytest.MonkeyPatch, small_db: Path) -
 def test_every_page_on_demo_data_matches_the_data_layer(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     filt = Filter.last_days(90, today=DEMO_TODAY)
     with open_database(demo_db) as s:
-        expected = {"Members": f"{metrics.members(s, filt):,}",
-                    "Lessons published": f"{metrics.lessons_published(s, filt):,}"}
+        expected = {"Members": f"{metric('members', s, filt):,}",
+                    "Lessons published": f"{metric('lessons_published', s, filt):,}"}
     at = run_app(monkeypatch, demo_db, DEMO_TODAY, user="viewer@demo.example")
     assert {k: shown(at)[k] for k in expected} == expected
     for page in ("pages/adoption.py", "pages/barriers.py", "pages/win_rates.py", "pages/learning_health.py",

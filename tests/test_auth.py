@@ -13,7 +13,7 @@ from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
 
-from .conftest import PASSWORD, USERS, add_test_users
+from .conftest import LOCAL_ADMIN, PASSWORD, USERS, add_test_users
 
 NOW = dt.datetime(2026, 11, 22, 9, 0, 0)
 ADMIN = auth.Actor(USERS["admin"], "admin")
@@ -35,8 +35,8 @@ def test_no_clear_text_password_anywhere_in_the_database_file(tmp_path: Path) ->
     secret = "Unmistakable-Secret-4711"
     path = tmp_path / "a.duckdb"
     with open_database(path) as s:
-        auth.add_user(s, auth.CLI_ACTOR, "ana@example.com", "Ana", "viewer", secret)
-        auth.reset_password(s, auth.CLI_ACTOR, "ana@example.com", secret + "-2")
+        auth.add_user(s, LOCAL_ADMIN, "ana@example.com", "Ana", "viewer", secret)
+        auth.reset_password(s, LOCAL_ADMIN, "ana@example.com", secret + "-2")
         stored = s.query_value("SELECT password_hash FROM users")
         s.checkpoint()
     data = b"".join(p.read_bytes() for p in tmp_path.iterdir())
@@ -221,7 +221,7 @@ def test_production_hashes_use_rfc_9106_parameters_and_weaker_ones_are_rehashed(
 
     db = tmp_path / "hash.duckdb"
     with open_database(db) as s:
-        auth.add_user(s, auth.CLI_ACTOR, "cheap@example.com", "Cheap", "viewer", "correct horse battery")
+        auth.add_user(s, LOCAL_ADMIN, "cheap@example.com", "Cheap", "viewer", "correct horse battery")
         assert s.query_value("SELECT password_hash FROM users").startswith("$argon2id$v=19$m=1024,t=1,p=1$")
     script = ("import sys; from data_layer.access import auth; from data_layer.db.migrations import open_database\n"
               "print(auth.hash_password('correct horse battery')[:30])\n"

@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 
 from data_layer.access import auth
-from data_layer.book import drafts, library
-from data_layer.book import postmortems as book
+from data_layer.book import drafts, library, postmortems
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
 
@@ -25,45 +24,45 @@ def lib(small_store: Store) -> Store:
     return small_store
 
 
-def complete(**over: object) -> book.LessonInput:
+def complete(**over: object) -> postmortems.LessonInput:
     values: dict[str, object] = dict(
         title="Partner webinar for SDRs", section="partnerships", occurred_on="2026-05-20",
         learning_goal="Learn whether SDRs book meetings from a partner webinar",
         what_happened="Forty attended; six meetings booked", outcome="worked",
         lessons="Invite the partner's sellers too", recommendations="Run it monthly",
         tags=["webinar", "co-sell"], cohort_id="c2",
-        actions=[book.ActionInput("Book the next date", "p5", "2026-06-15"),
-                 book.ActionInput("Share the recording", "p4", "2026-06-01")])
+        actions=[postmortems.ActionInput("Book the next date", "p5", "2026-06-15"),
+                 postmortems.ActionInput("Share the recording", "p4", "2026-06-01")])
     values.update(over)
-    return book.LessonInput(**values)  # type: ignore[arg-type]
+    return postmortems.LessonInput(**values)  # type: ignore[arg-type]
 
 
 def test_a_complete_post_mortem_is_saved_as_a_draft_with_its_actions(lib: Store) -> None:
-    lesson_id = book.save_lesson(lib, EDITOR, complete())
-    row = book.lesson(lib, lesson_id)
+    lesson_id = postmortems.save_lesson(lib, EDITOR, complete())
+    row = postmortems.lesson(lib, lesson_id)
     assert row is not None and row["status"] == "draft" and row["author_id"] == USERS["editor"]
-    assert list(book.actions_of(lib, lesson_id)["description"]) == ["Share the recording", "Book the next date"]
+    assert list(postmortems.actions_of(lib, lesson_id)["description"]) == ["Share the recording", "Book the next date"]
     assert lib.query("SELECT action FROM audit_log WHERE entity = 'lesson'") == [("create",)]
 
 
 def test_the_same_submit_token_creates_one_lesson(lib: Store) -> None:
     before = lib.query_value("SELECT count(*) FROM lessons")
-    first = book.save_lesson(lib, EDITOR, complete(), token="form-123")
-    again = book.save_lesson(lib, EDITOR, complete(), token="form-123")
+    first = postmortems.save_lesson(lib, EDITOR, complete(), token="form-123")
+    again = postmortems.save_lesson(lib, EDITOR, complete(), token="form-123")
     assert first == again
     assert lib.query_value("SELECT count(*) FROM lessons") == before + 1
     # A later fix sent with the same form's token updates that lesson.
-    fixed = book.save_lesson(lib, EDITOR, complete(title="Partner webinar for SDRs, v2"), token="form-123")
-    assert fixed == first and book.lesson(lib, first)["title"] == "Partner webinar for SDRs, v2"  # type: ignore[index]
+    fixed = postmortems.save_lesson(lib, EDITOR, complete(title="Partner webinar for SDRs, v2"), token="form-123")
+    assert fixed == first and postmortems.lesson(lib, first)["title"] == "Partner webinar for SDRs, v2"  # type: ignore[index]
     assert lib.query_value("SELECT count(*) FROM lessons") == before + 1
 
 
 def test_bad_input_names_each_field_and_writes_nothing(lib: Store) -> None:
     before = lib.query("SELECT count(*) FROM lessons UNION ALL SELECT count(*) FROM actions")
     with pytest.raises(InvalidData) as caught:
-        book.save_lesson(lib, EDITOR, complete(
+        postmortems.save_lesson(lib, EDITOR, complete(
             title="  ", section="astrology", occurred_on="31/05/2026", outcome="great",
-            actions=[book.ActionInput("Do it", "nobody", "2026-06-01"), book.ActionInput("", "p4", "soon")]))
+            actions=[postmortems.ActionInput("Do it", "nobody", "2026-06-01"), postmortems.ActionInput("", "p4", "soon")]))
     fields = {p.field for p in caught.value.problems}
     assert {"title", "section", "occurred_on", "outcome", "actions.1.owner_id", "actions.2.description",
             "actions.2.due_on"} <= fields
@@ -71,28 +70,28 @@ def test_bad_input_names_each_field_and_writes_nothing(lib: Store) -> None:
 
 
 def test_a_draft_may_be_incomplete_but_review_needs_the_publishing_fields(lib: Store) -> None:
-    lesson_id = book.save_lesson(lib, EDITOR, book.LessonInput(title="Half-written", section="email",
+    lesson_id = postmortems.save_lesson(lib, EDITOR, postmortems.LessonInput(title="Half-written", section="email",
                                                                occurred_on="2026-05-01"))
-    assert book.missing_for_publishing(lib, lesson_id) == ["learning_goal", "what_happened", "outcome", "lessons"]
+    assert postmortems.missing_for_publishing(lib, lesson_id) == ["learning_goal", "what_happened", "outcome", "lessons"]
     with pytest.raises(InvalidData, match="Fill in learning goal, what happened, outcome, lessons first"):
-        book.transition(lib, EDITOR, lesson_id, "in_review")
-    assert book.lesson(lib, lesson_id)["status"] == "draft"  # type: ignore[index]
+        postmortems.transition(lib, EDITOR, lesson_id, "in_review")
+    assert postmortems.lesson(lib, lesson_id)["status"] == "draft"  # type: ignore[index]
 
 
 def test_the_workflow_and_its_forbidden_moves(lib: Store) -> None:
-    lesson_id = book.save_lesson(lib, EDITOR, complete())
+    lesson_id = postmortems.save_lesson(lib, EDITOR, complete())
     with pytest.raises(InvalidData, match="cannot be moved to published"):
-        book.transition(lib, EDITOR, lesson_id, "published")           # draft -> published skips review
-    book.transition(lib, EDITOR, lesson_id, "in_review")
+        postmortems.transition(lib, EDITOR, lesson_id, "published")           # draft -> published skips review
+    postmortems.transition(lib, EDITOR, lesson_id, "in_review")
     with pytest.raises(InvalidData, match="Say why"):
-        book.transition(lib, EDITOR, lesson_id, "draft")               # back without a reason
-    book.transition(lib, EDITOR, lesson_id, "published")
-    row = book.lesson(lib, lesson_id)
+        postmortems.transition(lib, EDITOR, lesson_id, "draft")               # back without a reason
+    postmortems.transition(lib, EDITOR, lesson_id, "published")
+    row = postmortems.lesson(lib, lesson_id)
     assert row is not None and row["status"] == "published" and row["published_at"] is not None
     with pytest.raises(InvalidData, match="cannot be moved to in review"):
-        book.transition(lib, EDITOR, lesson_id, "in_review")
-    book.transition(lib, EDITOR, lesson_id, "draft", reason="numbers were wrong")
-    row = book.lesson(lib, lesson_id)
+        postmortems.transition(lib, EDITOR, lesson_id, "in_review")
+    postmortems.transition(lib, EDITOR, lesson_id, "draft", reason="numbers were wrong")
+    row = postmortems.lesson(lib, lesson_id)
     assert row is not None and row["status"] == "draft" and row["published_at"] is None or str(row["published_at"]) == "NaT"
     history = lib.query("SELECT action, summary FROM audit_log WHERE entity_id = ? ORDER BY audit_id", [lesson_id])
     assert history == [("create", "Partner webinar for SDRs (2 follow-up actions)"),
@@ -101,20 +100,20 @@ def test_the_workflow_and_its_forbidden_moves(lib: Store) -> None:
 
 
 def test_viewers_cannot_write_anything_in_the_book(lib: Store) -> None:
-    lesson_id = book.save_lesson(lib, EDITOR, complete())
+    lesson_id = postmortems.save_lesson(lib, EDITOR, complete())
     counts = lib.query("SELECT (SELECT count(*) FROM lessons), (SELECT count(*) FROM plans), "
                        "(SELECT count(*) FROM audit_log), (SELECT count(*) FROM drafts)")
     writes = [
-        lambda: book.save_lesson(lib, VIEWER, complete()),
-        lambda: book.transition(lib, VIEWER, lesson_id, "in_review"),
-        lambda: book.save_plan(lib, VIEWER, {"name": "x", "section": "email", "owner_id": "p5",
+        lambda: postmortems.save_lesson(lib, VIEWER, complete()),
+        lambda: postmortems.transition(lib, VIEWER, lesson_id, "in_review"),
+        lambda: postmortems.save_plan(lib, VIEWER, {"name": "x", "section": "email", "owner_id": "p5",
                                              "starts_on": "2026-01-01", "ends_on": "2026-01-02",
                                              "learning_goal": "g"}),
-        lambda: book.mark_action_done(lib, VIEWER, "ac2", dt.date(2026, 5, 1)),
-        lambda: book.set_section_owner(lib, VIEWER, "email", "p5"),
-        lambda: book.record_application(lib, VIEWER, "l1"),
+        lambda: postmortems.mark_action_done(lib, VIEWER, "ac2", dt.date(2026, 5, 1)),
+        lambda: postmortems.set_section_owner(lib, VIEWER, "email", "p5"),
+        lambda: postmortems.record_application(lib, VIEWER, "l1"),
         lambda: drafts.save(lib, VIEWER, "L-new", {"title": "x"}, 0, {}),
-        lambda: book.save_lesson(lib, None, complete()),
+        lambda: postmortems.save_lesson(lib, None, complete()),
     ]
     for write in writes:
         with pytest.raises(auth.NotPermitted):
@@ -124,31 +123,31 @@ def test_viewers_cannot_write_anything_in_the_book(lib: Store) -> None:
 
 
 def test_plans_actions_sections_and_applications(lib: Store) -> None:
-    pid = book.save_plan(lib, EDITOR, {"name": "Q3 webinar", "section": "partnerships", "owner_id": "p5",
+    pid = postmortems.save_plan(lib, EDITOR, {"name": "Q3 webinar", "section": "partnerships", "owner_id": "p5",
                                         "starts_on": "2026-07-01", "ends_on": "2026-07-31",
                                         "learning_goal": "Learn whether webinars create pipeline"})
-    plans = book.list_plans(lib, dt.date(2026, 6, 30)).set_index("plan_id")
+    plans = postmortems.list_plans(lib, dt.date(2026, 6, 30)).set_index("plan_id")
     assert plans.loc["pl3", "overdue"] and not plans.loc[pid, "ended_without_postmortem"]
     # pl4 ended 06-20 with no lesson: ended without a post-mortem, but not yet 14 days overdue.
     assert bool(plans.loc["pl4", "ended_without_postmortem"]) and not bool(plans.loc["pl4", "overdue"])
     with pytest.raises(InvalidData, match="ends_on"):
-        book.save_plan(lib, EDITOR, {"name": "x", "section": "email", "owner_id": "p5", "starts_on": "2026-07-02",
+        postmortems.save_plan(lib, EDITOR, {"name": "x", "section": "email", "owner_id": "p5", "starts_on": "2026-07-02",
                                      "ends_on": "2026-07-01", "learning_goal": "g"})
-    overdue = book.list_actions(lib, dt.date(2026, 6, 30), overdue_only=True)
+    overdue = postmortems.list_actions(lib, dt.date(2026, 6, 30), overdue_only=True)
     assert list(overdue["action_id"]) == ["ac2", "ac3"]
-    book.mark_action_done(lib, EDITOR, "ac2", dt.date(2026, 6, 30))
-    assert list(book.list_actions(lib, dt.date(2026, 6, 30), overdue_only=True)["action_id"]) == ["ac3"]
-    book.set_section_owner(lib, EDITOR, "email", "p5")
-    assert book.sections(lib).set_index("section_id").loc["email", "owner"] == "Eve Moreau"
-    book.save_plan(lib, EDITOR, {"name": "Q3 webinar, moved", "section": "partnerships", "owner_id": "p5",
+    postmortems.mark_action_done(lib, EDITOR, "ac2", dt.date(2026, 6, 30))
+    assert list(postmortems.list_actions(lib, dt.date(2026, 6, 30), overdue_only=True)["action_id"]) == ["ac3"]
+    postmortems.set_section_owner(lib, EDITOR, "email", "p5")
+    assert postmortems.sections(lib).set_index("section_id").loc["email", "owner"] == "Eve Moreau"
+    postmortems.save_plan(lib, EDITOR, {"name": "Q3 webinar, moved", "section": "partnerships", "owner_id": "p5",
                                  "starts_on": "2026-07-08", "ends_on": "2026-08-07",
                                  "learning_goal": "Learn whether webinars create pipeline"}, plan_id=pid)
     assert lib.query_value("SELECT name FROM plans WHERE plan_id = ?", [pid]) == "Q3 webinar, moved"
-    assert book.record_application(lib, EDITOR, "l1") is True
-    assert book.record_application(lib, EDITOR, "l1") is False  # once per person
-    assert book.lesson(lib, "l1")["applied"] == 1  # type: ignore[index]
+    assert postmortems.record_application(lib, EDITOR, "l1") is True
+    assert postmortems.record_application(lib, EDITOR, "l1") is False  # once per person
+    assert postmortems.lesson(lib, "l1")["applied"] == 1  # type: ignore[index]
     with pytest.raises(InvalidData, match="Only published"):
-        book.record_application(lib, EDITOR, "l3")
+        postmortems.record_application(lib, EDITOR, "l3")
     # One audit entry per write, by the editor.
     assert lib.query("SELECT entity, entity_id, action FROM audit_log WHERE actor = ? ORDER BY audit_id",
                      [USERS["editor"]]) == [
@@ -163,9 +162,9 @@ def test_search_ranks_title_and_tag_matches_first(lib: Store) -> None:
     assert list(found["lesson_id"]) == ["l1"]
     # "partner": l2 mentions it only in its lessons text ("Invite the partner's sellers too");
     # a new lesson with "partner" in its title must rank above it.
-    new = book.save_lesson(lib, EDITOR, complete(title="Partner office hours", tags=["office-hours"]))
-    book.transition(lib, EDITOR, new, "in_review")
-    book.transition(lib, EDITOR, new, "published")
+    new = postmortems.save_lesson(lib, EDITOR, complete(title="Partner office hours", tags=["office-hours"]))
+    postmortems.transition(lib, EDITOR, new, "in_review")
+    postmortems.transition(lib, EDITOR, new, "published")
     assert list(library.search(lib, "partner")["lesson_id"])[:2] == [new, "l2"]
     # Every word must match: nothing has both.
     assert library.search(lib, "email webinar").empty

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from data_layer.access import auth
-from data_layer.book import postmortems as book
+from data_layer.book import postmortems
 from data_layer.db.migrations import open_database
 
 from .browser import CHROMIUM_FLAGS, choose, chromium_path, sign_in, streamlit_server
@@ -96,11 +96,11 @@ def test_an_xss_payload_in_a_lesson_runs_no_script(db: Path) -> None:
     executable = chromium_path()
     editor = auth.Actor("editor@demo.example", "editor")
     with open_database(db) as s:
-        lid = book.save_lesson(s, editor, book.LessonInput(
+        lid = postmortems.save_lesson(s, editor, postmortems.LessonInput(
             title=f"Hostile {XSS}", section="email", occurred_on="2026-11-01", learning_goal=XSS,
             what_happened=XSS, outcome="flopped", lessons=XSS, recommendations=XSS, tags=["<b>x</b>"]))
-        book.transition(s, editor, lid, "in_review")
-        book.transition(s, editor, lid, "published")
+        postmortems.transition(s, editor, lid, "in_review")
+        postmortems.transition(s, editor, lid, "published")
     with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "xss-server.log") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:

@@ -10,17 +10,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from data_layer.analytics import metrics
+from data_layer.analytics.catalog import REGISTRY
 from data_layer.db.migrations import open_database
 from data_layer.domain.filters import Filter
+from data_layer.domain.pages import PAGES as PAGE_TABLE
 
 from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
-from .conftest import ARTIFACTS, DEMO_TODAY
+from .conftest import ARTIFACTS, DEMO_TODAY, metric
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = ARTIFACTS / "screenshots"  # `make screenshots` copies them to docs/screenshots
-PAGES = {"overview": "Overview", "adoption": "Adoption", "barriers": "Barriers", "win_rates": "Win rates",
-         "learning_health": "Learning health", "tools": "Tools & resources", "voice": "Cohort voice"}
+# The dashboards: the Overview and every page showing declared metrics (from the page table).
+PAGES = {page.key: page.title for page in PAGE_TABLE if page.default or page.key in REGISTRY.pages}
 
 
 def kpi(page: Page, label: str) -> str:
@@ -31,8 +32,8 @@ def kpi(page: Page, label: str) -> str:
 def test_filter_by_cohort_is_in_the_url_and_a_shared_link_shows_the_same(demo_db: Path) -> None:
     executable = chromium_path()
     with open_database(demo_db) as s:
-        everyone = metrics.members(s, Filter.last_days(90, today=DEMO_TODAY))
-        one = metrics.members(s, Filter.last_days(90, today=DEMO_TODAY, cohorts=("C0011",)))
+        everyone = metric("members", s, Filter.last_days(90, today=DEMO_TODAY))
+        one = metric("members", s, Filter.last_days(90, today=DEMO_TODAY, cohorts=("C0011",)))
         name = s.query_value("SELECT name FROM cohorts WHERE cohort_id = 'C0011'")
     assert everyone != one
     with streamlit_server(demo_db, DEMO_TODAY.isoformat(), ARTIFACTS / "filter-server.log") as url, \

@@ -61,9 +61,9 @@ def test_the_trend_charts_over_thirty_months_are_screenshotted(thirty_months: Pa
 def test_the_protocol_form_takes_points_and_says_the_rule_back(tmp_path: Path, small_db: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from data_layer.access.auth import CLI_ACTOR
     from data_layer.book.postmortems import save_plan
     from data_layer.db.migrations import open_database
+    from tests.conftest import LOCAL_ADMIN as CLI_ACTOR
 
     from .conftest import PASSWORD, USERS
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from data_layer.access import auth
-from data_layer.book import postmortems as book
+from data_layer.book import postmortems
 from data_layer.db.migrations import open_database
 
 from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
@@ -54,11 +54,11 @@ def test_payloads_in_every_lesson_field_stay_text(db: Path) -> None:
     executable = chromium_path()
     editor = auth.Actor("editor@demo.example", "editor")
     with open_database(db) as s:
-        lid = book.save_lesson(s, editor, book.LessonInput(
+        lid = postmortems.save_lesson(s, editor, postmortems.LessonInput(
             title=f"Payloads {PAYLOADS[0]}", section="email", occurred_on="2026-11-01", learning_goal=TEXT,
             what_happened=TEXT, outcome="flopped", lessons=TEXT, recommendations=TEXT, tags=[PAYLOADS[2]]))
-        book.transition(s, editor, lid, "in_review")
-        book.transition(s, editor, lid, "published")
+        postmortems.transition(s, editor, lid, "in_review")
+        postmortems.transition(s, editor, lid, "published")
     with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "hostile-server.log") as url, \
             sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)

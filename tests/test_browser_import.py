@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from data_layer.analytics import metrics
 from data_layer.db.migrations import open_database
 from data_layer.domain.filters import Filter
 
 from .browser import CHROMIUM_FLAGS, choose, chromium_path, sign_in, streamlit_server
-from .conftest import ARTIFACTS, DEMO_TODAY
+from .conftest import ARTIFACTS, DEMO_TODAY, metric
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +42,7 @@ def test_upload_check_map_import_and_see_it_on_the_overview(db: Path, tmp_path: 
     (good / "memberships.csv").write_text(
         "cohort_id,person_id,joined_on\n" + "".join(f"C0012,{p},{joined}\n" for p in ("N1", "N2", "N3")))
     with open_database(db) as s:
-        before = metrics.members(s, Filter.last_days(90, today=DEMO_TODAY))
+        before = metric("members", s, Filter.last_days(90, today=DEMO_TODAY))
     with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "import-server.log") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:

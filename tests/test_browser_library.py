@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from data_layer.access import auth
-from data_layer.book import postmortems as book
+from data_layer.book import postmortems
 from data_layer.db.migrations import open_database
 
 from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
@@ -27,11 +27,11 @@ def db(tmp_path: Path, demo_db: Path) -> Path:
         editor = auth.Actor("editor@demo.example", "editor")
         published = s.query_value("SELECT count(*) FROM lessons WHERE status = 'published'")
         for i in range(max(0, 120 - published)):  # exactly 120 published lessons
-            lid = book.save_lesson(s, editor, book.LessonInput(
+            lid = postmortems.save_lesson(s, editor, postmortems.LessonInput(
                 title=f"Walrus test {i:03d}", section="email", occurred_on="2026-10-01", learning_goal="g",
                 what_happened="w", outcome="worked", lessons="Walruses read email", tags=["walrus"]))
-            book.transition(s, editor, lid, "in_review")
-            book.transition(s, editor, lid, "published")
+            postmortems.transition(s, editor, lid, "in_review")
+            postmortems.transition(s, editor, lid, "published")
     return copy
 
 

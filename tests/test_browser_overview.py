@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from data_layer.analytics import metrics
 from data_layer.db.migrations import open_database
 from data_layer.domain.filters import Filter
 
 from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
-from .conftest import ARTIFACTS, DEMO_TODAY
+from .conftest import ARTIFACTS, DEMO_TODAY, metric
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.browser
 def test_overview_opens_in_chromium_with_its_kpis(demo_db: Path) -> None:
     executable = chromium_path()
     with open_database(demo_db) as s:
-        members = metrics.members(s, Filter.last_days(90, today=DEMO_TODAY))
+        members = metric("members", s, Filter.last_days(90, today=DEMO_TODAY))
     with streamlit_server(demo_db, DEMO_TODAY.isoformat(), ARTIFACTS / "overview-server.log") as url, \
             sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)

@@ -22,6 +22,8 @@ from data_layer.db.store import Store
 from data_layer.db.summaries import refresh_deals
 from data_layer.domain.filters import Filter
 
+from .conftest import LOCAL_ADMIN
+
 START = dt.date(2024, 7, 1)
 MONTHS = 30
 TODAY = dt.date(2026, 12, 31)
@@ -131,7 +133,7 @@ def test_the_win_rates_page_shows_the_estimate_beside_the_plain_change(monkeypat
     from .test_app_overview import run_app
 
     store = simulate(7, effect=0.0, seasonal=0.15, join_months=[14, 26], path=str(tmp_path / "sim.duckdb"))
-    auth.add_user(store, auth.CLI_ACTOR, "viewer@example.com", "Viewer", "viewer", "a long password")
+    auth.add_user(store, LOCAL_ADMIN, "viewer@example.com", "Viewer", "viewer", "a long password")
     expected = cohort_effect(store, Filter(dt.date(2026, 10, 3), TODAY, TODAY))["win_rate"]
     store.close()
     at = run_app(monkeypatch, tmp_path / "sim.duckdb", TODAY, page="pages/win_rates.py")

@@ -6,12 +6,13 @@ import datetime as dt
 
 import pytest
 
-from data_layer.analytics import metrics
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.demo.generator import DATA_TABLES, generate_demo
 from data_layer.domain.errors import StoreError
 from data_layer.domain.filters import Filter
+
+from .conftest import metric
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -82,8 +83,8 @@ def test_barriers_shrink_between_baseline_and_follow_up(demo: Store) -> None:
 
 def test_partner_deals_win_more_often_and_close_faster(demo: Store) -> None:
     everything = Filter(date_from=TODAY - dt.timedelta(days=700), date_to=TODAY, today=TODAY)
-    with_partner = metrics.win_rate_partner(demo, everything)
-    without = metrics.win_rate_no_partner(demo, everything)
+    with_partner = metric("win_rate_partner", demo, everything)
+    without = metric("win_rate_no_partner", demo, everything)
     assert with_partner.value is not None and without.value is not None
     assert with_partner.value > without.value + 0.05
     cycle = dict(demo.query("""

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from data_layer.access import auth
-from data_layer.book import drafts
-from data_layer.book import postmortems as book
+from data_layer.book import drafts, postmortems
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
 
@@ -62,47 +61,47 @@ def test_another_person_editing_the_same_lesson_is_a_conflict_too(lib: Store) ->
 
 
 def test_one_form_makes_one_lesson_through_failures_and_retries(lib: Store) -> None:
-    form = book.new_id("L")
-    half = book.LessonInput(title="Webinar", section="partnerships", occurred_on="2026-05-20")
+    form = postmortems.new_id("L")
+    half = postmortems.LessonInput(title="Webinar", section="partnerships", occurred_on="2026-05-20")
     # A submit that fails the review check leaves the lesson as a draft under the form's id ...
-    lid = book.save_lesson(lib, EDITOR, half, form_id=form)
+    lid = postmortems.save_lesson(lib, EDITOR, half, form_id=form)
     assert lid == form
     with pytest.raises(InvalidData):
-        book.transition(lib, EDITOR, lid, "in_review")
+        postmortems.transition(lib, EDITOR, lid, "in_review")
     # ... and completing the same form, then submitting twice (a double click), still makes one lesson.
-    full = book.LessonInput(title="Webinar", section="partnerships", occurred_on="2026-05-20", learning_goal="g",
+    full = postmortems.LessonInput(title="Webinar", section="partnerships", occurred_on="2026-05-20", learning_goal="g",
                             what_happened="w", outcome="worked", lessons="l")
     for _ in range(2):
-        assert book.save_lesson(lib, EDITOR, full, form_id=form) == form
-    book.transition(lib, EDITOR, form, "in_review")
+        assert postmortems.save_lesson(lib, EDITOR, full, form_id=form) == form
+    postmortems.transition(lib, EDITOR, form, "in_review")
     assert lib.query("SELECT count(*), min(status) FROM lessons WHERE title = 'Webinar'") == [(1, "in_review")]
 
 
 def test_a_failed_save_writes_no_lesson_and_the_draft_keeps_the_text(lib: Store) -> None:
-    form = book.new_id("L")
+    form = postmortems.new_id("L")
     drafts.save(lib, EDITOR, form, {"happened": "We ran three webinars"}, 0, {})
     with pytest.raises(InvalidData):
-        book.save_lesson(lib, EDITOR, book.LessonInput(what_happened="We ran three webinars"), form_id=form)
+        postmortems.save_lesson(lib, EDITOR, postmortems.LessonInput(what_happened="We ran three webinars"), form_id=form)
     assert lib.query_value("SELECT count(*) FROM lessons WHERE lesson_id = ?", [form]) == 0
     kept = drafts.load(lib, form)
     assert kept is not None and kept.payload == {"happened": "We ran three webinars"}
 
 
 def test_discard_deletes_the_draft_and_its_draft_lesson_only(lib: Store) -> None:
-    form = book.new_id("L")
+    form = postmortems.new_id("L")
     drafts.save(lib, EDITOR, form, {"title": "x"}, 0, {})
-    book.save_lesson(lib, EDITOR, book.LessonInput(title="x", section="email", occurred_on="2026-05-01"),
+    postmortems.save_lesson(lib, EDITOR, postmortems.LessonInput(title="x", section="email", occurred_on="2026-05-01"),
                      form_id=form)
     drafts.discard(lib, EDITOR, form)
-    assert book.delete_draft_lesson(lib, EDITOR, form) is True
+    assert postmortems.delete_draft_lesson(lib, EDITOR, form) is True
     assert drafts.load(lib, form) is None
     assert lib.query_value("SELECT count(*) FROM lessons WHERE lesson_id = ?", [form]) == 0
-    assert book.delete_draft_lesson(lib, EDITOR, "l1") is False  # a published lesson stays
+    assert postmortems.delete_draft_lesson(lib, EDITOR, "l1") is False  # a published lesson stays
 
 
 def test_my_drafts_show_date_id_and_status(lib: Store) -> None:
     drafts.save(lib, EDITOR, "L-c", {"title": "Being written"}, 0, {})
-    rows = drafts.drafts_of(lib, EDITOR, book.author_of(lib, EDITOR))
+    rows = drafts.drafts_of(lib, EDITOR, postmortems.author_of(lib, EDITOR))
     assert ("L-c", "Being written", "being written") in {(r.id, r.title, r.status) for r in rows.itertuples()}
     assert rows["saved"].notna().all()
-    assert drafts.drafts_of(lib, ADMIN, book.author_of(lib, ADMIN))["id"].tolist().count("L-c") == 0
+    assert drafts.drafts_of(lib, ADMIN, postmortems.author_of(lib, ADMIN))["id"].tolist().count("L-c") == 0

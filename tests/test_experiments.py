@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from data_layer.access.auth import CLI_ACTOR, Actor, NotPermitted
+from data_layer.access.auth import Actor, NotPermitted
 from data_layer.book import experiments
 from data_layer.book.postmortems import save_plan
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
+
+from .conftest import LOCAL_ADMIN
 
 TODAY = dt.date(2026, 6, 1)
 Z = 1.959963984540054
@@ -26,7 +28,7 @@ def wilson(x: int, n: int) -> tuple[float, float]:  # the reference, written out
 
 
 def plan(store: Store, name: str, starts: dt.date, ends: dt.date, section: str = "email") -> str:
-    return save_plan(store, CLI_ACTOR, {"name": name, "section": section, "owner_id": "p5", "starts_on": starts,
+    return save_plan(store, LOCAL_ADMIN, {"name": name, "section": section, "owner_id": "p5", "starts_on": starts,
                                         "ends_on": ends, "learning_goal": "Learn"})
 
 
@@ -48,13 +50,13 @@ def test_the_mean_lift_and_its_welch_interval() -> None:
 
 def test_a_protocol_locks_when_its_plan_starts(small_store: Store) -> None:
     pid = plan(small_store, "Subject lines", TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=30))
-    experiments.save_protocol(small_store, CLI_ACTOR, pid, hypothesis="A question lifts opens", primary_metric="opens",
+    experiments.save_protocol(small_store, LOCAL_ADMIN, pid, hypothesis="A question lifts opens", primary_metric="opens",
                               measure="conversion", variants=["plain", "question"], today=TODAY)
-    experiments.save_protocol(small_store, CLI_ACTOR, pid, hypothesis="A question lifts opens by 2 points",
+    experiments.save_protocol(small_store, LOCAL_ADMIN, pid, hypothesis="A question lifts opens by 2 points",
                               primary_metric="opens", measure="conversion", variants=["plain", "question"],
                               worked_above=0.0, today=TODAY)  # restated before the start: fine
     with pytest.raises(InvalidData) as locked:
-        experiments.save_protocol(small_store, CLI_ACTOR, pid, hypothesis="Changed my mind", primary_metric="clicks",
+        experiments.save_protocol(small_store, LOCAL_ADMIN, pid, hypothesis="Changed my mind", primary_metric="clicks",
                                   measure="conversion", variants=["plain", "question"],
                                   today=TODAY + dt.timedelta(days=1))
     assert locked.value.problems[0].sentence == "The protocol is locked: the plan started on 2026-06-02."
@@ -63,7 +65,7 @@ def test_a_protocol_locks_when_its_plan_starts(small_store: Store) -> None:
         experiments.save_protocol(small_store, Actor("viewer@example.com", "viewer"), pid, hypothesis="x",
                                   primary_metric="y", measure="mean", variants=["a", "b"], today=TODAY)
     with pytest.raises(InvalidData) as err:
-        experiments.save_protocol(small_store, CLI_ACTOR, pid, hypothesis=" ", primary_metric="y", measure="median",
+        experiments.save_protocol(small_store, LOCAL_ADMIN, pid, hypothesis=" ", primary_metric="y", measure="median",
                                   variants=["a"], today=TODAY)
     assert {p.field for p in err.value.problems} == {"hypothesis", "measure", "variants"}
 
@@ -76,24 +78,24 @@ def test_results_from_csv_give_each_test_its_outcome_and_the_summary_adds_up(sma
                                 ("Banner colour", "email", dt.date(2026, 8, 20))):
         ids[name] = plan(small_store, name, TODAY + dt.timedelta(days=1), ends, section=section if section != "events"
                          else "partnerships")
-    experiments.save_protocol(small_store, CLI_ACTOR, ids["Subject lines"], hypothesis="h", primary_metric="opens",
+    experiments.save_protocol(small_store, LOCAL_ADMIN, ids["Subject lines"], hypothesis="h", primary_metric="opens",
                               measure="conversion", variants=["plain", "question"], today=TODAY)
-    experiments.save_protocol(small_store, CLI_ACTOR, ids["Webinar length"], hypothesis="h",
+    experiments.save_protocol(small_store, LOCAL_ADMIN, ids["Webinar length"], hypothesis="h",
                               primary_metric="minutes watched", measure="mean", variants=["60 min", "30 min"],
                               today=TODAY)
-    experiments.save_protocol(small_store, CLI_ACTOR, ids["Banner colour"], hypothesis="h", primary_metric="clicks",
+    experiments.save_protocol(small_store, LOCAL_ADMIN, ids["Banner colour"], hypothesis="h", primary_metric="clicks",
                               measure="conversion", variants=["blue", "orange"], today=TODAY)
     bad = (f"plan_id,variant,n,conversions,mean,sd\n{ids['Subject lines']},plain,1000,1200,,\n"
            f"nope,plain,10,1,,\n").encode()
     with pytest.raises(InvalidData) as err:
-        experiments.import_results(small_store, CLI_ACTOR, bad)
+        experiments.import_results(small_store, LOCAL_ADMIN, bad)
     assert {p.field for p in err.value.problems} == {"conversions", "plan_id"}
     assert small_store.query_value("SELECT count(*) FROM test_results") == 0  # nothing written
     good = (f"plan_id,variant,n,conversions,mean,sd\n"
             f"{ids['Subject lines']},plain,1000,200,,\n{ids['Subject lines']},question,1000,250,,\n"   # +5 pp: worked
             f"{ids['Webinar length']},60 min,100,,10,2\n{ids['Webinar length']},30 min,100,,9,2\n"     # -1: flopped
             f"{ids['Banner colour']},blue,500,50,,\n{ids['Banner colour']},orange,500,55,,\n").encode()  # +1 pp: unsure
-    assert experiments.import_results(small_store, CLI_ACTOR, good) == 6
+    assert experiments.import_results(small_store, LOCAL_ADMIN, good) == 6
     got = {t.name: t for t in experiments.results(small_store)}
     assert {n: t.outcome for n, t in got.items()} == {
         "Subject lines": "worked", "Webinar length": "flopped", "Banner colour": "inconclusive"}
@@ -120,9 +122,9 @@ def test_the_tests_page_shows_the_counts_and_each_test(monkeypatch: pytest.Monke
     db.write_bytes(small_db.read_bytes())
     with open_database(db) as s:
         pid = plan(s, "Subject lines", TODAY + dt.timedelta(days=1), dt.date(2026, 6, 20))
-        experiments.save_protocol(s, CLI_ACTOR, pid, hypothesis="h", primary_metric="opens", measure="conversion",
+        experiments.save_protocol(s, LOCAL_ADMIN, pid, hypothesis="h", primary_metric="opens", measure="conversion",
                                   variants=["plain", "question"], today=TODAY)
-        experiments.import_results(s, CLI_ACTOR, f"plan_id,variant,n,conversions\n{pid},plain,1000,200\n"
+        experiments.import_results(s, LOCAL_ADMIN, f"plan_id,variant,n,conversions\n{pid},plain,1000,200\n"
                                    f"{pid},question,1000,250\n".encode())
     monkeypatch.setenv("LEARNING_CULTURE_DB", str(db))
     monkeypatch.setenv("LEARNING_CULTURE_TODAY", TODAY.isoformat())
@@ -146,10 +148,10 @@ def test_a_lesson_of_a_test_shows_its_result_with_the_interval(monkeypatch: pyte
     db = tmp_path / "l.duckdb"
     db.write_bytes(small_db.read_bytes())
     with open_database(db) as s:  # pl1 (lesson l1's plan) started 2026-02-01: its protocol was stated before
-        experiments.save_protocol(s, CLI_ACTOR, "pl1", hypothesis="Co-branding lifts replies", primary_metric="replies",
+        experiments.save_protocol(s, LOCAL_ADMIN, "pl1", hypothesis="Co-branding lifts replies", primary_metric="replies",
                                   measure="conversion", variants=["our email", "co-branded"],
                                   today=dt.date(2026, 1, 20))
-        experiments.import_results(s, CLI_ACTOR, b"plan_id,variant,n,conversions\npl1,our email,400,40\n"
+        experiments.import_results(s, LOCAL_ADMIN, b"plan_id,variant,n,conversions\npl1,our email,400,40\n"
                                    b"pl1,co-branded,400,22\n")  # 10 % vs 5.5 %: -4.5 points
     monkeypatch.setenv("LEARNING_CULTURE_DB", str(db))
     monkeypatch.setenv("LEARNING_CULTURE_TODAY", TODAY.isoformat())
@@ -179,10 +181,10 @@ def test_the_tests_page_in_a_browser(tmp_path: Path, small_db: Path) -> None:
     db = tmp_path / "b.duckdb"
     db.write_bytes(small_db.read_bytes())
     with open_database(db) as s:
-        experiments.save_protocol(s, CLI_ACTOR, "pl1", hypothesis="Co-branding lifts replies", primary_metric="replies",
+        experiments.save_protocol(s, LOCAL_ADMIN, "pl1", hypothesis="Co-branding lifts replies", primary_metric="replies",
                                   measure="conversion", variants=["our email", "co-branded"],
                                   today=dt.date(2026, 1, 20))
-        experiments.import_results(s, CLI_ACTOR, b"plan_id,variant,n,conversions\npl1,our email,400,40\n"
+        experiments.import_results(s, LOCAL_ADMIN, b"plan_id,variant,n,conversions\npl1,our email,400,40\n"
                                    b"pl1,co-branded,400,22\n")
     with streamlit_server(db, TODAY.isoformat(), ARTIFACTS / "tests-server.log") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
@@ -214,7 +216,7 @@ def test_the_command_line_imports_results_all_or_nothing(tmp_path: Path) -> None
     with open_database(db) as s:
         import_folder(s, Path(__file__).parent / "data" / "small")
         pid = plan(s, "Subject lines", TODAY + dt.timedelta(days=1), dt.date(2026, 6, 20))
-        experiments.save_protocol(s, CLI_ACTOR, pid, hypothesis="h", primary_metric="opens", measure="conversion",
+        experiments.save_protocol(s, LOCAL_ADMIN, pid, hypothesis="h", primary_metric="opens", measure="conversion",
                                   variants=["plain", "question"], today=TODAY)
     good = tmp_path / "results.csv"
     good.write_text(f"plan_id,variant,n,conversions,mean,sd\n{pid},plain,1000,200,,\n{pid},question,1000,250,,\n",
@@ -235,7 +237,7 @@ def test_the_command_line_imports_results_all_or_nothing(tmp_path: Path) -> None
 
 def _means_test(store: Store) -> str:
     pid = plan(store, "Shorter cycle", TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=40))
-    experiments.save_protocol(store, CLI_ACTOR, pid, hypothesis="A partner intro shortens the cycle",
+    experiments.save_protocol(store, LOCAL_ADMIN, pid, hypothesis="A partner intro shortens the cycle",
                               primary_metric="change in days to close", measure="mean",
                               variants=["no intro", "partner intro"], worked_above=0.5, flopped_below=-0.5,
                               today=TODAY)
@@ -245,7 +247,7 @@ def _means_test(store: Store) -> str:
 def test_a_test_of_means_with_negative_means_imports_and_its_lift_is_right(small_store: Store) -> None:
     pid = _means_test(small_store)
     data = (f"plan_id,variant,n,mean,sd\n{pid},no intro,50,-3.0,2.0\n{pid},partner intro,50,-1.5,2.5\n").encode()
-    assert experiments.import_results(small_store, CLI_ACTOR, data) == 2
+    assert experiments.import_results(small_store, LOCAL_ADMIN, data) == 2
     (test,) = [t for t in experiments.results(small_store) if t.plan_id == pid]
     (lift,) = test.lifts
     # -1.5 - (-3.0) = +1.5; se = sqrt(2.0² / 50 + 2.5² / 50) = sqrt(0.08 + 0.125) = 0.452769;
@@ -256,7 +258,7 @@ def test_a_test_of_means_with_negative_means_imports_and_its_lift_is_right(small
 
 def test_each_rows_problems_are_said_once_without_follow_on_noise(small_store: Store) -> None:
     conv = plan(small_store, "Subject lines", TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=30))
-    experiments.save_protocol(small_store, CLI_ACTOR, conv, hypothesis="h", primary_metric="opens",
+    experiments.save_protocol(small_store, LOCAL_ADMIN, conv, hypothesis="h", primary_metric="opens",
                               measure="conversion", variants=["plain", "question"], today=TODAY)
     means = _means_test(small_store)
     data = (f"plan_id,variant,n,conversions,mean,sd\n"
@@ -268,7 +270,7 @@ def test_each_rows_problems_are_said_once_without_follow_on_noise(small_store: S
             f"{means},partner intro,30,,,-1\n"  # line 7: no mean, and sd not positive
             ).encode()
     with pytest.raises(InvalidData) as err:
-        experiments.import_results(small_store, CLI_ACTOR, data)
+        experiments.import_results(small_store, LOCAL_ADMIN, data)
     got = [(p.line, p.field, p.message) for p in err.value.problems]
     assert got == [
         (2, "n", "must be a whole number of at least 1"),
@@ -325,14 +327,14 @@ def test_the_protocol_form_asks_rates_lines_in_points_says_them_back_and_lists_t
 def test_a_rates_rule_beyond_100_points_is_refused_as_it_could_never_fire(small_store: Store) -> None:
     pid = plan(small_store, "Subject lines", TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=30))
     with pytest.raises(InvalidData) as err:  # 2 meant as 2 pp but given as a fraction: 200 pp
-        experiments.save_protocol(small_store, CLI_ACTOR, pid, hypothesis="h", primary_metric="opens",
+        experiments.save_protocol(small_store, LOCAL_ADMIN, pid, hypothesis="h", primary_metric="opens",
                                   measure="conversion", variants=["plain", "question"], worked_above=2.0,
                                   today=TODAY)
     assert [p.field for p in err.value.problems] == ["decision rule"]
     assert "between -100 pp and +100 pp" in err.value.problems[0].message
     assert small_store.query_value("SELECT count(*) FROM test_protocols") == 0
     # a test of means has no such bound: its lines are in the metric's own unit
-    experiments.save_protocol(small_store, CLI_ACTOR, pid, hypothesis="h", primary_metric="minutes watched",
+    experiments.save_protocol(small_store, LOCAL_ADMIN, pid, hypothesis="h", primary_metric="minutes watched",
                               measure="mean", variants=["60 min", "30 min"], worked_above=2.0, today=TODAY)
 
 

@@ -16,8 +16,7 @@ import pytest
 
 from data_layer.analytics import metrics, report
 from data_layer.analytics.catalog import REGISTRY
-from data_layer.analytics.engine import evaluate, evaluate_page, function
-from data_layer.analytics.registry import PAGES
+from data_layer.analytics.engine import evaluate, evaluate_page
 from data_layer.db import summaries
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
@@ -28,6 +27,8 @@ from tests.oracle import acting_reference as acting_ref
 from tests.oracle import breakdowns_reference as breakdowns_ref
 from tests.oracle import loop_reference as loop_ref
 from tests.oracle import metrics_reference as metrics_ref
+
+from .conftest import metric
 
 TODAY = dt.date(2026, 11, 22)
 METRICS = [name for name in dir(metrics_ref) if not name.startswith("_") and callable(getattr(metrics_ref, name))
@@ -152,7 +153,7 @@ def test_each_number_as_its_page_loads_it_matches_the_reference(name: str, seed:
         if key not in _PAGE_VALUES:
             _PAGE_VALUES[key] = evaluate_page(store, filt, page)
         assert same(_PAGE_VALUES[key][name], expected), (page, name, filt)
-    assert same(getattr(metrics, name)(store, filt), expected), (name, filt)  # alone, as the CLI asks
+    assert same(metric(name, store, filt), expected), (name, filt)  # alone, as the CLI asks
 
 
 def test_summaries_follow_an_import_that_moves_an_event_to_another_person(tmp_path: Path, small_store: Store) -> None:
@@ -161,8 +162,8 @@ def test_summaries_follow_an_import_that_moves_an_event_to_another_person(tmp_pa
     import_folder(small_store, tmp_path)
     filt = Filter(dt.date(2026, 3, 1), dt.date(2026, 5, 31), dt.date(2026, 6, 30))
     for name in ("active_rate_28d", "funnel", "weekly_active"):
-        assert same(getattr(metrics, name)(small_store, filt), getattr(metrics_ref, name)(small_store, filt)), name
-    assert same(metrics.at_risk_members(small_store, filt), breakdowns_ref.at_risk_members(small_store, filt))
+        assert same(metric(name, small_store, filt), getattr(metrics_ref, name)(small_store, filt)), name
+    assert same(metric("at_risk_members", small_store, filt), breakdowns_ref.at_risk_members(small_store, filt))
 
 
 def test_the_parallel_overview_grid_equals_one_metric_at_a_time(small_store: Store) -> None:
@@ -171,7 +172,7 @@ def test_the_parallel_overview_grid_equals_one_metric_at_a_time(small_store: Sto
     windows = metrics.trend_windows(filt)
     assert windows[-1] == filt and windows[-2].date_to == dt.date(2026, 3, 2)
     for key, values in grid.items():
-        expected = [getattr(metrics, key)(small_store, w) for w in windows]
+        expected = [metric(key, small_store, w) for w in windows]
         assert all(same(a, b) for a, b in zip(values, expected, strict=True)), (key, values, expected)
     # Hand check: 3 members now, 4 in the previous window (p2 left on 02-15).
     assert grid["members"][-2:] == [4, 3]
@@ -182,18 +183,18 @@ def test_combined_page_batches_equal_the_metrics_one_by_one(seed: int) -> None:
     store = open_database(":memory:")
     generate_demo(store, seed=seed, today=TODAY)
     for filt in filters_for(store, random.Random(seed), 6):
-        for page in PAGES:
+        for page in REGISTRY.pages:
             names = REGISTRY.page(page)
             together = evaluate(store, filt, names)
             as_page = evaluate_page(store, filt, page)
             for name in names:
-                one = function(name)(store, filt)
+                one = metric(name, store, filt)
                 assert same(together[name], one), (page, name, filt)
                 assert same(as_page[name], one), ("page statement", page, name, filt)
         grid = metrics.overview_grid(store, filt)
         windows = metrics.trend_windows(filt)
         for key in metrics.OVERVIEW_KEYS:
-            expected = [getattr(metrics, key)(store, w) for w in windows]
+            expected = [metric(key, store, w) for w in windows]
             assert all(same(a, b) for a, b in zip(grid[key], expected, strict=True)), (key, filt, grid[key], expected)
     store.close()
 
@@ -217,8 +218,8 @@ def test_deal_and_assessment_summaries_follow_an_import(tmp_path: Path, small_st
         for name in REGISTRY.page(page):
             assert same(fast[name], slow[name]), (page, name)
     for name in ("readiness", "barrier_prevalence", "barriers_resolved_rate", "assessed_rate"):
-        assert same(getattr(metrics, name)(small_store, filt), getattr(metrics_ref, name)(small_store, filt)), name
-    assert same(metrics.readiness_lift(small_store, filt), metrics_ref.readiness_lift(small_store, filt))
+        assert same(metric(name, small_store, filt), getattr(metrics_ref, name)(small_store, filt)), name
+    assert same(metric("readiness_lift", small_store, filt), metrics_ref.readiness_lift(small_store, filt))
     notes = evaluate_page(small_store, filt, "barriers")["barrier_notes"]
     assert "All clear now" in set(notes["note"])
     grid = metrics.overview_grid(small_store, filt)

@@ -8,10 +8,11 @@ import io
 import pandas as pd
 import pytest
 
-from data_layer.analytics import metrics
 from data_layer.db.store import Store
 from data_layer.domain.filters import Filter, preset_window, previous_window
 from data_layer.ingest.csv_safety import neutralise, safe_csv
+
+from .conftest import metric
 
 TODAY = dt.date(2026, 5, 31)
 
@@ -60,13 +61,13 @@ def test_safe_csv_keeps_numbers_and_plain_text() -> None:
 
 def test_each_cohort_row_equals_the_metrics_with_only_that_cohort(small_store: Store) -> None:
     filt = Filter(dt.date(2026, 3, 1), TODAY, dt.date(2026, 6, 30))
-    table = metrics.cohort_table(small_store, filt).set_index("cohort_id")
+    table = metric("cohort_table", small_store, filt).set_index("cohort_id")
     for cohort_id, row in table.iterrows():
         one = Filter(filt.date_from, filt.date_to, filt.today, cohorts=(str(cohort_id),))
-        assert row["members"] == metrics.members(small_store, one)
-        assert row["assessed"] == metrics.assessed_rate(small_store, one).numerator
-        assert row["active_28d"] == metrics.active_rate_28d(small_store, one).numerator
-        rate = metrics.win_rate(small_store, one)
+        assert row["members"] == metric("members", small_store, one)
+        assert row["assessed"] == metric("assessed_rate", small_store, one).numerator
+        assert row["active_28d"] == metric("active_rate_28d", small_store, one).numerator
+        rate = metric("win_rate", small_store, one)
         assert (row["won_deals"], row["closed_deals"]) == (rate.numerator, rate.n)
     # Hand check: c1 = p1, p3 (p2 left); c2 = p3, p4. c1's closed deals in window: d1, d2, d3.
     assert table.loc["c1", "members"] == 2 and table.loc["c1", "closed_deals"] == 3
@@ -74,7 +75,7 @@ def test_each_cohort_row_equals_the_metrics_with_only_that_cohort(small_store: S
 
 def test_at_risk_members_are_those_quiet_for_21_days(small_store: Store) -> None:
     filt = Filter(dt.date(2026, 3, 1), TODAY, dt.date(2026, 6, 30))
-    risk = metrics.at_risk_members(small_store, filt)
+    risk = metric("at_risk_members", small_store, filt)
     # 05-11..05-31: p1 replied 05-25, p3 posted 05-20; p4's last own event is 04-01 (shared_win).
     assert list(risk["person_id"]) == ["p4"]
     assert str(risk.iloc[0]["last_active"])[:10] == "2026-04-01"
@@ -82,7 +83,7 @@ def test_at_risk_members_are_those_quiet_for_21_days(small_store: Store) -> None
 
 def test_monthly_win_rates_split_by_partner(small_store: Store) -> None:
     filt = Filter(dt.date(2026, 3, 1), TODAY, dt.date(2026, 6, 30))
-    frame = metrics.win_rate_by_month(small_store, filt)
+    frame = metric("win_rate_by_month", small_store, filt)
     rows = {(str(r.month)[:7], r.grp): (r.closed, r.won) for r in frame.itertuples()}
     # March: d1 won/partner, d5 lost/partner; April: d2 lost/none, d9 won/none; May: d3 won/partner.
     assert rows == {("2026-03", "with partner"): (2, 1), ("2026-04", "without partner"): (2, 1),
@@ -94,5 +95,5 @@ def test_breakdowns_treat_hostile_filter_values_as_data(small_store: Store) -> N
     filt = Filter(dt.date(2026, 3, 1), TODAY, dt.date(2026, 6, 30), cohorts=(hostile,), roles=("x'); --",))
     for name in ("cohort_table", "at_risk_members", "barrier_prevalence_by_cohort", "barrier_notes",
                  "win_rate_by_cohort", "win_rate_by_month", "lessons_by_month", "recent_flops"):
-        assert getattr(metrics, name)(small_store, filt).empty, name
+        assert metric(name, small_store, filt).empty, name
     assert small_store.query_value("SELECT count(*) FROM people") == 6

@@ -25,7 +25,7 @@ from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
 from data_layer.ingest.sources import SourceFile, import_sources
 
-from .conftest import USERS
+from .conftest import LOCAL_ADMIN, USERS
 
 ROOT = Path(__file__).parent.parent
 
@@ -176,12 +176,12 @@ def test_the_cli_refuses_hostile_files_with_a_sentence_and_no_traceback(
 
 def test_an_unexpected_error_shows_an_incident_id_and_logs_the_traceback(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import data_layer.cli as cli
+    from data_layer.operations import database
 
     def boom(*_a: object, **_k: object) -> dict[str, object]:
         raise RuntimeError("a bug of ours")
 
-    monkeypatch.setattr(cli, "build_report", boom)
+    monkeypatch.setattr(database, "build_report", boom)  # what the report operation calls
     assert main(["report", "--json", "--db", str(tmp_path / "r.duckdb")]) == 2
     err = capsys.readouterr().err
     assert "incident" in err and "Traceback" not in err and "a bug of ours" not in err
@@ -224,8 +224,8 @@ NOW = dt.datetime(2026, 5, 1, 9, 0)
 
 @pytest.fixture
 def accounts(store: Store) -> Store:
-    auth.add_user(store, auth.CLI_ACTOR, USERS["viewer"], "Viewer", "viewer", "the right password")
-    auth.add_user(store, auth.CLI_ACTOR, USERS["admin"], "Admin", "admin", "the admin password")
+    auth.add_user(store, LOCAL_ADMIN, USERS["viewer"], "Viewer", "viewer", "the right password")
+    auth.add_user(store, LOCAL_ADMIN, USERS["admin"], "Admin", "admin", "the admin password")
     return store
 
 
@@ -322,14 +322,14 @@ def test_many_addresses_cannot_brute_force_one_account_and_an_admin_unlocks_it(a
 
 # --------------------------------------------------------------------- stale rights
 def test_a_disabled_account_cannot_write_once_more(accounts: Store) -> None:
-    auth.add_user(accounts, auth.CLI_ACTOR, USERS["editor"], "Editor", "editor", "the editor password")
+    auth.add_user(accounts, LOCAL_ADMIN, USERS["editor"], "Editor", "editor", "the editor password")
     editor = auth.sign_in(accounts, USERS["editor"], "the editor password", now=NOW)
     drafts.save(accounts, editor, "L-form1", {"title": "before"}, 0, {})
-    auth.set_disabled(accounts, auth.CLI_ACTOR, USERS["editor"], True)
+    auth.set_disabled(accounts, LOCAL_ADMIN, USERS["editor"], True)
     with pytest.raises(auth.NotPermitted):
         drafts.save(accounts, editor, "L-form1", {"title": "after the account was disabled"}, 1, {})
     assert accounts.query("SELECT payload FROM drafts") == [(json.dumps({"title": "before"}),)]
-    auth.set_disabled(accounts, auth.CLI_ACTOR, USERS["editor"], False)
-    auth.set_role(accounts, auth.CLI_ACTOR, USERS["editor"], "viewer")
+    auth.set_disabled(accounts, LOCAL_ADMIN, USERS["editor"], False)
+    auth.set_role(accounts, LOCAL_ADMIN, USERS["editor"], "viewer")
     with pytest.raises(auth.NotPermitted):
         drafts.save(accounts, editor, "L-form1", {"title": "after the demotion"}, 1, {})

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from data_layer import cli
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.ingest import inbox, runs
+from data_layer.operations.imports import import_dropped
 
 GOOD = "cohort_id,name,program,start_date\nC900,Newcomers,Ecosystem Selling,2026-11-01\n"
 BAD = "cohort_id,name,program,start_date\nC901,Late,Ecosystem Selling,not a date\n"
 
 
 def importer(store: Store, db: Path) -> inbox.Importer:
-    return lambda argv: cli.run_with_store(store, argv, db, "drop folder", "inbox")
+    return lambda path: import_dropped(store, path)
 
 
 def test_only_complete_files_are_taken_in_name_order_and_filed_with_their_report(tmp_path: Path) -> None:

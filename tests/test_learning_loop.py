@@ -22,7 +22,7 @@ from data_layer.directory import admin, records
 from data_layer.domain.filters import Filter
 from data_layer.ingest.importer import SPECS, import_files
 
-from .conftest import PASSWORD, USERS, add_test_users
+from .conftest import LOCAL_ADMIN, PASSWORD, USERS, add_test_users
 
 ROOT = Path(__file__).parent.parent
 LOOP = Path(__file__).parent / "data" / "loop"
@@ -40,7 +40,7 @@ def load(store: Store, with_text: bool = True) -> None:
     import_files(store, loop_files(), with_text=with_text)
     add_test_users(store)
     for name, email in PEOPLE.items():  # each person's own account, linked by email
-        auth.add_user(store, auth.CLI_ACTOR, email.upper() if name == "dee" else email, name.title(), "viewer",
+        auth.add_user(store, LOCAL_ADMIN, email.upper() if name == "dee" else email, name.title(), "viewer",
                       PASSWORD)
 
 

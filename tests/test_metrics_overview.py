@@ -12,10 +12,11 @@ import datetime as dt
 
 import pytest
 
-from data_layer.analytics import metrics
 from data_layer.db.store import Store
 from data_layer.domain.filters import Filter
 from data_layer.domain.stats import wilson_interval
+
+from .conftest import metric
 
 FROM, TO, TODAY = dt.date(2026, 3, 1), dt.date(2026, 5, 31), dt.date(2026, 6, 30)
 
@@ -35,28 +36,28 @@ def window(**kw: object) -> Filter:
 def test_members_counts_people_whose_membership_overlaps_the_window(
     small_store: Store, filt: Filter, expected: int
 ) -> None:
-    assert metrics.members(small_store, filt) == expected
+    assert metric("members", small_store, filt) == expected
 
 
 def test_assessed_rate_counts_assessments_on_or_before_the_window_end(small_store: Store) -> None:
     # p1 (a1, January) and p4 (a4, 3 March) are assessed; p3's a2 is taken after `to`.
-    rate = metrics.assessed_rate(small_store, window())
+    rate = metric("assessed_rate", small_store, window())
     assert (rate.numerator, rate.denominator) == (2, 3)
-    rate = metrics.assessed_rate(small_store, window(cohorts=("c2",)))
+    rate = metric("assessed_rate", small_store, window(cohorts=("c2",)))
     assert (rate.numerator, rate.denominator) == (1, 2)
 
 
 def test_assessed_rate_is_null_with_no_members(small_store: Store) -> None:
-    rate = metrics.assessed_rate(small_store, window(roles=("marketer",)))
+    rate = metric("assessed_rate", small_store, window(roles=("marketer",)))
     assert rate.value is None
 
 
 def test_win_rates_use_closed_deals_of_members_in_the_window(small_store: Store) -> None:
     # Closed in window by members: d1 won/sourced, d2 lost/none, d3 won/influenced (closed on `to`),
     # d5 lost/influenced, d9 won/none. d4 closed before `from`; d6 open; d7, d8 owned by non-members.
-    overall = metrics.win_rate(small_store, window())
-    partner = metrics.win_rate_partner(small_store, window())
-    none = metrics.win_rate_no_partner(small_store, window())
+    overall = metric("win_rate", small_store, window())
+    partner = metric("win_rate_partner", small_store, window())
+    none = metric("win_rate_no_partner", small_store, window())
     assert (overall.numerator, overall.n) == (3, 5)
     assert (partner.numerator, partner.n) == (2, 3)
     assert (none.numerator, none.n) == (1, 2)
@@ -66,24 +67,24 @@ def test_win_rates_use_closed_deals_of_members_in_the_window(small_store: Store)
 
 def test_win_rate_for_one_cohort(small_store: Store) -> None:
     # M(c2) = {p3, p4}: d3 won/partner, d5 lost/partner, d9 won/none.
-    partner = metrics.win_rate_partner(small_store, window(cohorts=("c2",)))
-    none = metrics.win_rate_no_partner(small_store, window(cohorts=("c2",)))
+    partner = metric("win_rate_partner", small_store, window(cohorts=("c2",)))
+    none = metric("win_rate_no_partner", small_store, window(cohorts=("c2",)))
     assert (partner.numerator, partner.n, none.numerator, none.n) == (1, 2, 1, 1)
 
 
 def test_a_rate_over_no_deals_is_null_not_zero(small_store: Store) -> None:
-    rate = metrics.win_rate(small_store, window(roles=("marketer",)))
+    rate = metric("win_rate", small_store, window(roles=("marketer",)))
     assert rate.value is None and rate.ci is None and rate.n == 0
 
 
 def test_lessons_published_in_the_window_and_in_scope(small_store: Store) -> None:
     # Published in window: l1 (10 Mar, cohort c1, author p5), l4 (31 May 23:30, author p4),
     # l5 (1 Apr, cohort c2, author p6). l2 is published in June; l3 is a draft.
-    assert metrics.lessons_published(small_store, window()) == 3
+    assert metric("lessons_published", small_store, window()) == 3
     # c2 selected: l4 (author p4 is in M) and l5 (cohort c2); l1 is c1 and p5 is not in M.
-    assert metrics.lessons_published(small_store, window(cohorts=("c2",))) == 2
+    assert metric("lessons_published", small_store, window(cohorts=("c2",))) == 2
     # Team Enterprise (M = {p1}): no lesson is tagged with a selected cohort or written by p1.
-    assert metrics.lessons_published(small_store, window(teams=("Enterprise",))) == 0
+    assert metric("lessons_published", small_store, window(teams=("Enterprise",))) == 0
 
 
 def test_wilson_interval_matches_a_known_value() -> None:

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from data_layer.analytics.metrics import assessed_rate, funnel
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
 from data_layer.domain.filters import Filter
 from data_layer.ingest.importer import import_files
 from data_layer.ingest.sources import Choices, Mapping, SourceFile, import_sources
+
+from .conftest import metric
 
 PEOPLE = "person_id,name,email,role\nana,Ana Álvarez,ana@example.com,AE\nben,Ben Okafor,ben@example.com,AE\n" \
          "cy,Cy Park,cy@example.com,SE\n"
@@ -238,9 +239,9 @@ def test_the_funnel_counts_assessments_from_a_survey_tool_as_assessed(store: Sto
     import_files(store, [tmp_path / n for n in ("people.csv", "cohorts.csv", "memberships.csv", "assessments.csv",
                                                  "activity.csv")])
     filt = Filter(date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 4, 30), today=dt.date(2026, 4, 30))
-    assert funnel(store, filt)["assessed"] == 2
-    assert funnel(store, filt)["enrolled"] == 4
-    rate = assessed_rate(store, filt)
+    assert metric("funnel", store, filt)["assessed"] == 2
+    assert metric("funnel", store, filt)["enrolled"] == 4
+    rate = metric("assessed_rate", store, filt)
     assert (rate.numerator, rate.denominator) == (1, 4)
 
 

@@ -12,7 +12,7 @@ import pytest
 from data_layer.analytics import docs, engine
 from data_layer.analytics.catalog import REGISTRY
 from data_layer.analytics.facts import FACTS, ORDER
-from data_layer.analytics.registry import PAGES, rate_sql
+from data_layer.analytics.registry import rate_sql
 from data_layer.analytics.report import build_report
 from data_layer.analytics.units import DAYS, MONEY, PERCENT_POINTS, RATE, SCORE
 from data_layer.db.store import Store
@@ -55,7 +55,7 @@ def test_the_report_has_every_domain_key_and_the_deal_rates_their_n_and_interval
         assert f"{name}_n" in out and f"{name}_ci" in out
 
 
-@pytest.mark.parametrize("page", sorted(PAGES))
+@pytest.mark.parametrize("page", REGISTRY.pages)
 def test_every_number_a_page_reads_is_declared_on_that_page(page: str) -> None:
     source = (ROOT / "pages" / f"{page}.py").read_text(encoding="utf-8")
     assert f'page_data("{page}", filt)' in source
@@ -67,7 +67,7 @@ def test_every_number_a_page_reads_is_declared_on_that_page(page: str) -> None:
 
 def test_a_name_that_is_not_declared_cannot_be_evaluated(small_store: Store) -> None:
     with pytest.raises(KeyError):
-        engine.function("drop_table")
+        engine.evaluate(small_store, W, ["drop_table"])
     with pytest.raises(KeyError):
         engine.evaluate(small_store, W, ["members", "__class__"])
 
@@ -97,7 +97,7 @@ def test_a_new_metric_is_one_declaration_and_reaches_page_report_docs_and_trend(
     assert coached_rate in REGISTRY.page("adoption")
     page = engine.evaluate_page(small_store, W, "adoption")
     assert (page[coached_rate].numerator, page[coached_rate].denominator) == (1, 3)
-    c2 = engine.function(coached_rate)(small_store, Filter(W.date_from, W.date_to, W.today, cohorts=("c2",)))
+    c2 = engine.evaluate(small_store, Filter(W.date_from, W.date_to, W.today, cohorts=("c2",)), [coached_rate])[coached_rate]
     assert (c2.numerator, c2.denominator) == (2, 2)
     assert build_report(small_store, W)[coached_rate] == pytest.approx(1 / 3)
     assert f"## {coached_rate}" in docs.render()

@@ -11,7 +11,7 @@ from data_layer.access import auth, sessions
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 
-from .conftest import USERS
+from .conftest import LOCAL_ADMIN, USERS
 
 NOW = dt.datetime(2026, 5, 1, 9, 0)
 IDLE = dt.timedelta(hours=12)
@@ -20,7 +20,7 @@ IDLE = dt.timedelta(hours=12)
 @pytest.fixture
 def accounts(store: Store) -> Store:
     for role, email in USERS.items():
-        auth.add_user(store, auth.CLI_ACTOR, email, role.title(), role, "a long enough password")
+        auth.add_user(store, LOCAL_ADMIN, email, role.title(), role, "a long enough password")
     return store
 
 
@@ -68,11 +68,11 @@ def test_every_session_of_an_account_ends_at_once(accounts: Store, ending: str) 
     if ending == "sign_out":
         auth.record_sign_out(accounts, auth.Actor(email, "editor"))
     elif ending == "disable":
-        auth.set_disabled(accounts, auth.CLI_ACTOR, email, True)
+        auth.set_disabled(accounts, LOCAL_ADMIN, email, True)
     elif ending == "role":
-        auth.set_role(accounts, auth.CLI_ACTOR, email, "viewer")
+        auth.set_role(accounts, LOCAL_ADMIN, email, "viewer")
     else:
-        auth.reset_password(accounts, auth.CLI_ACTOR, email, "another long password")
+        auth.reset_password(accounts, LOCAL_ADMIN, email, "another long password")
     for token in (c1, c2):
         assert sessions.cookie_email(accounts, token, NOW, IDLE) is None
     for ticket in (t1, t2):
@@ -89,7 +89,7 @@ def test_a_disabled_account_cannot_trade_a_ticket(accounts: Store) -> None:
 def test_tokens_and_tickets_are_never_stored_in_clear(tmp_path: Path) -> None:
     path = tmp_path / "s.duckdb"
     with open_database(path) as store:
-        auth.add_user(store, auth.CLI_ACTOR, USERS["viewer"], "V", "viewer", "a long enough password")
+        auth.add_user(store, LOCAL_ADMIN, USERS["viewer"], "V", "viewer", "a long enough password")
         ticket, token = signed_in(store, USERS["viewer"])
         store.execute("CHECKPOINT")
         stored = [str(v) for row in store.query("SELECT * FROM sessions") for v in row]

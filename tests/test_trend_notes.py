@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 
 from dashboard import charts
-from data_layer.access.auth import CLI_ACTOR, Actor, NotPermitted
+from data_layer.access.auth import Actor, NotPermitted
 from data_layer.book import trend_notes
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
+
+from .conftest import LOCAL_ADMIN
 
 FROM, TO = dt.date(2026, 3, 1), dt.date(2026, 5, 31)
 
@@ -26,7 +28,7 @@ def test_markers_are_cohort_starts_published_lessons_and_notes_in_the_window(sma
         ("2026-04-01", "Lesson: Marketplace listing", "lesson"), ("2026-05-31", "Lesson: Tool rollout", "lesson")]
     only_c1 = trend_notes.markers(small_store, FROM, TO, ("c1",))
     assert list(only_c1["label"]) == ["Lesson: Co-branded email flopped"]
-    trend_notes.add(small_store, CLI_ACTOR, dt.date(2026, 4, 15), "  Pricing   changed ")
+    trend_notes.add(small_store, LOCAL_ADMIN, dt.date(2026, 4, 15), "  Pricing   changed ")
     assert ("Pricing changed", "note") in set(zip(trend_notes.markers(small_store, FROM, TO, ("c1",))["label"],
                                                   trend_notes.markers(small_store, FROM, TO, ("c1",))["kind"],
                                                   strict=True))
@@ -48,7 +50,7 @@ def test_only_editors_add_notes_and_a_bad_label_is_a_sentence(small_store: Store
     with pytest.raises(NotPermitted):
         trend_notes.add(small_store, Actor("viewer@example.com", "viewer"), FROM, "x")
     with pytest.raises(InvalidData) as err:
-        trend_notes.add(small_store, CLI_ACTOR, FROM, "x" * 81)
+        trend_notes.add(small_store, LOCAL_ADMIN, FROM, "x" * 81)
     assert err.value.problems[0].sentence == "The label must be 1 to 80 characters."
     assert small_store.query_value("SELECT count(*) FROM annotations") == 0
 

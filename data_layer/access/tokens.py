@@ -15,10 +15,9 @@ import secrets
 
 import pandas as pd
 
-from data_layer.access.auth import CLI_ACTOR as CLI
-from data_layer.access.auth import ROLE_RANK, TOKEN_PREFIX, Actor, require
+from data_layer.access.auth import ROLE_RANK, TOKEN_PREFIX, Actor, confirm, require
 from data_layer.db import audit
-from data_layer.db.store import Store
+from data_layer.db.store import Store, Transaction
 from data_layer.domain.errors import InvalidData, Problem
 
 
@@ -29,6 +28,12 @@ def _hash(secret: str) -> str:
 def create(store: Store, actor: Actor | None, name: str, role: str) -> str:
     """A new token with `role` (admins only); returns it in full: the only time it is ever shown."""
     who = require(actor, "admin")
+    with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
+        return _insert(tx, who.email, name, role)
+
+
+def _insert(tx: Transaction, created_by: str, name: str, role: str) -> str:
     name = name.strip()
     problems = []
     if not name or len(name) > 100:
@@ -39,26 +44,35 @@ def create(store: Store, actor: Actor | None, name: str, role: str) -> str:
         raise InvalidData(problems)
     token_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     now = audit.utc_now()
-    with store.transaction() as tx:
-        if tx.query("SELECT 1 FROM api_tokens WHERE name = ? AND revoked_at IS NULL", [name]):
-            raise InvalidData([Problem("name", f"is already used by an active token ({name})")])
-        tx.execute("INSERT INTO api_tokens (token_id, name, role, token_hash, created_by, created_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?)", [token_id, name, role, _hash(secret), who.email, now])
-        audit.record(tx, who.email, "token", token_id, "create", f"{name} ({role})", at=now)
+    if tx.query("SELECT 1 FROM api_tokens WHERE name = ? AND revoked_at IS NULL", [name]):
+        raise InvalidData([Problem("name", f"is already used by an active token ({name})")])
+    tx.execute("INSERT INTO api_tokens (token_id, name, role, token_hash, created_by, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?)", [token_id, name, role, _hash(secret), created_by, now])
+    audit.record(tx, created_by, "token", token_id, "create", f"{name} ({role})", at=now)
     return f"lcd_{token_id}_{secret}"
 
 
 LOCAL = "local command line"
+SERVER = "server"  # the audit trail's name for the server making and revoking its own local token
 
 
 def renew_local(store: Store, pid: int) -> str:
     """At a server's start: revoke the local command line's tokens of earlier servers (a server that
-    was killed could not) and make this server's."""
+    was killed could not) and make this server's (an admin token: whoever reads it holds the file)."""
     with store.transaction() as tx:
         for (token_id,) in tx.query("SELECT token_id FROM api_tokens WHERE name LIKE ? AND revoked_at IS NULL",
                                     [LOCAL + "%"]):
             tx.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ?", [audit.utc_now(), token_id])
-    return create(store, CLI, f"{LOCAL} (server pid {pid})", "admin")
+        return _insert(tx, SERVER, f"{LOCAL} (server pid {pid})", "admin")
+
+
+def revoke_local(store: Store, token: str) -> None:
+    """At a server's stop: revoke the local token it made at its start."""
+    parts = token.split("_", 2)
+    with store.transaction() as tx:
+        tx.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND name LIKE ? AND revoked_at IS NULL",
+                   [audit.utc_now(), parts[1] if len(parts) == 3 else "", LOCAL + "%"])
+        audit.record(tx, SERVER, "token", parts[1] if len(parts) == 3 else "", "revoke", LOCAL)
 
 
 def authenticate(store: Store, token: str | None) -> Actor | None:
@@ -86,6 +100,7 @@ def revoke(store: Store, actor: Actor | None, name_or_id: str) -> int:
     who = require(actor, "admin")
     now = audit.utc_now()
     with store.transaction() as tx:
+        confirm(tx, who, "admin")  # rights as they are now
         rows = tx.query("SELECT token_id, name FROM api_tokens WHERE (name = ? OR token_id = ?) AND revoked_at IS NULL",
                         [name_or_id, name_or_id])
         if not rows:

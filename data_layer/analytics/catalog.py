@@ -15,7 +15,7 @@ from data_layer.analytics.registry import (
     OverduePlan,
     Registry,
     SectionFreshness,
-    Table,
+    TableDecoder,
     WeekActivity,
     frame_json,
     rate_sql,
@@ -33,7 +33,7 @@ from data_layer.analytics.units import (
     SCORE,
     TABLE,
 )
-from data_layer.domain.stats import DealRate, Rate
+from data_layer.domain.stats import AROUND_JOINING_DAYS, DealRate, Rate
 
 REGISTRY = Registry()  # the one registry: import it from here, so the declarations below are always loaded
 declare = REGISTRY.declare
@@ -129,7 +129,7 @@ declare("cohort_table", "By cohort", """One row per cohort: its members (as if o
         value="list({'cohort_id': cohort_id, 'cohort': cohort, 'program': program, 'start_date': start_date, "
               "'members': members, 'assessed': assessed, 'active_28d': active_28d, 'shared_win': shared_win, "
               "'closed_deals': closed_deals, 'won_deals': won_deals} ORDER BY start_date DESC, cohort_id)",
-        decode=Table({"cohort_id": "str", "cohort": "str", "program": "object", "start_date": "date",
+        decode=TableDecoder({"cohort_id": "str", "cohort": "str", "program": "object", "start_date": "date",
                       "members": "int64", "assessed": "int64", "active_28d": "int64", "shared_win": "int64",
                       "closed_deals": "int64", "won_deals": "int64"}, then=_cohort_rates),
         pages=("adoption",), in_report=False)
@@ -139,7 +139,7 @@ declare("at_risk_members", "Members at risk", """Members with no event of their 
         value="list({'person_id': person_id, 'name': name, 'team': team, 'region': region, 'role': role, "
               "'joined_on': joined_on, 'last_active': last_active, 'days_quiet': days_quiet, 'cohorts': cohorts} "
               "ORDER BY last_active NULLS FIRST, name, person_id)",
-        decode=Table({"person_id": "str", "name": "object", "team": "object", "region": "object", "role": "object",
+        decode=TableDecoder({"person_id": "str", "name": "object", "team": "object", "region": "object", "role": "object",
                       "joined_on": "date", "last_active": "date", "days_quiet": "float64", "cohorts": "object"}),
         pages=("adoption",), in_report=False)
 
@@ -171,21 +171,21 @@ declare("barrier_prevalence_by_cohort", "Barriers by cohort", """Per cohort and 
         members with a latest assessment who cite it.""", TABLE, fact="cohort_prevalence",
         value="list({'cohort': cohort, 'code': code, 'barrier': barrier, 'citing': citing, 'assessed': assessed, "
               "'share': citing / assessed} ORDER BY start_date, cohort, code)",
-        decode=Table({"cohort": "str", "code": "str", "barrier": "str", "citing": "int64", "assessed": "int64",
+        decode=TableDecoder({"cohort": "str", "code": "str", "barrier": "str", "citing": "int64", "assessed": "int64",
                       "share": "float64"}), pages=("barriers",), in_report=False)
 
 declare("readiness_by_dimension", "Readiness by dimension", """Per dimension: the mean latest score, and the mean
         change from earliest baseline to latest follow-up.""", TABLE, fact="dimension_rows",
         value="list({'dimension': dimension, 'label': label, 'readiness': readiness, 'lift': lift} "
               "ORDER BY dimension)",
-        decode=Table({"dimension": "str", "label": "str", "readiness": "float64", "lift": "float64"}),
+        decode=TableDecoder({"dimension": "str", "label": "str", "readiness": "float64", "lift": "float64"}),
         pages=("barriers",), in_report=False)
 
 declare("barrier_notes", "In their words", """The notes members wrote with their latest assessment, newest first
         (at most 500).""", TABLE, fact="notes",
         value="list({'taken_at': taken_at, 'name': name, 'team': team, 'kind': kind, 'barriers': barriers, "
               "'note': note} ORDER BY taken_at DESC, assessment_id DESC)",
-        decode=Table({"taken_at": "datetime", "name": "str", "team": "object", "kind": "str", "barriers": "str",
+        decode=TableDecoder({"taken_at": "datetime", "name": "str", "team": "object", "kind": "str", "barriers": "str",
                       "note": "str"}), pages=("barriers", "voice"), in_report=False)
 
 # ----------------------------------------------------------------------------- win rates
@@ -231,11 +231,11 @@ declare("median_cycle_days_no_partner", "Median cycle, no partner", """Median da
         deals without a partner closed in the window.""", DAYS, fact="closed",
         value="median(closed_on - created_on) FILTER (WHERE won AND NOT with_partner AND closed_on >= created_on)",
         pages=("win_rates",))
-declare("win_rate_before_joining", "180 days before joining", """Members' won / closed deals in the 180 days before
-        each joined (pooled; the window does not apply).""", DEAL_RATE, fact="deals_around_joining",
+declare("win_rate_before_joining", f"{AROUND_JOINING_DAYS} days before joining", f"""Members' won / closed deals in
+        the {AROUND_JOINING_DAYS} days before each joined (pooled; the window does not apply).""", DEAL_RATE, fact="deals_around_joining",
         value=rate_sql(_WINS, "NOT after_joining"), pages=("win_rates",))
-declare("win_rate_after_joining", "180 days after joining", """Members' won / closed deals in the 180 days from
-        joining (pooled; the window does not apply).""", DEAL_RATE, fact="deals_around_joining",
+declare("win_rate_after_joining", f"{AROUND_JOINING_DAYS} days after joining", f"""Members' won / closed deals in
+        the {AROUND_JOINING_DAYS} days from joining (pooled; the window does not apply).""", DEAL_RATE, fact="deals_around_joining",
         value=rate_sql(_WINS, "after_joining"), pages=("win_rates",))
 
 
@@ -247,7 +247,7 @@ def _monthly(frame: pd.DataFrame) -> pd.DataFrame:
 declare("win_rate_by_month", "Monthly trend", "Per month of closing and partner group: closed, won and win rate.",
         TABLE, fact="closed_by_month",
         value="list({'month': month, 'grp': grp, 'closed': closed, 'won': won} ORDER BY month, grp)",
-        decode=Table({"month": "date", "grp": "str", "closed": "int64", "won": "int64"}, then=_monthly),
+        decode=TableDecoder({"month": "date", "grp": "str", "closed": "int64", "won": "int64"}, then=_monthly),
         pages=("win_rates",), in_report=False)
 
 
@@ -262,7 +262,7 @@ declare("win_rate_by_cohort", "By cohort", "Per cohort: closed and won deals wit
         value="list({'cohort': cohort, 'partner_closed': partner_closed, 'partner_won': partner_won, "
               "'no_partner_closed': no_partner_closed, 'no_partner_won': no_partner_won} "
               "ORDER BY start_date DESC, cohort)",
-        decode=Table({"cohort": "str", "partner_closed": "int64", "partner_won": "int64",
+        decode=TableDecoder({"cohort": "str", "partner_closed": "int64", "partner_won": "int64",
                       "no_partner_closed": "int64", "no_partner_won": "int64"}, then=_cohort_win_rates),
         pages=("win_rates",), in_report=False)
 
@@ -288,7 +288,7 @@ declare("tool_adoption", "Tools, tutorials and resources", """One row per object
               "'repeat_users': repeat_users, 'median_days_to_use': median_days_to_use, "
               "'tutorial_without_use': tutorial_without_use, 'feedback': feedback, 'frustrations': frustrations} "
               "ORDER BY users DESC, reached DESC, object)",
-        decode=Table({"object": "str", "kind": "object", "name": "str", "launched_on": "date", "reached": "int64",
+        decode=TableDecoder({"object": "str", "kind": "object", "name": "str", "launched_on": "date", "reached": "int64",
                       "tutorial_completions": "int64", "first_users": "int64", "users": "int64",
                       "repeat_users": "int64", "median_days_to_use": "float64", "tutorial_without_use": "int64",
                       "feedback": "int64", "frustrations": "int64"}, then=_object_rates),
@@ -306,7 +306,7 @@ declare("tool_adoption_curve", "Adoption since launch", """Per object used by me
         window's end (week 0 alone for a launch after it; at most 157 weeks).""", TABLE, fact="object_curves",
         value="list({'object': object, 'name': name, 'week': week, 'adopters': adopters, 'members': members} "
               "ORDER BY object, week)",
-        decode=Table({"object": "str", "name": "str", "week": "int64", "adopters": "int64", "members": "int64"},
+        decode=TableDecoder({"object": "str", "name": "str", "week": "int64", "adopters": "int64", "members": "int64"},
                      then=_curve), pages=("tools",), in_report=False)
 
 declare("tool_adoption_by_cohort", "By cohort", """Per cohort and object: the cohort's members with an event on it
@@ -316,7 +316,7 @@ declare("tool_adoption_by_cohort", "By cohort", """Per cohort and object: the co
         value="list({'cohort': cohort, 'object': object, 'name': name, 'reached': reached, "
               "'tutorial_completions': tutorial_completions, 'users': users, 'repeat_users': repeat_users, "
               "'feedback': feedback, 'frustrations': frustrations} ORDER BY start_date DESC, cohort, users DESC, object)",
-        decode=Table({"cohort": "str", "object": "str", "name": "str", "reached": "int64",
+        decode=TableDecoder({"cohort": "str", "object": "str", "name": "str", "reached": "int64",
                       "tutorial_completions": "int64", "users": "int64", "repeat_users": "int64", "feedback": "int64",
                       "frustrations": "int64"}), pages=("tools",), in_report=False)
 
@@ -342,14 +342,14 @@ declare("voice_by_cohort", "Wins and frustrations by cohort", """Per cohort and 
         TABLE, fact="voice_by_cohort_month",
         value="list({'cohort': cohort, 'month': month, 'wins': wins, 'frustrations': frustrations} "
               "ORDER BY start_date DESC, cohort, month)",
-        decode=Table({"cohort": "str", "month": "date", "wins": "int64", "frustrations": "int64"}, then=_voice),
+        decode=TableDecoder({"cohort": "str", "month": "date", "wins": "int64", "frustrations": "int64"}, then=_voice),
         pages=("voice",), to_json=frame_json)
 
 declare("voice_quotes", "In their words", """The words of members' wins, frustrations and feedback in the window
         (where the import brought them), newest first (at most 200).""", TABLE, fact="voice_quotes",
         value="list({'occurred_at': occurred_at, 'name': name, 'cohort': cohort, 'verb': verb, 'about': about, "
               "'text': text} ORDER BY occurred_at DESC, event_id DESC)",
-        decode=Table({"occurred_at": "datetime", "name": "str", "cohort": "object", "verb": "str", "about": "object",
+        decode=TableDecoder({"occurred_at": "datetime", "name": "str", "cohort": "object", "verb": "str", "about": "object",
                       "text": "str"}), pages=("voice",), in_report=False)
 
 # ----------------------------------------------------------------------- learning health
@@ -388,11 +388,11 @@ declare("section_freshness", "Section freshness", """Per section of the Book: da
 declare("lessons_by_month", "Lessons by month", "Counted lessons published per month, by outcome.",
         TABLE, fact="lessons_by_month",
         value="list({'month': month, 'outcome': outcome, 'lessons': lessons} ORDER BY month, outcome)",
-        decode=Table({"month": "date", "outcome": "str", "lessons": "int64"}), pages=("learning_health",),
+        decode=TableDecoder({"month": "date", "outcome": "str", "lessons": "int64"}), pages=("learning_health",),
         in_report=False)
 declare("recent_flops", "Flops worth celebrating", "The latest five flops published in the window.",
         TABLE, fact="flops",
         value="list({'lesson_id': lesson_id, 'title': title, 'section': section, 'published_on': published_on, "
               "'author': author, 'lessons': lessons} ORDER BY published_at DESC, lesson_id DESC)",
-        decode=Table({"lesson_id": "str", "title": "str", "section": "str", "published_on": "date",
+        decode=TableDecoder({"lesson_id": "str", "title": "str", "section": "str", "published_on": "date",
                       "author": "object", "lessons": "str"}), pages=("learning_health",), in_report=False)

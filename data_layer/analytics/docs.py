@@ -11,13 +11,15 @@ from pathlib import Path
 from data_layer.analytics.catalog import GOAL_PROGRESS, REGISTRY
 from data_layer.analytics.engine import facts_for
 from data_layer.analytics.facts import FACTS
-from data_layer.analytics.registry import PAGES, Metric
+from data_layer.analytics.registry import Metric
+from data_layer.domain.pages import PAGE
+from data_layer.domain.stats import TOO_FEW_DEALS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 
 
 def _where(metric: Metric) -> str:
-    places = [PAGES[p] for p in metric.pages] + (["Overview"] if metric.overview else [])
+    places = [PAGE[p].title for p in metric.pages] + (["Overview"] if metric.overview else [])
     places += ["`report --json`"] if metric.in_report else []
     return ", ".join(places) or "nowhere yet"
 
@@ -41,7 +43,7 @@ def render() -> str:
         "(?) help and `learning-culture report --json` are all computed from these declarations.",
         "Rates are fractions 0..1 shown as %; a rate with a zero denominator is null and reads",
         "\"no data\"; a rate over deals also carries n and its 95 % Wilson interval, and with",
-        "n < 10 the page says \"too few deals (n = k)\".",
+        f"n < {TOO_FEW_DEALS} the page says \"too few deals (n = k)\".",
         "",
         "| name | label | unit | shown on |",
         "|---|---|---|---|",

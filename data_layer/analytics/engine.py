@@ -9,7 +9,7 @@ several consecutive windows for the Overview's trends. Nothing here knows a metr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from data_layer.analytics.catalog import REGISTRY
@@ -108,15 +108,3 @@ def evaluate(store: Store, filt: Filter, names: Sequence[str]) -> dict[str, Any]
 def evaluate_page(store: Store, filt: Filter, page: str) -> dict[str, Any]:
     """Everything a page shows (the metrics declared on it), in one statement."""
     return evaluate(store, filt, REGISTRY.page(page))
-
-
-def function(name: str) -> Callable[[Store, Filter], Any]:
-    """The standalone function of one metric: (store, filter) -> its value."""
-    REGISTRY[name]  # noqa: B018  (refuses a name that is not declared)
-
-    def run(store: Store, filt: Filter) -> Any:
-        return evaluate(store, filt, (name,))[name]
-
-    run.__name__ = name
-    run.__doc__ = REGISTRY[name].definition
-    return run

@@ -20,6 +20,7 @@ from data_layer.analytics.sql import (
     window_member,
     window_of,
 )
+from data_layer.domain.stats import AROUND_JOINING_DAYS
 
 
 @dataclass(frozen=True)
@@ -278,13 +279,13 @@ fact("closed", f"""
     FROM closed_deals d JOIN members mw ON mw.person_id = d.owner_id AND mw.k = {window_of("d.closed_on")}
     WHERE d.closed_on BETWEEN $start0 AND $date_to""", ("members",))
 
-# Members' won or lost deals closed in the 180 days before joining or the 180 days from it
+# Members' won or lost deals closed in the AROUND_JOINING_DAYS (180) before joining or from it
 # (around each member's own joined_on: the window's dates do not apply).
-fact("deals_around_joining", """
+fact("deals_around_joining", f"""
     SELECT mw.k, d.won, d.closed_on >= mw.joined_on AS after_joining
     FROM members mw JOIN closed_deals d ON d.owner_id = mw.person_id
-    WHERE d.closed_on >= CAST(mw.joined_on - INTERVAL 180 DAY AS DATE)
-      AND d.closed_on < CAST(mw.joined_on + INTERVAL 180 DAY AS DATE)""", ("members",))
+    WHERE d.closed_on >= CAST(mw.joined_on - INTERVAL {AROUND_JOINING_DAYS:d} DAY AS DATE)
+      AND d.closed_on < CAST(mw.joined_on + INTERVAL {AROUND_JOINING_DAYS:d} DAY AS DATE)""", ("members",))
 
 fact("closed_by_month", """
     SELECT k, date_trunc('month', closed_on)::DATE AS month,

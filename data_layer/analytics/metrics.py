@@ -1,16 +1,15 @@
-"""Each declared metric as a standalone function: `metrics.win_rate(store, filt)`.
+"""The Overview's multi-window grid and its window list.
 
-The functions are derived from the declarations (catalog.py) by the engine; the Overview's
-multi-window grid and its window list are here too.
+A single metric's value is `engine.evaluate(store, filt, [name])[name]`, by its declared name
+(catalog.py): no metric exists as a function of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from data_layer.analytics.catalog import FUNNEL_STAGES, REGISTRY
-from data_layer.analytics.engine import evaluate_windows, function
+from data_layer.analytics.engine import evaluate_windows
 from data_layer.analytics.registry import OverduePlan, SectionFreshness, WeekActivity
 from data_layer.analytics.sql import trend_windows
 from data_layer.db.store import Store
@@ -26,8 +25,3 @@ def overview_grid(store: Store, filt: Filter, windows: int = 6) -> dict[str, lis
     """Each Overview KPI over `windows` consecutive windows ending with `filt`'s, oldest first (one statement)."""
     return evaluate_windows(store, filt, OVERVIEW_KEYS, windows)
 
-
-def __getattr__(name: str) -> Callable[[Store, Filter], Any]:
-    if name in REGISTRY:
-        return function(name)
-    raise AttributeError(name)

@@ -17,12 +17,8 @@ from typing import Any, cast
 import pandas as pd
 
 from data_layer.analytics.units import COUNT, DEAL_RATE, RATE, TABLE, Unit
+from data_layer.domain.pages import PAGE, PAGES
 from data_layer.domain.stats import DealRate, Rate
-
-PAGES: dict[str, str] = {
-    "adoption": "Adoption", "barriers": "Barriers", "win_rates": "Win rates", "learning_health": "Learning health",
-    "tools": "Tools & resources", "voice": "Cohort voice",
-}
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,7 @@ class Metric:
     decode: Callable[[Any], Any] = lambda raw: raw
     derived_from: tuple[str, ...] = ()            # or: computed from these metrics' values...
     combine: Callable[..., Any] | None = None     # ...by this function
-    pages: tuple[str, ...] = ()
+    pages: tuple[str, ...] = ()       # keys of the page table (data_layer/domain/pages.py) that show it
     overview: bool = False
     in_report: bool = True
     to_json: Callable[[Any], Any] | None = None   # the report's JSON value (default: by unit)
@@ -85,7 +81,7 @@ def rate_sql(numerator: str, of: str = "TRUE") -> str:
 
 
 @dataclass(frozen=True)
-class Table:
+class TableDecoder:
     """Decodes a list of structs into a DataFrame with these columns and dtypes ("date" = calendar day)."""
 
     columns: dict[str, str]
@@ -176,6 +172,9 @@ class Registry:
         for dep in metric.derived_from:
             if dep not in self.metrics:
                 raise ValueError(f"{metric.name} is derived from {dep}, which is not declared before it")
+        for page in (*metric.pages, *([metric.home] if metric.home else [])):
+            if page not in PAGE:
+                raise ValueError(f"{metric.name} is shown on {page}, which is not in the page table")
         self.metrics[metric.name] = metric
         return metric
 
@@ -188,6 +187,12 @@ class Registry:
     def page(self, page: str) -> tuple[str, ...]:
         """The names a page shows, in declaration order."""
         return tuple(m.name for m in self.metrics.values() if page in m.pages)
+
+    @property
+    def pages(self) -> tuple[str, ...]:
+        """The keys of the pages that show declared metrics (read in one statement each), in the table's order."""
+        shown = {p for m in self.metrics.values() for p in m.pages}
+        return tuple(p.key for p in PAGES if p.key in shown)
 
     @property
     def overview(self) -> tuple[str, ...]:

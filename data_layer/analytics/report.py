@@ -13,6 +13,7 @@ from data_layer.analytics.engine import evaluate
 from data_layer.analytics.units import RATE
 from data_layer.db.store import Store
 from data_layer.domain.filters import Filter
+from data_layer.domain.stats import TOO_FEW_DEALS
 from data_layer.domain.vocabulary import BARRIERS
 
 
@@ -34,7 +35,7 @@ def _deal(report: dict[str, Any], name: str) -> str:
     n = report[f"{name}_n"]
     if n == 0:
         return "no deals closed"
-    if n < 10:
+    if n < TOO_FEW_DEALS:
         return f"{_shown(report, name)} (too few deals, n = {n})"
     low, high = report[f"{name}_ci"]
     unit = REGISTRY[name].unit

@@ -7,13 +7,12 @@ transaction with an audit entry, and refused for anyone but an admin.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from data_layer.access.auth import Actor, confirm, require
-from data_layer.db import audit, files
+from data_layer.db import audit
 from data_layer.db.store import Store, Transaction
 from data_layer.domain.errors import InvalidData, Problem
 from data_layer.domain.models import Cohort, Membership, Person, validate_record
@@ -171,19 +170,6 @@ def add_people(store: Store, actor: Actor | None, rows: list[dict[str, Any]]) ->
                        person.model_dump())
             audit.record(tx, who.email, "person", person.person_id, "create", person.name)
     return ids
-
-
-def backup_now(store: Store, actor: Actor | None, folder: str | Path | None = None) -> files.BackupSummary:
-    """A consistent copy of the database in `folder` (default: `backups/` beside it), admins only; audited."""
-    who = require(actor, "admin")
-    if store.path == ":memory:":
-        raise InvalidData([], "An in-memory database cannot be backed up to a file.")
-    target = Path(folder) if folder is not None else Path(store.path).parent / "backups"
-    target.mkdir(parents=True, exist_ok=True)
-    summary = files.backup(store, target)
-    with store.transaction() as tx:
-        audit.record(tx, who.email, "database", store.path, "backup", str(summary.path))
-    return summary
 
 
 # ------------------------------------------------------------------------- message text

@@ -20,11 +20,8 @@ from data_layer.access.auth import Actor, NotPermitted
 from data_layer.analytics.units import DEAL_RATE
 from data_layer.book.library import escape_markdown
 from data_layer.db.store import Store
-from data_layer.domain.stats import DealRate
+from data_layer.domain.stats import AROUND_JOINING_DAYS, DealRate
 from data_layer.domain.vocabulary import ASSESSMENT_KIND_LABELS, BARRIERS, DEFAULT_SECTIONS, DIMENSIONS
-
-AROUND_JOINING_DAYS = 180  # as win_rate_before_joining / win_rate_after_joining
-SMALL_SAMPLE = 10          # fewer closed deals than this: "too few deals", as on every page
 
 # Everyone below a person ($me) in the manager chain: `below` (UNION, not UNION ALL: a cycle in
 # imported data ends the walk instead of looping). Written out in both statements, whole.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 ENV_VAR = "LEARNING_CULTURE_DB"
+TODAY_VAR = "LEARNING_CULTURE_TODAY"
 DEFAULT_DB = Path("data") / "learning_culture.duckdb"
 
 
@@ -17,6 +19,19 @@ def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env)
     return DEFAULT_DB
+
+
+def app_today(given: str | None = None) -> dt.date:
+    """The day treated as today: `given` (a --today option), else $LEARNING_CULTURE_TODAY, else the real date.
+
+    The same for the pages, the server's own work and the command line, so demos and past views agree."""
+    text = given or os.environ.get(TODAY_VAR)
+    if text:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass  # a bad override falls back to the real date rather than breaking every page
+    return dt.date.today()
 
 
 def _env_int(name: str, default: int) -> int:

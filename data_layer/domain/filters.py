@@ -25,11 +25,6 @@ class Filter:
         if self.date_from > self.date_to:
             raise ValueError("The window starts after it ends: 'from' must be on or before 'to'.")
 
-    @property
-    def is_narrowed(self) -> bool:
-        """True when any cohort, team, region or role filter is set."""
-        return bool(self.cohorts or self.teams or self.regions or self.roles)
-
     def params(self) -> dict[str, Any]:
         """Named parameters bound by every metric query."""
         return {
@@ -49,7 +44,7 @@ class Filter:
         return cls(date_from=today - dt.timedelta(days=days - 1), date_to=today, today=today, **kw)
 
 
-PRESETS: dict[str, str] = {
+DATE_PRESETS: dict[str, str] = {
     "last_30": "Last 30 days",
     "last_90": "Last 90 days",
     "qtd": "Quarter to date",

@@ -31,6 +31,12 @@ class Rate:
         return None if self.denominator == 0 else self.numerator / self.denominator
 
 
+# Deals "before and after joining" are those closed this many days before a member joined, and from it.
+AROUND_JOINING_DAYS = 180
+# A rate over fewer closed deals than this reads "too few deals (n = k)" beside it, on every surface.
+TOO_FEW_DEALS = 10
+
+
 @dataclass(frozen=True)
 class DealRate(Rate):
     """A rate over deals: also carries n and its 95 % Wilson interval."""
@@ -45,5 +51,5 @@ class DealRate(Rate):
 
     @property
     def too_few(self) -> bool:
-        """Fewer than 10 deals: pages say 'too few deals (n = k)' beside the number."""
-        return self.denominator < 10
+        """Fewer than TOO_FEW_DEALS deals: pages say 'too few deals (n = k)' beside the number."""
+        return self.denominator < TOO_FEW_DEALS

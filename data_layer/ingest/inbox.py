@@ -20,8 +20,8 @@ from pathlib import Path
 INBOX_VAR = "LEARNING_CULTURE_INBOX"
 PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".download")
 
-# Runs `learning-culture import FILE` against the server's database: (exit code, stdout, stderr).
-Importer = Callable[[list[str]], tuple[int, str, str]]
+# Imports one file into the server's database: (imported?, its report as `learning-culture import FILE` prints it).
+Importer = Callable[[Path], tuple[bool, str]]
 
 
 def folder_for(db: Path) -> Path:
@@ -53,15 +53,15 @@ class Inbox:
 
     def take(self, path: Path, run: Importer) -> str:
         """Import one file and file it away with its report; returns "done" or "rejected"."""
-        code, out, err = run(["import", str(path)])
-        outcome = "done" if code == 0 else "rejected"
+        imported, report = run(path)
+        outcome = "done" if imported else "rejected"
         target = self.folder / outcome
         target.mkdir(exist_ok=True)
         name = path.name
         if (target / name).exists():  # the same name arrives every night: keep each
             name = f"{path.stem}.{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}{path.suffix}"
         shutil.move(str(path), target / name)
-        (target / f"{name}.report.txt").write_text(out + err, encoding="utf-8")
+        (target / f"{name}.report.txt").write_text(report, encoding="utf-8")
         self.seen.pop(path.name, None)
         return outcome
 
