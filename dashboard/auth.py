@@ -171,6 +171,16 @@ def guard(page_file: str) -> auth.Actor:
     return actor
 
 
+def link_token(page_file: str) -> str:
+    """A page a personal link opens (its row's `opens_with`, e.g. the answer form's `?t=`): the token, for the
+    page to check and decide what shows; with no token the page is guarded by its row like any other."""
+    page = page_of(page_file)
+    token = str(st.query_params.get(page.opens_with) or "") if page.opens_with else ""
+    if not token:
+        guard(page_file)
+    return token
+
+
 def announce_setup_code(store: Store) -> None:
     """On an empty database, make sure a setup code exists and print it in the server's log
     (never on the page: seeing the page must not be enough to become its administrator)."""

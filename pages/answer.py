@@ -9,11 +9,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.assessment_form import SENT, render
+from dashboard.auth import link_token
 from dashboard.safe_text import as_markdown
 from dashboard.services import answers
 from dashboard.store import get_store
 
-token = str(st.query_params.get("t") or "")
+token = link_token(__file__)
 try:
     form = answers.open_by_token(get_store(), token)
 except answers.LinkRefused as exc:

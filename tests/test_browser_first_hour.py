@@ -63,7 +63,7 @@ def test_the_protocol_form_takes_points_and_says_the_rule_back(tmp_path: Path, s
 
     from data_layer.book.postmortems import save_plan
     from data_layer.db.migrations import open_database
-    from tests.conftest import LOCAL_ADMIN as CLI_ACTOR
+    from tests.conftest import LOCAL_ADMIN
 
     from .conftest import PASSWORD, USERS
 
@@ -71,7 +71,7 @@ def test_the_protocol_form_takes_points_and_says_the_rule_back(tmp_path: Path, s
     db = tmp_path / "p.duckdb"
     db.write_bytes(small_db.read_bytes())
     with open_database(db) as s:
-        pid = save_plan(s, CLI_ACTOR, {"name": "Subject lines", "section": "email", "owner_id": "p5",
+        pid = save_plan(s, LOCAL_ADMIN, {"name": "Subject lines", "section": "email", "owner_id": "p5",
                                        "starts_on": today + dt.timedelta(days=3), "ends_on": dt.date(2026, 6, 30),
                                        "learning_goal": "Learn"})
     with streamlit_server(db, today.isoformat(), ARTIFACTS / "protocol-server.log") as url, sync_playwright() as pw:
