@@ -57,6 +57,7 @@ class PostmortemForm:
     plan: str | None = None  # the plan it was started from
     version: int = 0  # the draft's version this tab is in step with
     saved_at: dt.datetime | None = None  # when the server last saved its draft (UTC)
+    last_saved: tuple[str, ...] = ()  # the fields this tab's last save wrote
     restored: bool = False  # opened with text saved before (a refresh, Resume, a second tab)
     conflicts: dict[str, Any] = field(default_factory=dict)  # field -> the other window's value
     elsewhere: dict[str, Any] = field(default_factory=dict)  # fields another window changed, not shown here
@@ -181,7 +182,10 @@ def save(store: Store, actor: Actor, form: PostmortemForm, *names: str) -> None:
         form.not_saved = "Your account may no longer write here; nothing was saved."
         return
     form.not_saved = ""
-    form.base.update({name: value for name, value in changes.items() if name not in saved.conflicts})
+    written = tuple(name for name in changes if name not in saved.conflicts)
+    form.base.update({name: changes[name] for name in written})
+    if written and saved.saved_at is not None and saved.saved_at != form.saved_at:
+        form.last_saved = written
     if not saved.others_saved:
         form.version = saved.version
     form.saved_at = saved.saved_at or form.saved_at
@@ -314,13 +318,15 @@ def discard(store: Store, actor: Actor, form: PostmortemForm) -> None:
 
 # ------------------------------------------------------------------------------- what the page says
 def saved_caption(form: PostmortemForm, now: dt.datetime) -> str:
-    """When the server last saved this form's draft (with the day unless it is today, UTC)."""
+    """When the server last saved this form's draft (with the day unless it is today, UTC), and what."""
     if form.saved_at is None:
         if form.editing:
             return f"No changes yet: the form saves itself from your first keystroke (lesson {form.form_id})."
         return f"Nothing typed yet: the form saves itself from your first keystroke (draft {form.form_id})."
     day = "" if form.saved_at.date() == now.date() else f" on {form.saved_at:%d %b %Y}"
-    return (f"Saved on the server as you type · last saved at {form.saved_at:%H:%M:%S} UTC{day} "
+    names = [LABELS[n] for n in form.last_saved if n in LABELS]
+    what = f" ({', '.join(names[:2])}{', …' if len(names) > 2 else ''})" if names else ""
+    return (f"Saved on the server as you type · last saved at {form.saved_at:%H:%M:%S} UTC{day}{what} "
             f"· draft {form.form_id}")
 
 

@@ -201,6 +201,13 @@ def test_the_caption_says_when_the_form_was_last_saved() -> None:
     new.saved_at = dt.datetime(2026, 5, 28, 23, 59, 1)
     assert postmortem_form.saved_caption(new, now) == \
         "Saved on the server as you type · last saved at 23:59:01 UTC on 28 May 2026 · draft L-1a2b"
+    # After this tab saved a field, it says which (the first two of a save of many).
+    new.saved_at, new.last_saved = dt.datetime(2026, 5, 31, 14, 59, 58), ("lessons",)
+    assert postmortem_form.saved_caption(new, now) == \
+        "Saved on the server as you type · last saved at 14:59:58 UTC (Lessons) · draft L-1a2b"
+    new.last_saved = ("title", "occurred_on", "actions")
+    assert postmortem_form.saved_caption(new, now) == \
+        "Saved on the server as you type · last saved at 14:59:58 UTC (Title, Date of the activity, …) · draft L-1a2b"
     editing = PostmortemForm("l1", editing=True, values={}, base={})
     assert postmortem_form.saved_caption(editing, now) == \
         "No changes yet: the form saves itself from your first keystroke (lesson l1)."
