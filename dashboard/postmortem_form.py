@@ -172,7 +172,8 @@ def save(store: Store, actor: Actor, form: PostmortemForm, *names: str) -> None:
     The first save of a new form also saves every field it was opened with (a plan's, today's
     date), so its draft alone restores it.
     """
-    if not form.on_server:
+    first = not form.on_server
+    if first:
         names = tuple(dict.fromkeys([*names, *(n for n in FIELDS if not drafts.same_value(form.values.get(n), None))]))
     changes = {name: form.values.get(name) for name in names}
     try:
@@ -191,7 +192,8 @@ def save(store: Store, actor: Actor, form: PostmortemForm, *names: str) -> None:
     form.saved_at = saved.saved_at or form.saved_at
     form.conflicts.update(saved.conflicts)
     form.elsewhere = {n: v for n, v in saved.elsewhere.items() if n not in form.conflicts}
-    show_in_url(form)
+    if first:
+        show_in_url(form)  # a refresh now reopens this very form
 
 
 def keep(store: Store, actor: Actor, form: PostmortemForm, name: str, choice: str, theirs: Any) -> None:
@@ -339,8 +341,11 @@ def elsewhere_note(form: PostmortemForm) -> str:
 
 
 def unfinished(store: Store, actor: Actor, form: PostmortemForm) -> pd.DataFrame:
-    """The person's other unfinished post-mortems, offered on a new form that has nothing saved yet."""
-    if form.on_server:
+    """The person's other unfinished post-mortems, offered on a form opened new.
+
+    The list stays while the new form saves itself, so nothing above the form moves as the person types.
+    """
+    if form.restored or form.editing:
         return pd.DataFrame()
     mine = drafts.drafts_of(store, actor, book.author_of(store, actor))
     return mine[mine["id"] != form.form_id].head(20)

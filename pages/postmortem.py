@@ -30,9 +30,16 @@ opened = pf.current(store)
 if opened is None:
     st.error("That lesson does not exist.")
     st.stop()
-if opened.submitted:  # a save or submit just wrote the lesson (a button's callback): open it
-    clear_analytics()
-    st.switch_page("pages/lesson.py", query_params={"lesson": opened.submitted, "saved": "1"})
+
+
+def open_lesson_once_saved(form: pf.PostmortemForm) -> None:
+    """After a save or submit wrote the lesson (a button's callback), open its page."""
+    if form.submitted:
+        clear_analytics()
+        st.switch_page("pages/lesson.py", query_params={"lesson": form.submitted, "saved": "1"})
+
+
+open_lesson_once_saved(opened)
 refs = book_view.form_choices(store)
 st.title("Edit post-mortem" if opened.editing else "Log a post-mortem")
 book_view.keystroke_saver()
@@ -56,7 +63,7 @@ def unfinished_list(form: pf.PostmortemForm) -> None:
     if mine.empty:
         return
     with st.expander(f"Your unfinished post-mortems ({len(mine)})", icon=":material/history_edu:"):
-        st.caption("This is a new, empty post-mortem. To continue one you started, open it here.")
+        st.caption("This form is a new post-mortem. To continue one you started before, open it here.")
         for r in mine.itertuples():
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
             c1.markdown(f"**{as_markdown(r.title)}** · {as_markdown(r.id)} · {as_markdown(r.status)} · "
@@ -226,9 +233,7 @@ def related(form: pf.PostmortemForm) -> None:
 @st.fragment
 def body(form: pf.PostmortemForm) -> None:
     """The form: an autosave reruns only this."""
-    if form.submitted:  # as at the top of the page, when the button reran only this fragment
-        clear_analytics()
-        st.switch_page("pages/lesson.py", query_params={"lesson": form.submitted, "saved": "1"})
+    open_lesson_once_saved(form)  # as at the top of the page, when the button reran only this fragment
     pf.seed_widgets(form)
     top = st.container()  # filled last: it shows what the saves below found (conflicts, problems)
     form_col, side_col = st.columns([3, 2], gap="large")

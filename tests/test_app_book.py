@@ -150,6 +150,24 @@ def test_a_complete_post_mortem_is_saved_and_opens_its_page(monkeypatch: pytest.
         assert s.query_value("SELECT count(*) FROM drafts") == 0  # the form's draft is gone once submitted
 
 
+def test_editing_a_lesson_keeps_its_actions_owners_by_id(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/postmortem.py", lesson="l4")
+    assert [t.value for t in at.title] == ["Edit post-mortem"]
+    assert widget(at, "text_input", "Title").value == "Tool rollout"
+    assert widget(at, "selectbox", "Section").value == "enablement"
+    assert any(c.value == "No changes yet: the form saves itself from your first keystroke (lesson l4)." for c in at.caption)
+    widget(at, "text_area", "Lessons").input("Pair with a tutorial, and a video").run()
+    assert at.query_params["lesson"] == "l4" and "draft" not in at.query_params
+    widget(at, "button", "Save draft").click().run()
+    assert not at.exception
+    with open_database(db) as s:
+        assert s.query_value("SELECT lessons FROM lessons WHERE lesson_id = 'l4'") == "Pair with a tutorial, and a video"
+        # Its two actions (owned by p4, who is not among the usual owners) are written back unchanged.
+        assert s.query("SELECT action_id, owner_id, due_on FROM actions WHERE lesson_id = 'l4' ORDER BY action_id") == [
+            ("ac3", "p4", dt.date(2026, 6, 15)), ("ac5", "p4", dt.date(2026, 5, 20))]
+        assert s.query_value("SELECT count(*) FROM drafts") == 0
+
+
 def test_publishing_from_the_lesson_page(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
     with open_database(db) as s:
         lid = book.save_lesson(s, auth.Actor(USERS["editor"], "editor"), book.LessonInput(
