@@ -13,7 +13,7 @@ from data_layer.book import drafts
 from data_layer.book import postmortems as book
 from data_layer.db.store import Store
 
-# Text areas of the post-mortem form (containers with the CSS class st-key-pm-<n>-<field>) commit their
+# Text areas of the post-mortem form (containers with the CSS class st-key-form_<n>-<field>) commit their
 # text about a second after the last keystroke, as Ctrl+Enter would, without leaving the field: the
 # text then goes through the form's normal on_change save. Our own constant script.
 _KEYSTROKES = """<script>
@@ -24,7 +24,7 @@ _KEYSTROKES = """<script>
   const timers = new WeakMap();
   doc.addEventListener('input', function (event) {
     const el = event.target;
-    if (!(el instanceof HTMLTextAreaElement) || !el.closest('[class*="st-key-pm-"]')) { return; }
+    if (!(el instanceof HTMLTextAreaElement) || !el.closest('[class*="st-key-form_"]')) { return; }
     clearTimeout(timers.get(el));
     timers.set(el, setTimeout(function () {
       el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', keyCode: 13, which: 13,

@@ -30,7 +30,9 @@ from data_layer.book import postmortems as book
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
 
-STATE = "postmortem_form"  # the one session key the form keeps
+# The one session key the form keeps. Like its widgets' keys it starts with "form_": signing out
+# forgets every such key (dashboard/auth.py), so the next person never sees this one's form.
+STATE = "form_postmortem"
 LABELS = {"title": "Title", "plan_id": "Plan it reviews", "section": "Section", "occurred_on": "Date of the activity",
           "learning_goal": "What did we hope to learn?", "what_happened": "What happened?", "outcome": "Outcome",
           "lessons": "Lessons", "recommendations": "Recommendations", "tags": "Tags", "cohort_id": "Cohort",
@@ -41,7 +43,7 @@ ACTION_COLUMNS = ["action_id", "description", "owner_id", "due_on", "done_on"]
 _EMPTY: dict[str, Any] = {"title": "", "plan_id": None, "section": None, "learning_goal": "", "what_happened": "",
                           "outcome": None, "lessons": "", "recommendations": "", "tags": "", "cohort_id": None,
                           "actions": []}
-# Each opening of a form gets widgets of its own (keys pm-<n>-<field>), so nothing a previous form
+# Each opening of a form gets widgets of its own (keys form_<n>-<field>), so nothing a previous form
 # (or a previous opening of the same one) left in a widget leaks into it.
 _OPENINGS = itertools.count(1)
 
@@ -72,7 +74,7 @@ class PostmortemForm:
 
     def key(self, name: str) -> str:
         """The widget key of a field in this opening of the form."""
-        return f"pm-{self.opening}-{name}"
+        return f"form_{self.opening}-{name}"
 
     @property
     def on_server(self) -> bool:

@@ -105,6 +105,14 @@ def test_a_run_without_the_draft_in_its_address_keeps_the_form(monkeypatch: pyte
             "Typed after resuming"
 
 
+def test_signing_out_forgets_the_form(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    at = open_page(monkeypatch, db, "pages/postmortem.py")
+    widget(at, "text_input", "Title").input("Not for the next person").run()
+    assert "form_postmortem" in at.session_state
+    at.button(key="sign_out").click().run()
+    assert "form_postmortem" not in at.session_state
+
+
 def test_the_form_shows_no_section_help_before_a_section_is_chosen(monkeypatch: pytest.MonkeyPatch,
                                                                    db: Path) -> None:
     at = open_page(monkeypatch, db, "pages/postmortem.py")
