@@ -119,6 +119,11 @@ def open_form(store: Store, form_id: str, *, editing: bool, plan: str | None = N
                           base={**start, **saved} if editing else dict(saved), plan=plan)
     if draft is not None:
         form.version, form.saved_at, form.restored = draft.version, draft.saved_at, True
+        # A conflict left unresolved (a refresh, another tab): the text that was not saved comes back, and the question.
+        # Its base is that text too, so typing on in the field stays a conflict until the person chooses.
+        form.conflicts = {name: saved.get(name) for name in draft.pending}
+        form.values.update(draft.pending)
+        form.base.update(draft.pending)
     form.actions_base = list(form.values["actions"])
     return form
 

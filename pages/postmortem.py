@@ -94,9 +94,9 @@ def conflicts_panel(form: pf.PostmortemForm) -> None:
         for name, theirs in list(form.conflicts.items()):
             st.markdown(f"**{as_markdown(pf.LABELS.get(name, name))}**")
             c1, c2 = st.columns(2)
-            c1.caption("Yours")
+            c1.caption("Yours, not saved yet")
             c1.markdown(shown(name, form.values.get(name)))
-            c2.caption("The other version")
+            c2.caption("The other version, saved")
             c2.markdown(shown(name, theirs))
             c1.button("Keep yours", key=form.key(f"keep-mine-{name}"), on_click=pf.keep,
                       args=(store, actor, form, name, "mine", theirs))

@@ -113,6 +113,30 @@ def test_signing_out_forgets_the_form(monkeypatch: pytest.MonkeyPatch, db: Path)
     assert "form_postmortem" not in at.session_state
 
 
+def test_a_conflict_survives_a_refresh_until_the_person_chooses(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+    a = open_page(monkeypatch, db, "pages/postmortem.py")
+    widget(a, "text_area", "Lessons").input("First lessons").run()
+    draft = a.query_params["draft"]
+    b = open_page(monkeypatch, db, "pages/postmortem.py", draft=draft)
+    widget(b, "text_area", "Lessons").input("B's lessons").run()
+    widget(a, "text_area", "Lessons").input("A's lessons").run()
+    assert any("Nothing was overwritten" in w.value for w in a.warning)
+    # Tab A is refreshed before choosing: its text and the question come back.
+    again = open_page(monkeypatch, db, "pages/postmortem.py", draft=draft)
+    assert any("Nothing was overwritten" in w.value for w in again.warning)
+    assert widget(again, "text_area", "Lessons").value == "A's lessons"
+    assert any(m.value.replace("\\", "") == "B's lessons" for m in again.markdown)  # the other, saved
+    # Typing on is no choice: the stored text stays until "Keep yours".
+    widget(again, "text_area", "Lessons").input("A's lessons, longer").run()
+    with open_database(db) as s:
+        assert s.query_value("SELECT payload->>'lessons' FROM drafts WHERE form_key = ?", [draft]) == "B's lessons"
+    widget(again, "button", "Keep yours").click().run()
+    assert not any("Nothing was overwritten" in w.value for w in again.warning)
+    with open_database(db) as s:
+        assert s.query_one("SELECT payload->>'lessons', pending FROM drafts WHERE form_key = ?", [draft]) == \
+            ("A's lessons, longer", None)
+
+
 def test_the_form_shows_no_section_help_before_a_section_is_chosen(monkeypatch: pytest.MonkeyPatch,
                                                                    db: Path) -> None:
     at = open_page(monkeypatch, db, "pages/postmortem.py")

@@ -167,6 +167,12 @@ def test_two_tabs_by_the_url_merge_other_fields_and_show_a_real_conflict_until_c
         expect(a.get_by_text(CONFLICT)).to_be_visible()
         expect(box(a, "Lessons")).to_have_value("Tab A's lessons")
         a.screenshot(path=str(ARTIFACTS / "drafts-conflict.png"), full_page=True)
+        # Even a refresh before choosing keeps both texts and the question.
+        a.reload()
+        settled(a)
+        expect(a.get_by_text(CONFLICT)).to_be_visible()
+        expect(box(a, "Lessons")).to_have_value("Tab A's lessons")
+        expect(a.get_by_text("Tab B's lessons", exact=True)).to_be_visible()
         a.get_by_role("button", name="Keep yours").click()
         expect(a.get_by_text(CONFLICT)).to_have_count(0, timeout=30_000)
         expect(a.get_by_text(re.compile(r"last saved at \d\d:\d\d:\d\d UTC \(Lessons\)"))).to_be_visible(

@@ -110,6 +110,25 @@ def test_a_window_whose_view_is_old_never_overwrites_a_field_someone_else_change
     assert drafts.save(lib, EDITOR, "L-s", {"lessons": "B's lessons"}, 3, {}).conflicts == {}
 
 
+def test_the_text_of_a_conflict_is_kept_until_a_save_writes_the_field(lib: Store) -> None:
+    drafts.save(lib, EDITOR, "L-p", {"lessons": "first"}, 0, {})
+    drafts.save(lib, EDITOR, "L-p", {"lessons": "B's lessons"}, 1, {"lessons": "first"})
+    # Window A, which saw "first", rewrites the lessons: a conflict; its text waits beside the stored one.
+    clash = drafts.save(lib, EDITOR, "L-p", {"lessons": "A's lessons", "title": "A's title"}, 1, {"lessons": "first"})
+    assert clash.conflicts == {"lessons": "B's lessons"}
+    kept = drafts.load(lib, "L-p")
+    assert kept is not None
+    assert (kept.payload, kept.pending) == ({"lessons": "B's lessons", "title": "A's title"}, {"lessons": "A's lessons"})
+    # A keeps typing in the field: still a conflict, the newest text waits.
+    drafts.save(lib, EDITOR, "L-p", {"lessons": "A's lessons, longer"}, 1, {"lessons": "first"})
+    kept = drafts.load(lib, "L-p")
+    assert kept is not None and kept.pending == {"lessons": "A's lessons, longer"}
+    # Choosing (A's text over B's, knowing B's) writes the field and forgets the waiting text.
+    drafts.save(lib, EDITOR, "L-p", {"lessons": "A's lessons, longer"}, kept.version, {"lessons": "B's lessons"})
+    done = drafts.load(lib, "L-p")
+    assert done is not None and (done.payload["lessons"], done.pending) == ("A's lessons, longer", {})
+
+
 def test_saving_nothing_new_keeps_the_time_of_the_last_save(lib: Store) -> None:
     first = drafts.save(lib, EDITOR, "L-t", {"title": "T"}, 0, {})
     again = drafts.save(lib, EDITOR, "L-t", {"title": "T"}, 1, {"title": "T"})
@@ -121,6 +140,7 @@ def test_drafts_saved_under_the_forms_old_names_come_back_under_the_lessons_name
     with open_database(tmp_path / "old.duckdb") as s:
         # As a database made before the rename holds it: the migration not yet applied, a draft in the old words.
         s.execute("DELETE FROM schema_migrations WHERE name = '0024_draft_fields_by_their_lesson_names'")
+        s.execute("ALTER TABLE drafts DROP COLUMN pending")
         old = {"title": "T", "goal": "G", "happened": "H", "recs": "R", "plan": "pl1", "date": "2026-05-01",
                "cohort": "c1", "lessons": "L", "tags": "a, b",
                "actions": [{"action_id": "", "description": "Call", "owner": "Eve Moreau (p5)", "due_on": "2026-06-01",

@@ -38,6 +38,9 @@ class Draft:
     version: int
     saved_at: dt.datetime
     saved_by: str
+    # Field -> text a window could not write because someone else had changed the field: kept until
+    # the person chooses, so a refresh (or a crash) in the middle of a conflict loses neither text.
+    pending: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -54,11 +57,12 @@ class Saved:
 
 def load(store: Store, form_key: str) -> Draft | None:
     """A form's draft, if any."""
-    row = store.query_one("SELECT form_key, owner_email, payload, version, saved_at, saved_by FROM drafts "
+    row = store.query_one("SELECT form_key, owner_email, payload, version, saved_at, saved_by, pending FROM drafts "
                           "WHERE form_key = ?", [form_key])
     if row is None:
         return None
-    return Draft(str(row[0]), str(row[1]), json.loads(row[2]), int(row[3]), row[4], str(row[5]))
+    return Draft(str(row[0]), str(row[1]), json.loads(row[2]), int(row[3]), row[4], str(row[5]),
+                 json.loads(row[6]) if row[6] else {})
 
 
 def save(store: Store, actor: Actor, form_key: str, changes: dict[str, Any], base_version: int,
@@ -66,19 +70,23 @@ def save(store: Store, actor: Actor, form_key: str, changes: dict[str, Any], bas
     """Save changed fields of a form, from the version and values (`base`) the window last saw.
 
     Each field is written unless somebody else changed it since the window saw it (see
-    `unchanged_elsewhere`); such a field is left as it is and returned as a conflict.
+    `unchanged_elsewhere`); such a field is left as it is and returned as a conflict, and the
+    window's text is kept beside it (`Draft.pending`) until a save writes the field.
     """
     require(actor, "editor")
     now = audit.utc_now()
     with store.transaction() as tx:
         confirm(tx, actor, "editor")  # rights as they are now
-        rows = tx.query("SELECT payload, version, saved_at FROM drafts WHERE form_key = ?", [form_key])
+        rows = tx.query("SELECT payload, version, saved_at, pending FROM drafts WHERE form_key = ?", [form_key])
         stored: dict[str, Any] = json.loads(rows[0][0]) if rows else {}
         version = int(rows[0][1]) if rows else 0
         saved_at: dt.datetime | None = rows[0][2] if rows else None
+        was_pending: dict[str, Any] = json.loads(rows[0][3]) if rows and rows[0][3] else {}
         conflicts = {name: stored[name] for name, value in changes.items()
                      if not unchanged_elsewhere(stored, name, base, value)}
         merged = {**stored, **{k: v for k, v in changes.items() if k not in conflicts}}
+        pending = {**{k: v for k, v in was_pending.items() if k not in changes},
+                   **{k: changes[k] for k in conflicts}}
         elsewhere = {name: value for name, value in stored.items()
                      if name not in changes and not same_value(value, base.get(name))}
         others_saved = version != base_version
@@ -89,8 +97,11 @@ def save(store: Store, actor: Actor, form_key: str, changes: dict[str, Any], bas
                 tx.execute("UPDATE drafts SET payload = ?, version = ?, saved_at = ?, saved_by = ? WHERE form_key = ?",
                            [text, version, now, actor.email, form_key])
             else:
-                tx.execute("INSERT INTO drafts VALUES (?, ?, ?, ?, ?, ?)",
-                           [form_key, actor.email, text, version, now, actor.email])
+                tx.execute("INSERT INTO drafts (form_key, owner_email, payload, version, saved_at, saved_by) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", [form_key, actor.email, text, version, now, actor.email])
+        if pending != was_pending:
+            tx.execute("UPDATE drafts SET pending = ? WHERE form_key = ?",
+                       [json.dumps(pending, default=str) if pending else None, form_key])
     return Saved(version, saved_at, conflicts, elsewhere, others_saved)
 
 

@@ -568,8 +568,11 @@ def m0024_draft_fields_by_their_lesson_names(tx: Transaction) -> None:
     """Drafts' payloads use the lesson's field names (the form once said goal, happened, recs ...).
 
     Action rows name their owner by id (owner_id) where the form once kept "Name (id)" labels.
+    A draft keeps the text a window could not write during a conflict (`pending`) until it is resolved.
     """
     import json
+
+    run(tx, "ALTER TABLE drafts ADD COLUMN pending JSON")
 
     renamed = {"plan": "plan_id", "date": "occurred_on", "goal": "learning_goal", "happened": "what_happened",
                "recs": "recommendations", "cohort": "cohort_id"}
