@@ -106,8 +106,12 @@ def opened(page: Any, url: str, draft: str) -> None:
 
 
 def settled(page: Any) -> None:
-    """Wait until the form is drawn to its end (the caption under the fields says when it was saved)."""
+    """Wait until the form is drawn to its end (the caption under the fields says when it was saved), its
+    text areas and lists included (the browser loads their code the first time a context shows them)."""
     expect(page.get_by_text(re.compile(r"^(Saved on the server|Nothing typed yet|No changes yet)"))).to_be_visible(
+        timeout=30_000)
+    expect(box(page, "Recommendations")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Section", exact=True))).to_be_visible(
         timeout=30_000)
 
 
