@@ -89,8 +89,7 @@ def current(store: Store) -> PostmortemForm | None:
     lesson_id, draft_id, plan_id = params.get("lesson"), params.get("draft"), params.get("plan")
     form: PostmortemForm | None = st.session_state.get(STATE)
     if form is not None and form.submitted:
-        del st.session_state[STATE]  # the page opens the lesson it wrote; a later visit starts afresh
-        return form
+        return form  # the page opens the lesson it wrote (see `finished`)
     wanted = lesson_id or draft_id
     if wanted and (form is None or form.form_id != wanted or form.editing != bool(lesson_id)):
         form = open_form(store, wanted, editing=bool(lesson_id))
@@ -309,6 +308,13 @@ def submit(store: Store, actor: Actor, form: PostmortemForm, *, for_review: bool
         return
     drafts.discard(store, actor, form.form_id)
     form.submitted = lesson_id
+
+
+def finished(form: PostmortemForm) -> str | None:
+    """The lesson a save or submit just wrote, if any; the tab then forgets the form (a later visit starts afresh)."""
+    if form.submitted and st.session_state.get(STATE) is form:
+        del st.session_state[STATE]
+    return form.submitted
 
 
 def problem_sentence(name: str, message: str) -> str:

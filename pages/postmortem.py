@@ -34,9 +34,9 @@ if opened is None:
 
 def open_lesson_once_saved(form: pf.PostmortemForm) -> None:
     """After a save or submit wrote the lesson (a button's callback), open its page."""
-    if form.submitted:
+    if lesson_id := pf.finished(form):
         clear_analytics()
-        st.switch_page("pages/lesson.py", query_params={"lesson": form.submitted, "saved": "1"})
+        st.switch_page("pages/lesson.py", query_params={"lesson": lesson_id, "saved": "1"})
 
 
 open_lesson_once_saved(opened)

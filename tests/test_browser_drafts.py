@@ -251,6 +251,12 @@ def test_one_tab_resume_edit_refresh_retry_and_discard(app: App) -> None:
         page.get_by_role("button", name="Save and submit for review").click()
         expect(page.get_by_role("heading", name="One tab, resumed")).to_be_visible(timeout=30_000)
         expect(page).to_have_url(re.compile(rf"lesson={draft}"))  # one form, one lesson, under the form's id
+        # Back to "Log a post-mortem" in the same tab: a new, empty form.
+        page.get_by_test_id("stSidebarNav").get_by_text("Log a post-mortem", exact=True).click()
+        expect(page.get_by_role("heading", name="Log a post-mortem")).to_be_visible(timeout=30_000)
+        settled(page)
+        expect(box(page, "Title")).to_have_value("")
+        expect(page.get_by_text(re.compile(r"^Nothing typed yet"))).to_be_visible()
 
         # Discard: a new draft, resumed, then discarded after a confirmation, empties the form and deletes it.
         new_form(page, app.url)
