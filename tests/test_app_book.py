@@ -103,6 +103,14 @@ def test_a_run_without_the_draft_in_its_address_keeps_the_form(monkeypatch: pyte
     with open_database(db) as s:
         assert s.query_value("SELECT payload->>'lessons' FROM drafts WHERE form_key = ?", [draft]) == \
             "Typed after resuming"
+    # To another page and back through the menu: the same form, with its text.
+    again.switch_page("pages/book.py").run()
+    again.query_params.clear()
+    again.switch_page("pages/postmortem.py").run()
+    assert not again.exception
+    assert widget(again, "text_input", "Title").value == "Resumed in one tab"
+    assert widget(again, "text_area", "Lessons").value == "Typed after resuming"
+    assert again.query_params["draft"] == draft
 
 
 def test_signing_out_forgets_the_form(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
