@@ -275,7 +275,7 @@ def test_one_tab_resume_edit_refresh_retry_and_discard(app: App) -> None:
         context.close()
 
 
-def test_an_autosave_closes_no_list_the_person_has_open(app: App) -> None:
+def test_an_autosave_closes_no_list_and_moves_no_caret(app: App) -> None:
     context, page = signed_in(app)
     try:
         box(page, "Title").click()
@@ -293,5 +293,12 @@ def test_an_autosave_closes_no_list_the_person_has_open(app: App) -> None:
         page.get_by_role("option", name="Partnerships & ecosystem").click()
         expect(section.get_by_role("combobox")).to_have_value(re.compile("Partnerships"))
         expect(box(page, "Title")).to_have_value("Typed, then straight to the section list")
+        # A text area saves itself about a second after the last keystroke, and the caret stays in it.
+        box(page, "Lessons").click()
+        page.keyboard.type("Typed without leaving", delay=15)
+        expect(page.get_by_text(re.compile(r"last saved at \d\d:\d\d:\d\d UTC \(Lessons\)"))).to_be_visible(
+            timeout=30_000)
+        page.keyboard.type(", and on after the save", delay=15)
+        expect(box(page, "Lessons")).to_have_value("Typed without leaving, and on after the save")
     finally:
         context.close()
