@@ -1,4 +1,5 @@
-"""The post-mortem form's helpers: what it offers, a lesson or plan as form values, saving keystrokes."""
+"""The Book of Learning's Streamlit helpers: what the post-mortem form offers, a lesson or plan as
+form values, saving keystrokes, and Back through the Book's searches."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from data_layer.access.auth import Actor
 from data_layer.book import drafts, postmortems
 from data_layer.db.store import Store
 
-# Text areas of the post-mortem form (containers with the CSS class st-key-form_<field>) commit their
+# Text areas of the post-mortem form (containers with the CSS class st-key-form_<n>-<field>) commit their
 # text about a second after the last keystroke, as Ctrl+Enter would, without leaving the field: the
 # text then goes through the form's normal on_change save. Our own constant script.
 _KEYSTROKES = """<script>
@@ -39,45 +40,45 @@ def keystroke_saver() -> None:
 
 
 def form_choices(store: Store) -> postmortems.FormReferences:
-    """What the form offers: sections, plans, cohorts, owners."""
+    """What the form offers: sections, plans, cohorts, owners (each id -> name)."""
     return postmortems.form_references(store)
 
 
-def _owner_label(owners: list[str], owner_id: str) -> str | None:
-    return next((o for o in owners if o.endswith(f"({owner_id})")), owner_id or None)
-
-
-def lesson_as_form(store: Store, row: dict[str, Any], owners: list[str]) -> dict[str, Any]:
-    """A lesson's values as the form's fields."""
+def lesson_values(store: Store, row: dict[str, Any]) -> dict[str, Any]:
+    """A lesson's values under its own field names, as the form holds them (dates as ISO text)."""
     acts = postmortems.actions_of(store, str(row["lesson_id"]))
-    return {"title": row["title"], "plan": row["plan_id"] if isinstance(row["plan_id"], str) else None,
-            "section": row["section"], "date": pd.Timestamp(row["occurred_on"]).date(),
-            "goal": row["learning_goal"] or "", "happened": row["what_happened"] or "",
-            "outcome": row["outcome"] if isinstance(row["outcome"], str) else None,
-            "lessons": row["lessons"] or "", "recs": row["recommendations"] or "",
+    return {"title": row["title"], "plan_id": _text_or_none(row["plan_id"]), "section": row["section"],
+            "occurred_on": str(pd.Timestamp(row["occurred_on"]).date()),
+            "learning_goal": row["learning_goal"] or "", "what_happened": row["what_happened"] or "",
+            "outcome": _text_or_none(row["outcome"]), "lessons": row["lessons"] or "",
+            "recommendations": row["recommendations"] or "",
             "tags": ", ".join(row["tags"] if row["tags"] is not None else []),
-            "cohort": row["cohort_id"] if isinstance(row["cohort_id"], str) else None,
-            "actions": [{"action_id": a["action_id"], "description": a["description"],
-                         "owner": _owner_label(owners, str(a["owner_id"])), "due_on": str(a["due_on"])[:10],
+            "cohort_id": _text_or_none(row["cohort_id"]),
+            "actions": [{"action_id": a["action_id"], "description": a["description"], "owner_id": str(a["owner_id"]),
+                         "due_on": str(a["due_on"])[:10],
                          "done_on": None if a["done_on"] is None or pd.isna(a["done_on"]) else str(a["done_on"])[:10]}
                         for a in acts.to_dict("records")]}
 
 
-def plan_as_form(store: Store, plan_id: str) -> dict[str, Any]:
-    """A plan's values as the start of its post-mortem."""
+def plan_values(store: Store, plan_id: str) -> dict[str, Any]:
+    """A plan's values as the start of its post-mortem (nothing for an unknown plan)."""
     p = postmortems.plan(store, plan_id)
     if p is None:
         return {}
-    return {"title": f"Post-mortem: {p['name']}", "plan": plan_id, "section": p["section"],
-            "date": pd.Timestamp(p["ends_on"]).date(), "goal": p["learning_goal"],
-            "cohort": p["cohort_id"] if isinstance(p["cohort_id"], str) else None}
+    return {"title": f"Post-mortem: {p['name']}", "plan_id": plan_id, "section": p["section"],
+            "occurred_on": str(pd.Timestamp(p["ends_on"]).date()), "learning_goal": p["learning_goal"] or "",
+            "cohort_id": _text_or_none(p["cohort_id"])}
 
 
-def discard_form(store: Store, actor: Actor, form_key: str, editing: str | None) -> None:
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def discard_form(store: Store, actor: Actor, form_id: str, editing: bool) -> None:
     """Discard a form: its draft, and the draft lesson it saved in the Book, if any (never a lesson being edited)."""
-    drafts.discard(store, actor, form_key)
+    drafts.discard(store, actor, form_id)
     if not editing:
-        postmortems.delete_draft_lesson(store, actor, form_key)
+        postmortems.delete_draft_lesson(store, actor, form_id)
 
 
 # Streamlit writes bound widgets' values into the URL with history.replaceState, so Back would skip

@@ -1,15 +1,10 @@
 """Log a post-mortem: a form that saves every keystroke, writes to one lesson, and overwrites nobody.
 
-- Each form writes to one lesson id from its first save to its submit (a new form takes a fresh
-  id, kept in the URL as ?draft=L-…, so a refresh reopens exactly this form); a second window
-  opening a new post-mortem gets an empty form and the list of drafts to resume.
-- Every field saves to the server as it changes; text areas save about a second after the last
-  keystroke without leaving the field (a small script on the page commits them, as Ctrl+Enter
-  would), the title and tags save as you type (`live`). The caption says when the last save was.
-- Each save carries the version it started from (data_layer/book/drafts.py): a field someone else
-  changed meanwhile is not overwritten; both texts are shown and the person chooses.
-- Not an st.form on purpose: every field saves on its own. Problems are shown under their field
-  with the labels seen on the page; the form keeps everything typed.
+What the form holds, how a run finds it and how it saves live in dashboard/postmortem_form.py;
+this page lays it out. The form's body is a fragment: an autosave reruns the form, not the app,
+and every part that comes and goes (drafts list, notices, conflicts, problems, help) has a fixed
+place, so a save never moves, closes or blurs the control the person is using. Not an st.form on
+purpose: every field saves on its own.
 """
 
 from __future__ import annotations
@@ -21,334 +16,212 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import book_view
+from dashboard import postmortem_form as pf
 from dashboard.auth import guard
 from dashboard.loaders import clear_analytics
 from dashboard.safe_text import as_markdown
-from dashboard.services import NotPermitted, drafts, library, postmortems, template
-from dashboard.settings import app_today
+from dashboard.services import library, template
 from dashboard.store import get_store
-from data_layer.domain.errors import InvalidData
 from data_layer.domain.vocabulary import OUTCOMES
 
 actor = guard(__file__)
 store = get_store()
+opened = pf.current(store)
+if opened is None:
+    st.error("That lesson does not exist.")
+    st.stop()
 
-editing = st.query_params.get("lesson")
-resume = st.query_params.get("draft")
-from_plan = st.query_params.get("plan")
-if not editing and not resume and "pm_new_key" not in st.session_state:
-    st.session_state["pm_new_key"] = postmortems.new_id("L")
-# The lesson id this form writes to, from its first save to its submit.
-form_key = str(editing or resume or st.session_state["pm_new_key"])
 
-FIELDS = ("title", "plan", "section", "date", "goal", "happened", "outcome", "lessons", "recs", "tags", "cohort")
-LABELS = {"title": "Title", "plan": "Plan it reviews", "section": "Section", "date": "Date of the activity",
-          "goal": "What did we hope to learn?", "happened": "What happened?", "outcome": "Outcome",
-          "lessons": "Lessons", "recs": "Recommendations", "tags": "Tags", "cohort": "Cohort",
-          "actions": "Follow-up actions"}
-# The lesson's field names (in messages from the data layer) -> the form's fields.
-FIELD_OF = {"title": "title", "plan_id": "plan", "section": "section", "occurred_on": "date",
-            "learning_goal": "goal", "what_happened": "happened", "outcome": "outcome", "lessons": "lessons",
-            "recommendations": "recs", "tags": "tags", "cohort_id": "cohort"}
+def open_lesson_once_saved(form: pf.PostmortemForm) -> None:
+    """After a save or submit wrote the lesson (a button's callback), open its page."""
+    if lesson_id := pf.finished(form):
+        clear_analytics()
+        st.switch_page("pages/lesson.py", query_params={"lesson": lesson_id, "saved": "1"})
 
+
+open_lesson_once_saved(opened)
 refs = book_view.form_choices(store)
-section_labels, plan_names, cohort_names, owner_options = (refs.sections, refs.plans, refs.cohorts, refs.owners)
-
-
-def _k(name: str) -> str:
-    return f"form_{name}"
-
-
-def _value(name: str) -> Any:
-    """A field's value as saved (dates as ISO text, the actions as a list of rows)."""
-    if name == "actions":
-        rows = st.session_state.get("form_actions_rows")
-        return rows if isinstance(rows, list) else []
-    value = st.session_state.get(_k(name))
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def _save(*names: str) -> None:
-    """Save these fields (called whenever one changes), from the version this window started from."""
-    changes = {name: _value(name) for name in names}
-    try:
-        saved = drafts.save(store, actor, form_key, changes, st.session_state.get("pm_version", 0),
-                            st.session_state.get("pm_base", {}))
-    except NotPermitted:
-        # Rights ended (account disabled or demoted) since the page loaded: nothing is written.
-        st.session_state["pm_not_saved"] = "Your account may no longer write here; nothing was saved."
-        return
-    base = st.session_state.setdefault("pm_base", {})
-    for name, value in changes.items():
-        if name not in saved.conflicts:
-            base[name] = value
-    st.session_state["pm_version"] = saved.version
-    st.session_state["pm_saved_at"] = saved.saved_at
-    if saved.conflicts:
-        st.session_state.setdefault("pm_conflicts", {}).update(saved.conflicts)
-    if not editing and not resume:
-        st.query_params["draft"] = form_key  # a refresh now reopens this very form
-
-
-def _set_action_rows(rows: list[dict[str, Any]]) -> None:
-    """Replace the actions: the editor gets a new base and a fresh key (its edits are relative to its base)."""
-    st.session_state["form_actions_rows"] = rows
-    st.session_state["form_actions_base"] = list(rows)
-    st.session_state["form_actions_gen"] = st.session_state.get("form_actions_gen", 0) + 1
-
-
-def _load(values: dict[str, Any]) -> None:
-    for name in FIELDS:
-        if name in values and values[name] is not None:
-            value = values[name]
-            if name == "date" and isinstance(value, str):
-                value = dt.date.fromisoformat(value[:10])
-            st.session_state[_k(name)] = value
-    _set_action_rows(values.get("actions") or [])
-
-
-def _reset(new_key: str | None = None) -> None:
-    for key in [k for k in st.session_state if str(k).startswith(("form_", "pm_"))]:
-        del st.session_state[key]
-    # Widgets keep what the browser shows unless told otherwise: empty each field explicitly.
-    for name in FIELDS:
-        st.session_state[_k(name)] = "" if name in ("title", "goal", "happened", "lessons", "recs", "tags") else None
-    st.session_state[_k("date")] = app_today()
-    if new_key:
-        st.session_state["pm_new_key"] = new_key
-
-
-# --- after a discard or a submit: an empty form with a fresh id (before any widget is drawn) ---
-if "pm_start_over" in st.session_state:
-    _reset(st.session_state["pm_start_over"])
-    if not editing and not resume:
-        form_key = st.session_state["pm_new_key"]
-
-# --- the first render of this form in this window: restore, edit, or start from a plan -------
-if st.session_state.get("pm_form") != form_key:
-    _reset(st.session_state.get("pm_new_key"))
-    st.session_state["pm_form"] = form_key
-    _set_action_rows([])
-    draft = drafts.load(store, form_key)
-    start: dict[str, Any] = {}
-    if editing:
-        row = postmortems.lesson(store, editing)
-        if row is None:
-            st.error("That lesson does not exist.")
-            st.stop()
-        start = book_view.lesson_as_form(store, row, owner_options)
-    elif from_plan and from_plan in plan_names and draft is None:
-        start = book_view.plan_as_form(store, from_plan)
-    if draft is not None:
-        start = {**start, **draft.payload}
-        st.session_state["pm_restored_at"] = draft.saved_at
-        st.session_state["pm_version"] = draft.version
-    _load(start)
-    st.session_state["pm_base"] = {name: _value(name) for name in (*FIELDS, "actions")} if draft or editing \
-        else {}
-    if draft is not None:
-        st.session_state["pm_base"].update(draft.payload)
-
-st.title("Edit post-mortem" if editing else "Log a post-mortem")
-problems: dict[str, str] = st.session_state.get("pm_problems", {})
+st.title("Edit post-mortem" if opened.editing else "Log a post-mortem")
 book_view.keystroke_saver()
 
 
-def show_problem(*names: str) -> None:
-    """The sentence for a field's problem, right under it."""
-    for name in names:
-        if name in problems:
-            st.error(as_markdown(problems[name]), icon=":material/error:")
+def saves(form: pf.PostmortemForm, name: str) -> dict[str, Any]:
+    """A field's widget saves the field whenever it changes."""
+    return {"key": form.key(name), "on_change": pf.changed, "args": (store, actor, form, name)}
 
 
-if not editing and not resume and "pm_version" not in st.session_state:
-    mine = drafts.drafts_of(store, actor, postmortems.author_of(store, actor))
-    if not mine.empty:
-        with st.expander(f"Your unfinished post-mortems ({len(mine)})", icon=":material/history_edu:"):
-            st.caption("This is a new, empty post-mortem. To continue one you started, open it here.")
-            for r in mine.head(20).itertuples():
-                c1, c2 = st.columns([4, 1], vertical_alignment="center")
-                c1.markdown(f"**{as_markdown(r.title)}** · {as_markdown(r.id)} · {as_markdown(r.status)} · "
-                            f"saved {pd.Timestamp(r.saved):%d %b %Y %H:%M} UTC")
-                with c2:
-                    if r.status == "being written":
-                        st.page_link("pages/postmortem.py", label="Resume", query_params={"draft": r.id},
-                                     icon=":material/edit_note:")
-                    else:
-                        st.page_link("pages/postmortem.py", label="Edit", query_params={"lesson": r.id},
-                                     icon=":material/edit:")
-
-if "pm_restored_at" in st.session_state:
-    st.info(f"Restored what was written in this form (last saved {st.session_state['pm_restored_at']:%d %b %H:%M:%S} "
-            f"UTC). Its id is {form_key}.", icon=":material/restore:")
-if "pm_not_saved" in st.session_state:
-    st.warning(st.session_state["pm_not_saved"], icon=":material/lock:")
-if "pm_message" in st.session_state:
-    st.warning(as_markdown(st.session_state["pm_message"]), icon=":material/error:")
+def problem_slot(form: pf.PostmortemForm, *names: str) -> None:
+    """A field's problem, right under it (the slot is there even when empty, so nothing below moves)."""
+    with st.container():
+        for name in names:
+            if name in form.problems:
+                st.error(as_markdown(form.problems[name]), icon=":material/error:")
 
 
-def _keep(name: str, choice: str, theirs: Any) -> None:
-    """Resolve one conflict: keep this window's text, or take the other one (callback)."""
-    current = drafts.load(store, form_key)
-    version = current.version if current else 0
-    st.session_state["pm_version"] = version
-    st.session_state.setdefault("pm_base", {})[name] = theirs
-    if choice == "theirs":
-        if name == "actions":
-            _set_action_rows(theirs or [])
-        else:
-            st.session_state[_k(name)] = dt.date.fromisoformat(theirs[:10]) if name == "date" and theirs else theirs
-    _save(name)
-    st.session_state.get("pm_conflicts", {}).pop(name, None)
+def unfinished_list(form: pf.PostmortemForm) -> None:
+    mine = pf.unfinished(store, actor, form)
+    if mine.empty:
+        return
+    with st.expander(f"Your unfinished post-mortems ({len(mine)})", icon=":material/history_edu:"):
+        st.caption("This form is a new post-mortem. To continue one you started before, open it here.")
+        for r in mine.itertuples():
+            c1, c2 = st.columns([4, 1], vertical_alignment="center")
+            c1.markdown(f"**{as_markdown(r.title)}** · {as_markdown(r.id)} · {as_markdown(r.status)} · "
+                        f"saved {pd.Timestamp(r.saved):%d %b %Y %H:%M} UTC")
+            with c2:
+                if r.status == "being written":
+                    st.page_link("pages/postmortem.py", label="Resume", query_params={"draft": r.id},
+                                 icon=":material/edit_note:")
+                else:
+                    st.page_link("pages/postmortem.py", label="Edit", query_params={"lesson": r.id},
+                                 icon=":material/edit:")
 
 
-conflicts: dict[str, Any] = st.session_state.get("pm_conflicts", {})
-if conflicts:
+def shown(name: str, value: Any) -> str:
+    if name == "actions":
+        return "  \n".join(f"{as_markdown(r.get('description'))} · {as_markdown(r.get('owner_id'))} · "
+                           f"{r.get('due_on')}" for r in value or []) or "_none_"
+    return as_markdown(value) or "_empty_"
+
+
+def conflicts_panel(form: pf.PostmortemForm) -> None:
+    if not form.conflicts:
+        return
     with st.container(border=True):
         st.warning("Someone changed this post-mortem in another window (or another person did) while you were "
                    "writing. Nothing was overwritten: for each field below, choose which text to keep.",
                    icon=":material/merge:")
-        for name, theirs in list(conflicts.items()):
-            st.markdown(f"**{as_markdown(LABELS.get(name, name))}**")
+        for name, theirs in list(form.conflicts.items()):
+            st.markdown(f"**{as_markdown(pf.LABELS.get(name, name))}**")
             c1, c2 = st.columns(2)
-            c1.caption("Yours")
-            c1.markdown(as_markdown(_value(name)) or "_empty_")
-            c2.caption("The other version")
-            c2.markdown(as_markdown(theirs) or "_empty_")
-            c1.button("Keep yours", key=f"pm_keep_mine_{name}", on_click=_keep, args=(name, "mine", theirs))
-            c2.button("Keep the other", key=f"pm_keep_theirs_{name}", on_click=_keep, args=(name, "theirs", theirs))
+            c1.caption("Yours, not saved yet")
+            c1.markdown(shown(name, form.values.get(name)))
+            c2.caption("The other version, saved")
+            c2.markdown(shown(name, theirs))
+            c1.button("Keep yours", key=form.key(f"keep-mine-{name}"), on_click=pf.keep,
+                      args=(store, actor, form, name, "mine", theirs))
+            c2.button("Keep the other", key=form.key(f"keep-theirs-{name}"), on_click=pf.keep,
+                      args=(store, actor, form, name, "theirs", theirs))
 
-form_col, side_col = st.columns([3, 2], gap="large")
-with form_col:
-    st.text_input(LABELS["title"], key=_k("title"), on_change=_save, args=("title",), max_chars=300, live="1s")
-    show_problem("title")
+
+def notices(form: pf.PostmortemForm) -> None:
+    unfinished_list(form)
+    if form.restored and form.saved_at is not None:
+        st.info(f"Restored what was written in this form (last saved {form.saved_at:%d %b %H:%M:%S} UTC). "
+                f"Its id is {form.form_id}.", icon=":material/restore:")
+    if form.not_saved:
+        st.warning(form.not_saved, icon=":material/lock:")
+    if form.message:
+        st.warning(as_markdown(form.message), icon=":material/error:")
+    if note := pf.elsewhere_note(form):
+        st.caption(note)
+    conflicts_panel(form)
+
+
+def choice(form: pf.PostmortemForm, name: str, options: dict[str, str], empty: str, **kw: Any) -> None:
+    """A selectbox whose values are ids (or None) and whose labels are names."""
+    st.selectbox(pf.LABELS[name] + (" (optional)" if name in ("plan_id", "cohort_id") else ""),
+                 [None, *options], format_func=lambda v: empty if v is None else options.get(v, v),
+                 placeholder=empty, **saves(form, name), **kw)
+    problem_slot(form, name)
+
+
+def fields(form: pf.PostmortemForm) -> None:
+    st.text_input(pf.LABELS["title"], max_chars=300, live="1s", **saves(form, "title"))
+    problem_slot(form, "title")
     c1, c2 = st.columns(2)
-    c1.selectbox(f"{LABELS['plan']} (optional)", [None, *plan_names], key=_k("plan"), on_change=_save,
-                 args=("plan",), format_func=lambda v: "none" if v is None else plan_names.get(v, v), placeholder="none")
     with c1:
-        show_problem("plan")
-    c2.selectbox(LABELS["section"], [None, *section_labels], key=_k("section"), on_change=_save, args=("section",),
-                 format_func=lambda v: "choose a section" if v is None else section_labels.get(v, v),
-                 placeholder="choose a section")
+        choice(form, "plan_id", refs.plans, "none")
     with c2:
-        show_problem("section")
+        choice(form, "section", refs.sections, "choose a section")
     c1, c2, c3 = st.columns(3)
-    if _k("date") not in st.session_state:
-        st.session_state[_k("date")] = app_today()
-    c1.date_input(LABELS["date"], key=_k("date"), on_change=_save, args=("date",), format="YYYY-MM-DD")
     with c1:
-        show_problem("date")
-    c2.selectbox(LABELS["outcome"], [None, *OUTCOMES], key=_k("outcome"), on_change=_save, args=("outcome",),
-                 format_func=lambda v: "not decided yet" if v is None else v, placeholder="not decided yet",
-                 help="Flops are welcome: a published flop saves the next team the same mistake.")
+        st.date_input(pf.LABELS["occurred_on"], format="YYYY-MM-DD", **saves(form, "occurred_on"))
+        problem_slot(form, "occurred_on")
     with c2:
-        show_problem("outcome")
-    c3.selectbox(f"{LABELS['cohort']} (optional)", [None, *cohort_names], key=_k("cohort"), on_change=_save,
-                 args=("cohort",), format_func=lambda v: "none" if v is None else cohort_names.get(v, v),
-                 placeholder="none")
-    tpl = template(st.session_state.get(_k("section")) or "")
-    st.caption(tpl["help"])
-    for name, field in (("goal", "learning_goal"), ("happened", "what_happened"), ("lessons", "lessons"),
-                        ("recs", "recommendations")):
-        st.text_area(LABELS[name], key=_k(name), on_change=_save, args=(name,), placeholder=tpl[field], height=110,
-                     max_chars=20_000)
-        show_problem(name)
+        choice(form, "outcome", {o: o for o in OUTCOMES}, "not decided yet",
+               help="Flops are welcome: a published flop saves the next team the same mistake.")
+    with c3:
+        choice(form, "cohort_id", refs.cohorts, "none")
+    section = form.values.get("section")
+    tpl = template(section or "")
+    with st.container():
+        if section:  # no section, no help: a generic hint read like a stray caption
+            st.caption(tpl["help"])
+    for name in pf.TEXTS:
+        st.text_area(pf.LABELS[name], placeholder=tpl[name], height=110, max_chars=20_000, **saves(form, name))
+        problem_slot(form, name)
+    st.button("Fill empty fields with the section's starter text", key=form.key("starter"),
+              on_click=pf.fill_starters, args=(store, actor, form, {n: tpl[n] for n in pf.TEXTS}))
+    st.text_input(f"{pf.LABELS['tags']} (comma separated)", placeholder="co-sell, webinar", live="1s",
+                  **saves(form, "tags"))
+    problem_slot(form, "tags")
+    actions(form)
 
-    def _starter() -> None:
-        filled = [name for name, field in (("goal", "learning_goal"), ("happened", "what_happened"),
-                                           ("lessons", "lessons"), ("recs", "recommendations"))
-                  if not (st.session_state.get(_k(name)) or "").strip()]
-        for name in filled:
-            field = {"goal": "learning_goal", "happened": "what_happened", "lessons": "lessons",
-                     "recs": "recommendations"}[name]
-            st.session_state[_k(name)] = tpl[field]
-        if filled:
-            _save(*filled)
 
-    st.button("Fill empty fields with the section's starter text", key="form_starter", on_click=_starter)
-    st.text_input(f"{LABELS['tags']} (comma separated)", key=_k("tags"), on_change=_save, args=("tags",),
-                  placeholder="co-sell, webinar", live="1s")
-    show_problem("tags")
-
+def actions(form: pf.PostmortemForm) -> None:
     st.subheader("Follow-up actions")
-    with st.form("form_add_action", clear_on_submit=True, border=False):
+    owners = pf.owner_labels(refs.owners, form.values["actions"])
+    with st.form(form.key("add-action"), clear_on_submit=True, border=False):
         a1, a2, a3, a4 = st.columns([4, 3, 2, 1], vertical_alignment="bottom")
-        new_desc = a1.text_input("Action", key="form_new_desc", placeholder="What needs doing")
-        new_owner = a2.selectbox("Owner", owner_options, index=None, key="form_new_owner", placeholder="Who")
-        new_due = a3.date_input("Due", value=None, key="form_new_due", format="YYYY-MM-DD")
-        if a4.form_submit_button("Add", icon=":material/add:", key="form_add_btn"):
-            if not (new_desc or "").strip() or not new_owner or not new_due:
-                st.error("An action needs what, who and a due date.")
-            else:
-                _set_action_rows([*st.session_state.get("form_actions_rows", []),
-                                  {"action_id": "", "description": new_desc.strip(), "owner": new_owner,
-                                   "due_on": str(new_due), "done_on": None}])
-                _save("actions")
-    rows = pd.DataFrame(st.session_state.get("form_actions_base") or [],
-                        columns=["action_id", "description", "owner", "due_on", "done_on"])
-    rows["due_on"] = pd.to_datetime(rows["due_on"], errors="coerce").dt.date
-    rows["done_on"] = pd.to_datetime(rows["done_on"], errors="coerce").dt.date
+        what = a1.text_input("Action", key=form.key("new-description"), placeholder="What needs doing")
+        who = a2.selectbox("Owner", list(refs.owners), index=None, key=form.key("new-owner"), placeholder="Who",
+                           format_func=lambda i: owners.get(i, i))
+        due = a3.date_input("Due", value=None, key=form.key("new-due"), format="YYYY-MM-DD")
+        if a4.form_submit_button("Add", icon=":material/add:", key=form.key("add")):
+            if problem := pf.add_action(store, actor, form, what, who, due):
+                st.error(problem)
     edited = st.data_editor(
-        rows, key=f"form_actions_{st.session_state.get('form_actions_gen', 0)}", num_rows="dynamic",
-        hide_index=True, width="stretch",
-        column_order=["description", "owner", "due_on", "done_on"],
+        pf.actions_frame(form), key=pf.actions_key(form), num_rows="dynamic", hide_index=True, width="stretch",
+        column_order=["description", "owner_id", "due_on", "done_on"],
         column_config={
             "description": st.column_config.TextColumn("What", required=True, max_chars=1000),
-            "owner": st.column_config.SelectboxColumn("Owner", options=owner_options, required=True),
+            "owner_id": st.column_config.SelectboxColumn("Owner", options=list(owners), required=True,
+                                                         format_func=lambda i: owners.get(i, i)),
             "due_on": st.column_config.DateColumn("Due", format="YYYY-MM-DD", required=True),
             "done_on": st.column_config.DateColumn("Done", format="YYYY-MM-DD"),
         },
     )
-    current_rows = [
-        {"action_id": r.get("action_id") if isinstance(r.get("action_id"), str) else "",
-         "description": r.get("description") or "", "owner": r.get("owner"),
-         "due_on": None if pd.isna(r.get("due_on")) else str(r.get("due_on"))[:10],
-         "done_on": None if pd.isna(r.get("done_on")) else str(r.get("done_on"))[:10]}
-        for r in edited.to_dict("records")
-    ]
-    if current_rows != st.session_state.get("form_actions_rows"):
-        # The editor's output is the truth; its base stays as it was (see _set_action_rows).
-        st.session_state["form_actions_rows"] = current_rows
-        _save("actions")
-    if not current_rows:
-        st.caption("No follow-up actions yet. Add them above; edit or delete them in the table.")
-    for key, message in problems.items():
-        if key.startswith("actions."):
-            st.error(as_markdown(f"Action {key.split('.')[1]}, "
-                                 f"{key.split('.')[2].replace('_id', '').replace('_', ' ')}: {message}"))
+    pf.actions_edited(store, actor, form, edited)
+    with st.container():
+        if not form.values["actions"]:
+            st.caption("No follow-up actions yet. Add them above; edit or delete them in the table.")
+        for name, sentence in form.problems.items():
+            if name.startswith("actions."):
+                st.error(as_markdown(sentence))
 
-    if "pm_saved_at" in st.session_state:
-        st.caption(f"Saved on the server as you type · last saved at {st.session_state['pm_saved_at']:%H:%M:%S} UTC "
-                   f"· draft {form_key}")
-    else:
-        st.caption(f"Nothing typed yet: the form saves itself from your first keystroke (draft {form_key}).")
+
+def buttons(form: pf.PostmortemForm) -> None:
+    st.caption(pf.saved_caption(form, dt.datetime.now(dt.UTC).replace(tzinfo=None)))
     b1, b2, b3 = st.columns([2, 3, 2])
-    save = b1.button("Save draft", type="secondary", key="form_save", icon=":material/save:")
-    submit = b2.button("Save and submit for review", type="primary", key="form_submit", icon=":material/send:")
-    if b3.button("Discard…", key="form_discard", icon=":material/delete:"):
-        st.session_state["pm_confirm_discard"] = True
-    if st.session_state.get("pm_confirm_discard"):
-        with st.container(border=True):
-            st.warning(f"Discard this post-mortem ({form_key})? Every field is emptied and its draft deleted.")
-            d1, d2 = st.columns(2)
-            if d1.button("Yes, discard it", key="form_discard_yes", type="primary"):
-                book_view.discard_form(store, actor, form_key, editing)
-                st.session_state["pm_start_over"] = postmortems.new_id("L")
-                st.query_params.pop("draft", None)
-                st.rerun()
-            if d2.button("Keep it", key="form_discard_no"):
-                st.session_state.pop("pm_confirm_discard", None)
-                st.rerun()
+    # Callbacks: the run that follows already shows what the save found (problems, conflicts).
+    b1.button("Save draft", type="secondary", key=form.key("save"), icon=":material/save:",
+              on_click=pf.submit, args=(store, actor, form), kwargs={"for_review": False})
+    b2.button("Save and submit for review", type="primary", key=form.key("submit"), icon=":material/send:",
+              on_click=pf.submit, args=(store, actor, form), kwargs={"for_review": True})
+    b3.button("Discard…", key=form.key("discard"), icon=":material/delete:",
+              on_click=setattr, args=(form, "confirm_discard", True))
+    with st.container():
+        if form.confirm_discard:
+            with st.container(border=True):
+                st.warning(f"Discard this post-mortem ({form.form_id})? Every field is emptied and its draft deleted.")
+                d1, d2 = st.columns(2)
+                if d1.button("Yes, discard it", key=form.key("discard-yes"), type="primary"):
+                    pf.discard(store, actor, form)
+                    st.rerun()  # the whole page: a new, empty form
+                d2.button("Keep it", key=form.key("discard-no"), on_click=setattr,
+                          args=(form, "confirm_discard", False))
 
-with side_col:
+
+def related(form: pf.PostmortemForm) -> None:
     st.subheader("Related lessons")
-    tags_text = st.session_state.get(_k("tags")) or ""
-    text = " ".join(str(st.session_state.get(_k(n)) or "") for n in ("title", "goal"))
-    related = library.related(store, st.session_state.get(_k("section")),
-                              [t.strip() for t in tags_text.split(",")], text, exclude=editing)
-    if related.empty:
+    v = form.values
+    found = library.related(store, v.get("section"), [t.strip() for t in str(v.get("tags") or "").split(",")],
+                            f"{v.get('title') or ''} {v.get('learning_goal') or ''}",
+                            exclude=form.form_id if form.editing else None)
+    if found.empty:
         st.caption("Nothing close yet. Pick a section, add tags or a title, and lessons others learned appear here.")
-    for r in related.itertuples():
+    for r in found.itertuples():
         with st.container(border=True):
             st.markdown(f"**{as_markdown(r.title)}**  \n{as_markdown(r.outcome)} · {r.published_on:%d %b %Y}")
             if isinstance(r.lessons, str):
@@ -357,41 +230,20 @@ with side_col:
                          icon=":material/open_in_new:")
 
 
-def _input() -> postmortems.LessonInput:
-    tags = [t.strip() for t in str(st.session_state.get(_k("tags")) or "").split(",") if t.strip()]
-    actions = [postmortems.ActionInput(description=r["description"],
-                                owner_id=(r["owner"] or "").rsplit("(", 1)[-1].rstrip(")") if r["owner"] else "",
-                                due_on=r["due_on"], action_id=r["action_id"], done_on=r["done_on"])
-               for r in st.session_state.get("form_actions_rows") or []]
-    return postmortems.LessonInput(
-        title=st.session_state.get(_k("title")) or "", section=st.session_state.get(_k("section")) or "",
-        occurred_on=st.session_state.get(_k("date")), plan_id=st.session_state.get(_k("plan")),
-        learning_goal=st.session_state.get(_k("goal")) or "", what_happened=st.session_state.get(_k("happened")) or "",
-        outcome=st.session_state.get(_k("outcome")), lessons=st.session_state.get(_k("lessons")) or "",
-        recommendations=st.session_state.get(_k("recs")) or "", tags=tags,
-        cohort_id=st.session_state.get(_k("cohort")), actions=actions)
+@st.fragment
+def body(form: pf.PostmortemForm) -> None:
+    """The form: an autosave reruns only this."""
+    open_lesson_once_saved(form)  # as at the top of the page, when the button reran only this fragment
+    pf.seed_widgets(form)
+    top = st.container()  # filled last: it shows what the saves below found (conflicts, problems)
+    form_col, side_col = st.columns([3, 2], gap="large")
+    with form_col:
+        fields(form)
+        buttons(form)
+    with side_col:
+        related(form)
+    with top:
+        notices(form)
 
 
-if save or submit:
-    _save(*FIELDS, "actions")  # everything on the server before anything else happens
-    lesson_id: str | None = None
-    try:
-        lesson_id = postmortems.save_lesson(store, actor, _input(), lesson_id=editing, form_id=None if editing else form_key)
-        if submit:
-            postmortems.transition(store, actor, lesson_id, "in_review")
-    except InvalidData as exc:
-        st.session_state["pm_problems"] = {
-            FIELD_OF.get(p.field, p.field): f"“{LABELS.get(FIELD_OF.get(p.field, ''), p.field.replace('_', ' '))}” "
-                                            f"{p.message}."
-            for p in exc.problems}
-        where = (f"saved in the Book as draft {lesson_id}" if lesson_id and not editing
-                 else f"kept as draft {form_key}")
-        st.session_state["pm_message"] = (f"Not {'submitted' if submit else 'saved'}: "
-                                          f"{len(exc.problems)} thing(s) to fix below. Everything you wrote is {where}.")
-        st.rerun()
-    else:
-        drafts.discard(store, actor, form_key)
-        st.session_state["pm_start_over"] = postmortems.new_id("L")
-        st.query_params.pop("draft", None)
-        clear_analytics()
-        st.switch_page("pages/lesson.py", query_params={"lesson": lesson_id, "saved": "1"})
+body(opened)

@@ -74,7 +74,9 @@ def test_text_survives_a_reload_without_leaving_the_field_and_one_form_makes_one
                 box = area(page, label)
                 box.fill(text)  # type: ignore[attr-defined]
                 box.press("Tab")  # type: ignore[attr-defined]
-            page.wait_for_timeout(800)
+            # The page says when the last field left reached the server.
+            expect(page.get_by_text(re.compile(r"last saved at \d\d:\d\d:\d\d UTC \(Lessons\)"))).to_be_visible(
+                timeout=30_000)
             page.get_by_role("button", name="Save and submit for review").click()
             expect(page.get_by_role("heading", name="Partner webinars for SDRs")).to_be_visible(timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "editor-submitted.png"), full_page=True)
@@ -107,7 +109,8 @@ def test_two_tabs_on_one_draft_lose_nothing_and_discard_empties_the_form(db: Pat
             # Tab B rewrites the lessons; then tab A, still on the old version, rewrites them too.
             area(b, "Lessons").fill("Tab B's lessons")  # type: ignore[attr-defined]
             area(b, "Lessons").press("Tab")  # type: ignore[attr-defined]
-            b.wait_for_timeout(1500)
+            expect(b.get_by_text(re.compile(r"last saved at \d\d:\d\d:\d\d UTC \(Lessons\)"))).to_be_visible(
+                timeout=30_000)
             area(a, "Lessons").fill("Tab A's lessons")  # type: ignore[attr-defined]
             area(a, "Lessons").press("Tab")  # type: ignore[attr-defined]
             expect(a.get_by_text("Nothing was overwritten")).to_be_visible(timeout=30_000)

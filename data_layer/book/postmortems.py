@@ -345,7 +345,7 @@ class FormReferences:
     sections: dict[str, str]
     plans: dict[str, str]
     cohorts: dict[str, str]
-    owners: list[str]  # "Name (person_id)"
+    owners: dict[str, str]  # person_id -> name
 
 
 def marketing_people(store: Store) -> dict[str, str]:
@@ -371,7 +371,7 @@ def form_references(store: Store) -> FormReferences:
                          "OR person_id IN (SELECT owner_id FROM sections) ORDER BY name LIMIT 2000")
     return FormReferences(dict(zip(secs["section_id"], secs["label"], strict=True)),
                           {str(p): str(n) for p, n in plans}, {str(c): str(n) for c, n in cohorts},
-                          [f"{n} ({p})" for p, n in people])
+                          {str(p): str(n) for p, n in people})
 
 
 def plan(store: Store, plan_id: str) -> dict[str, Any] | None:

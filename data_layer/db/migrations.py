@@ -563,6 +563,32 @@ def m0022_object_firsts(tx: Transaction) -> None:
     """)
 
 
+@migration
+def m0024_draft_fields_by_their_lesson_names(tx: Transaction) -> None:
+    """Drafts' payloads use the lesson's field names (the form once said goal, happened, recs ...).
+
+    Action rows name their owner by id (owner_id) where the form once kept "Name (id)" labels.
+    A draft keeps the text a window could not write during a conflict (`pending`) until it is resolved.
+    """
+    import json
+
+    run(tx, "ALTER TABLE drafts ADD COLUMN pending JSON")
+
+    renamed = {"plan": "plan_id", "date": "occurred_on", "goal": "learning_goal", "happened": "what_happened",
+               "recs": "recommendations", "cohort": "cohort_id"}
+    for form_key, payload in tx.query("SELECT form_key, payload FROM drafts"):
+        old = json.loads(payload)
+        new = {renamed.get(name, name): value for name, value in old.items()}
+        if isinstance(new.get("actions"), list):
+            new["actions"] = [
+                {**{k: v for k, v in row.items() if k != "owner"},
+                 "owner_id": str(row.get("owner") or "").rsplit("(", 1)[-1].rstrip(")") if row.get("owner") else ""}
+                if isinstance(row, dict) and "owner" in row else row
+                for row in new["actions"]]
+        if new != old:
+            tx.execute("UPDATE drafts SET payload = ? WHERE form_key = ?", [json.dumps(new), form_key])
+
+
 
 @migration
 def m0028_assessments_in_the_product(tx: Transaction) -> None:
