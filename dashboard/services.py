@@ -19,19 +19,13 @@ from data_layer.ingest import inbox, runs
 from data_layer.ingest.csv_safety import safe_csv
 from data_layer.ingest.export import export
 from data_layer.ingest.importer import SCORE_PREFIX, SPEC_BY_NAME
-from data_layer.ingest.sources import (
-    Mapping,
-    SourceFile,
-    guess_entity,
-    guess_mapping,
-    import_sources,
-    kind_of,
-    plan_table,
-    read_source,
-    safe_name,
-)
+from data_layer.ingest.mapping import Mapping
+from data_layer.ingest.pipeline import SourceFile, fit_of, import_sources, kind_of, read_source, safe_name
+from data_layer.ingest.presets import guess_entity, guess_mapping
+from data_layer.ingest.readers import AS_KEYS
 
 __all__ = [  # noqa: RUF022 (alphabetical)
+    'AS_KEYS',
     'AuditQuery',
     'REGISTRY',
     'FUNNEL_STAGES',
@@ -50,6 +44,7 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'escape_markdown',
     'experiments',
     'export',
+    'fit_of',
     'guess_entity',
     'guess_mapping',
     'history_of',
@@ -58,7 +53,6 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'incidents',
     'kind_of',
     'library',
-    'plan_table',
     'read_source',
     'read_trail',
     'records',

@@ -41,17 +41,17 @@ from data_layer.ingest.bounded import check_path_size
 from data_layer.ingest.csv_safety import safe_csv
 from data_layer.ingest.export import export
 from data_layer.ingest.importer import ImportResult, import_files, import_paths
-from data_layer.ingest.report import group_problems, problems_frame
-from data_layer.ingest.sources import (
+from data_layer.ingest.mapping import Mapping
+from data_layer.ingest.pipeline import (
     Choices,
-    Mapping,
     SourceFile,
-    guess_entity,
     import_sources,
     kind_of,
     preset_mapping,
     read_table,
 )
+from data_layer.ingest.presets import guess_entity
+from data_layer.ingest.report import group_problems, problems_frame
 
 # Where this command's output goes: the terminal, or (when the server runs a command for a CLI
 # that found it, see data_layer/remote.py) buffers sent back to that CLI. Per thread/context,
@@ -111,6 +111,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="which of our verbs (or skip) an xAPI verb IRI stands for; repeat")
     imp.add_argument("--person", action="append", default=[], metavar='"NAME=PERSON_ID"',
                      help="who a name, email or Slack user id in the files is; repeat")
+    imp.add_argument("--as", dest="read_as", metavar="KIND",
+                     help="what a file holds when it cannot be told: deals, survey, xapi, slack, people, cohorts, "
+                          "memberships, activity, objects, sections, plans, lessons, actions")
+    imp.add_argument("--column", action="append", default=[], metavar='"FIELD=COLUMN"',
+                     help='which of the file\'s columns feeds one of our fields ("status=Opportunity Stage"); repeat')
+    imp.add_argument("--skip-placeholders", action="store_true",
+                     help='leave out rows whose person is a placeholder ("Unassigned", "Inactive User", "No owner")')
+    imp.add_argument("--sum-line-items", action="store_true",
+                     help="read a report of product lines as one deal per id, adding up the lines' amounts")
     imp.add_argument("--currency", help="the currency of amounts when the file has no currency column")
     imp.add_argument("--skip-rows", type=int, default=0, metavar="N",
                      help="lines above the header row to set aside (report titles, export notes)")
@@ -217,9 +226,12 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
 
 def _choices(args: argparse.Namespace) -> Choices:
     options = {k: v for k, v in (("date_order", args.date_order), ("currency", args.currency),
-                                 ("skip_rows", str(args.skip_rows) if args.skip_rows else "")) if v}
+                                 ("skip_rows", str(args.skip_rows) if args.skip_rows else ""),
+                                 ("skip_placeholders", "yes" if args.skip_placeholders else ""),
+                                 ("sum_line_items", "yes" if args.sum_line_items else "")) if v}
     return Choices(formats=_pairs(args.column_format, "--column-format"), stages=_pairs(args.stage, "--stage"),
-                   verbs=_pairs(args.verb, "--verb"), people=_pairs(args.person, "--person"), options=options)
+                   verbs=_pairs(args.verb, "--verb"), people=_pairs(args.person, "--person"), options=options,
+                   columns=_pairs(args.column, "--column"), read_as=args.read_as)
 
 
 def _print_problems(exc: InvalidData, report: str | None) -> None:
@@ -422,7 +434,7 @@ def _import(store: Store, args: argparse.Namespace, path: Path, who: str, via: s
         names = [f.name for f in files]
         say = lambda m: print(f"  {m}", flush=True)  # noqa: E731
         if all(kind_of(f.name, _head(f)) == "canonical" for f in files) and not args.mapping \
-                and not args.preset:
+                and not args.preset and not args.read_as:
             result = import_files(store, files, dry_run=args.dry_run, progress=say, with_text=args.with_text)
             notes: list[str] = []
         else:

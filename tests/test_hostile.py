@@ -23,7 +23,7 @@ from data_layer.book import drafts
 from data_layer.cli import main
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
-from data_layer.ingest.sources import SourceFile, import_sources
+from data_layer.ingest.pipeline import SourceFile, import_sources
 
 from .conftest import USERS
 

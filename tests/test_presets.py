@@ -16,7 +16,8 @@ from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
 from data_layer.domain.filters import Filter
 from data_layer.ingest.importer import import_files
-from data_layer.ingest.sources import Choices, Mapping, SourceFile, import_sources
+from data_layer.ingest.mapping import Mapping
+from data_layer.ingest.pipeline import Choices, SourceFile, import_sources
 
 PEOPLE = "person_id,name,email,role\nana,Ana Álvarez,ana@example.com,AE\nben,Ben Okafor,ben@example.com,AE\n" \
          "cy,Cy Park,cy@example.com,SE\n"

@@ -1,0 +1,75 @@
+"""The readers: one module per source format, each with the interface of `base.Reader`.
+
+- `ours`    our own tables (DOMAIN.md's files), by header and name, and tables placed by synonyms
+- `deals`   CRM deals (Salesforce, HubSpot, Pipedrive, Zoho, any deals table)
+- `survey`  survey responses (Google Forms, Microsoft Forms, Qualtrics, Typeform, SurveyMonkey, any survey)
+- `xapi`    xAPI statements as LRSs store them
+- `slack`   Slack workspace exports
+
+`readings` asks every reader how well it fits a file; `choose` takes the best reading when
+it is good and clearly ahead, else refuses the file naming the closest readings and the
+option that picks one (`--as KEY`).
+"""
+
+from __future__ import annotations
+
+from data_layer.domain.errors import InvalidData, Problem
+from data_layer.ingest.readers.base import CLEAR_LEAD, GOOD_FIT, Fit, Probe, Reader
+from data_layer.ingest.readers.deals import DealsReader, finish_deals
+from data_layer.ingest.readers.ours import BY_KEY, OursReader
+from data_layer.ingest.readers.slack import SlackReader
+from data_layer.ingest.readers.survey import SurveyReader, finish_assessments
+from data_layer.ingest.readers.table import Finish
+from data_layer.ingest.readers.xapi import XapiReader
+
+READERS: tuple[Reader, ...] = (OursReader(), DealsReader(), SurveyReader(), XapiReader(), SlackReader())
+AS_KEYS: tuple[str, ...] = tuple(dict.fromkeys(k for r in READERS for k in r.keys))
+ALIASES = {"assessments": "survey", "surveys": "survey", "deal": "deals", "activity.json": "xapi",
+           "statements": "xapi"}
+FINISH: dict[str, Finish] = {"deals.csv": finish_deals, "assessments.csv": finish_assessments}
+AS_HINT = "--as KIND on the command line, or \"Read as\" on the Import page"
+
+
+def as_key(text: str | None) -> str | None:
+    """The reading `--as` names (aliases such as `assessments` for `survey`); None when nothing was chosen."""
+    if not text:
+        return None
+    key = ALIASES.get(text.strip().lower(), text.strip().lower())
+    if key not in AS_KEYS:
+        raise InvalidData([Problem("--as", f"{text!r} is not a kind of file; use one of {', '.join(AS_KEYS)}")],
+                          f"--as {text}: not a kind of file; use one of {', '.join(AS_KEYS)}.")
+    return key
+
+
+def readings(probe: Probe, chosen: str | None = None) -> list[Fit]:
+    """Every reader's readings of the file, best first (only the chosen kind when `chosen` is given)."""
+    fits = [fit for reader in READERS for fit in reader.fit(probe, chosen)]
+    if chosen:
+        fits = [f for f in fits if f.key == chosen or (chosen == "survey" and f.key == "assessments")]
+    return sorted(fits, key=lambda f: -f.score)
+
+
+def choose(probe: Probe, chosen: str | None = None) -> Fit:
+    """The reading to import the file with, or a refusal naming the two or three closest readings."""
+    fits = readings(probe, chosen)
+    if chosen:
+        if not fits or fits[0].score <= 0:
+            why = fits[0].why if fits else "it is not a file of that kind"
+            raise InvalidData([Problem("(file)", f"cannot be read as {chosen}: {why}", file=probe.name)],
+                              f"{probe.name} cannot be read as {chosen}: {why}.")
+        return fits[0]
+    best = fits[0] if fits else None
+    rival = next((f for f in fits[1:] if best is not None and f.key != best.key), None)
+    if best is not None and best.score >= GOOD_FIT and (rival is None or best.score - rival.score >= CLEAR_LEAD):
+        return best
+    close = [f for f in fits if f.score > 0][:3] or fits[:3]
+    listed = "; ".join(f"{f.label}: {f.why} (--as {f.key})" for f in close)
+    sentence = (f"could not tell what this file holds, so it is not read by a guess. Closest readings: {listed}. "
+                f"Choose one with {AS_HINT}" if close else
+                "is not a file we can read: not our CSV, a CRM or survey export, xAPI statements or a Slack export")
+    raise InvalidData([Problem("(file)", sentence, file=probe.name)], f"{probe.name} {sentence}.")
+
+
+def entity_key(entity: str) -> str:
+    """The `--as` key of one of our files' names (deals.csv -> deals)."""
+    return next((k for k, v in BY_KEY.items() if v == entity), entity)
