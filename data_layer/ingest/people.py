@@ -106,8 +106,8 @@ class PeopleIndex:
         if not owners:
             # A CRM decorates people it no longer knows: "x@y.com (Deactivated User)". The email inside
             # matches when it is the only one; a name with a trailing "(...)" matches by the name alone.
-            inside = {m.lower() for m in EMAIL_INSIDE.findall(text)}
-            if len(inside) == 1 and lowered != next(iter(inside)):
+            inside = {m.lower().removeprefix("mailto:") for m in EMAIL_INSIDE.findall(text)}
+            if len(inside) == 1 and next(iter(inside)) not in (lowered, text.lower()):
                 return self.match(next(iter(inside)))
             bare = re.sub(r"\s*[(\[][^()\[\]]*[)\]]\s*$", "", text)
             if bare and bare != text:

@@ -136,8 +136,12 @@ def xapi_statements(store: Store, data: bytes, filename: str = "activity.json", 
         if verb == "skip":
             skipped += 1
             continue
+        if not verb_iri:
+            problems.append(Problem(f"{where}: verb", "has no verb id; an xAPI statement names its verb by an IRI "
+                                                      "in verb.id", file=filename))
+            continue
         if verb is None:  # outside our vocabulary: left out and counted, to map if it matters
-            unmapped[verb_iri or "(no verb)"] += 1
+            unmapped[verb_iri] += 1
             continue
         if str(actor.get("objectType", "")) == "Group" or "member" in actor:
             problems.append(Problem(f"{where}: actor", "is a group; only statements about one person can be "
