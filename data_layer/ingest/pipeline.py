@@ -135,6 +135,17 @@ def _first_line_columns(head: bytes) -> list[str]:
         return []
 
 
+def _plain_utf8(head: bytes) -> bool:
+    """True when a file's first bytes are UTF-8 without NULs (what DuckDB's reader takes as it is)."""
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 4  # only a character cut at the end of the head
+    return True
+
+
 def kind_of(name: str, head: bytes | None = None) -> str:
     """'canonical' (one of our files, named and headed as ours), 'table', 'xapi' (JSON) or 'slack' (zip).
 
@@ -144,6 +155,8 @@ def kind_of(name: str, head: bytes | None = None) -> str:
     """
     lower = name.lower()
     entity = our_entity(name)
+    if entity is not None and head is not None and not _plain_utf8(head):
+        return "table"  # ours in another encoding: decoded (and the encoding said) before the importer reads it
     if entity is not None:
         # Our key columns make it ours (the importer names any other column it lacks); without them it is an
         # export saved under our name, read by the reader that fits it.
@@ -206,9 +219,7 @@ class _Run:
 
 def _canonical(run: _Run, name: str, entity: str, data: bytes, work: Path) -> None:
     """One of our files, as it is (transcoded to UTF-8 when it was written in another encoding)."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
+    if not _plain_utf8(data):
         text, note = decode_noted(name, data)
         data = text.encode("utf-8")
         if note:

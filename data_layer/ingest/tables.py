@@ -66,7 +66,13 @@ def decode_noted(name: str, data: bytes) -> tuple[str, str | None]:
     storing it would store the wrong letters.
     """
     note = None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    wide = None if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16_without_bom(data)
+    if wide is not None:
+        try:
+            text, note = data.decode(wide), f"{name}: read as UTF-16 text (no byte-order mark)."
+        except UnicodeDecodeError:
+            raise _refuse(name, f"is not valid UTF-16 text; {SAVE_AS}") from None
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
@@ -100,12 +106,6 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 
 def _detected(name: str, data: bytes, line: int) -> tuple[str, str]:
-    wide = _utf16_without_bom(data)
-    if wide is not None:
-        try:
-            return data.decode(wide), f"{name}: read as UTF-16 text (no byte-order mark)."
-        except UnicodeDecodeError:
-            pass
     # charset-normalizer weighs the Western code pages against the bytes; anything else (Cyrillic, Chinese ...) is
     # refused rather than read as the wrong letters.
     best = charset_normalizer.from_bytes(data, cp_isolation=list(_WESTERN)).best()
