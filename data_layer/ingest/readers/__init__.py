@@ -62,11 +62,18 @@ def choose(probe: Probe, chosen: str | None = None) -> Fit:
     rival = next((f for f in fits[1:] if best is not None and f.key != best.key), None)
     if best is not None and best.score >= GOOD_FIT and (rival is None or best.score - rival.score >= CLEAR_LEAD):
         return best
-    close = [f for f in fits if f.score > 0][:3] or fits[:3]
-    listed = "; ".join(f"{f.label}: {f.why} (--as {f.key})" for f in close)
-    sentence = (f"could not tell what this file holds, so it is not read by a guess. Closest readings: {listed}. "
-                f"Choose one with {AS_HINT}" if close else
-                "is not a file we can read: not our CSV, a CRM or survey export, xAPI statements or a Slack export")
+    close = [f for f in fits if f.score > 0][:3]
+    if close:
+        listed = "; ".join(f"{f.label}: {f.why} (--as {f.key})" for f in close)
+        sentence = (f"could not tell what this file holds, so it is not read by a guess. Closest readings: {listed}. "
+                    f"Choose one with {AS_HINT}")
+    else:
+        # Nothing fits at all: no reading is offered, since choosing one would only fail again.
+        listed = "; ".join(f"{f.label}: {f.why}" for f in fits[:3])
+        sentence = ("holds none of the data we import (people, cohorts, activity, deals, survey answers ...)"
+                    + (f": {listed}" if listed else "")
+                    + ". If it does hold one of them, name its columns with --column FIELD=COLUMN and --as KIND "
+                      "(Import page: Read as, then Columns)")
     raise InvalidData([Problem("(file)", sentence, file=probe.name)], f"{probe.name} {sentence}.")
 
 

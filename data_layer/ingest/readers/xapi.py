@@ -163,7 +163,13 @@ def xapi_statements(store: Store, data: bytes, filename: str = "activity.json", 
             who.rows += 1
             if len(who.lines) < 3:
                 who.lines.append(i)
+            continue  # the file is refused naming them once; their rows would only repeat it
         when = str(raw.get("timestamp") or raw.get("stored") or "")
+        if not when:
+            problems.append(Problem(f"{where}: timestamp", "has neither timestamp nor stored, so when it happened is "
+                                                           "unknown; export the statements from the LRS, which "
+                                                           "stores each with its time", file=filename))
+            continue
         obj = _d(raw.get("object"))
         ident = str(raw.get("id") or "") or "xapi-" + hashlib.sha1(
             json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:16]
