@@ -146,3 +146,17 @@ def test_every_corpus_file_has_a_source_note_and_a_row_in_the_docs_table() -> No
     for folder in {f.split("/")[0] for f in files}:
         note = (REAL / folder / "SOURCE").read_text(encoding="utf-8")
         assert "Repository:" in note and "Commit:" in note, folder
+
+
+def test_the_avt_projects_answer_imports_and_its_broken_attempt_is_refused(store: Store, tmp_path: Path) -> None:
+    pupil = "76a7a061-3c55-430d-8ee0-6f82ec42501f"
+    add_people(store, tmp_path, [(pupil, "AVT Pupil", "pupil@example.com")])
+    statement = json.loads((REAL / "avt_xapi/question-minimal-repr.json").read_text(encoding="utf-8"))
+    import_sources(store, [source("avt_xapi/question-minimal-repr.json")], tmp_path / "w")
+    assert statement["verb"]["id"] == "http://adlnet.gov/expapi/verbs/answered"  # answered -> assessed (the docs)
+    assert events(store) == [(statement["id"], pupil, "assessed", statement["object"]["id"],
+                              utc(statement["timestamp"]), "lms")]
+    with pytest.raises(InvalidData) as caught:
+        import_sources(store, [source("avt_xapi/assessment-minimal-repr.json")], tmp_path / "w2")
+    assert any("is not valid JSON" in p.message for p in caught.value.problems)
+    assert len(events(store)) == 1
