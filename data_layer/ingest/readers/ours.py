@@ -66,7 +66,7 @@ class OursReader:
                 out.append(Fit(key, label, 0.0, f"no column for {', '.join(lacking)}", mapping))
             else:
                 exact = sum(norm(f) == norm(c) for f, c in mapping.columns.items()) / max(len(mapping.columns), 1)
-                score = 0.45 + 0.2 * exact + (0.2 if named == spec.filename else 0.0)
+                score = min(0.65 + 0.2 * exact + (0.2 if named == spec.filename else 0.0), 0.95)
                 out.append(Fit(key, label, round(score, 2), "columns placed by their names: " + ", ".join(
                     f"{c} as {f}" for f, c in list(mapping.columns.items())[:6]), mapping))
         return out
