@@ -289,7 +289,7 @@ def _read_xapi(store: Store, run: _Run, f: SourceFile, name: str, choices: Choic
         run.notes.append(f"{name}: {xr.repeated:,} statement(s) given again with the same id and content were read "
                          f"once (an id names one statement).")
     if xr.skipped:
-        run.notes.append(f"{name}: {xr.skipped:,} statement(s) left out (their verbs are set to skip: "
+        run.notes.append(f"{name}: {xr.skipped:,} statement(s) left out (voided, or their verbs are set to skip: "
                          f"{', '.join(sorted(k for k, v in xr.verbs.items() if v[0] == 'skip'))}).")
     if xr.unmapped:
         listed = ", ".join(f"{iri} ({n:,})" for iri, n in xr.unmapped.most_common())

@@ -53,7 +53,9 @@ _WESTERN = ("cp1252", "latin_1")
 # What UTF-8 text looks like after being decoded as Windows-1252 once (é as "Ã©", ’ as "â€™").
 MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf\u2018-\u203a\u20ac\u0152\u0153\u0160\u0161\u0178"
                       "\u017d\u017e\u0192\u02c6\u02dc\u2122]|\u00e2\u20ac")
-_ALIEN_WORD = re.compile(r"(?<![A-Za-z\u00c0-\u00ff])[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]{3,}(?![A-Za-z])")
+# Western text read as Windows-1252 holds a few accented letters among plain ones; another alphabet read so
+# shows runs of them ("Èâàí" for Cyrillic, "Ìá½»" for Chinese) or control codes 0x80-0x9F.
+_ALIEN_WORD = re.compile(r"[\u00a1-\u00ff]{3,}|[\u0080-\u009f]")
 SAVE_AS = 'save it as UTF-8 CSV (Excel: "CSV UTF-8"; any UTF-8 export works)'
 
 
@@ -114,9 +116,9 @@ def _detected(name: str, data: bytes, line: int) -> tuple[str, str]:
             text, label = data.decode("cp1252"), "Windows-1252"
         except UnicodeDecodeError:  # bytes Windows-1252 leaves undefined: Latin-1 has them all
             text, label = data.decode("latin_1"), "Latin-1 (ISO-8859-1)"
-        # Western words carry a few accented letters among plain ones; a word made only of accented letters
-        # ("Èâàí") is another alphabet (Cyrillic, Greek ...) read with the wrong code page.
-        if not _ALIEN_WORD.search(text):
+        letters = sum(c.isalpha() for c in text)
+        accented = sum(1 for c in text if "\u00a1" <= c <= "\u00ff")
+        if not _ALIEN_WORD.search(text) and accented <= 0.2 * max(letters, 1):
             return text, (f"{name}: not UTF-8; read as {label} (detected by charset-normalizer). If letters look "
                           f"wrong, {SAVE_AS} and import it again.")
     raise _refuse(name, f"is not UTF-8 text, nor Windows-1252 or UTF-16; {SAVE_AS}", line)

@@ -38,7 +38,7 @@ _TRUE = {"true", "1", "yes", "y", "x", "t", "checked"}
 _FALSE = {"false", "0", "no", "n", "", "f", "unchecked"}
 # Columns of a report of product lines: the only ones that differ between the rows of one deal.
 _PRODUCT_WORDS = ("product", "item", "sku", "quantity", "qty", "unitprice", "listprice", "salesprice",
-                  "totalprice", "discount", "family", "lineitem", "subtotal")
+                  "totalprice", "discount", "family", "line", "subtotal", "description", "servicedate", "cost")
 STAGE_HINT = ('--stage "NAME=won" (or lost, open; repeat for each), on the Import page under Stages, or '
               "in a mapping file's [stages]")
 

@@ -93,7 +93,8 @@ def finish_assessments(mapping: Mapping, frame: pd.DataFrame, out: dict[str, lis
         conv.back.setdefault("person_id", f"{first} + {last}")
     if "person_id" not in out:
         conv.problems.append(Problem("(file)", "has no column that says who answered (an email, person id or "
-                                               "name); map one on the Import page or in a mapping file",
+                                               'name); name it with --column "person_id=THE COLUMN" (Import '
+                                               "page: Columns)",
                                      file=conv.name))
     elif not any(out["person_id"]) and not conv.strangers and n:
         src = conv.back.get("person_id", "person_id")

@@ -142,6 +142,10 @@ def convert_table(store: Store, table: Table, mapping: Mapping, index: PeopleInd
             if f in person_refs:
                 found: dict[str, Stranger] = {}
                 values, bad = resolve(index, raw, lines, found, conv.placeholders)
+                if spec.table == "deals" and f == "owner_id":
+                    blank = [i for i, v in enumerate(raw) if not v.strip()]
+                    if blank:  # a row that names nobody, like "Unassigned": said as such, skippable when asked
+                        conv.placeholders.setdefault("(empty)", []).extend(blank)
                 for value, stranger in found.items():
                     stranger.column = f"{src} ({f})" if src != f else src
                     conv.strangers[f"{src}\x00{value}"] = stranger
@@ -205,6 +209,13 @@ def _placeholder_rows(conv: Conversion, field_name: str, src: str, mapping: Mapp
     if not conv.placeholders:
         return
     rows = sorted(i for idx in conv.placeholders.values() for i in idx)
+    if len(rows) == len(conv.lines):
+        # Nobody in any row (an anonymous survey, an export of unassigned deals): leaving them out leaves nothing.
+        problem(field_name, src, f"names no one in any row ({', '.join(repr(k) for k in conv.placeholders)}), so no "
+                                 f"row can be tied to a person; export the file with the people it is about (their "
+                                 f"email or id)", rows=len(rows))
+        conv.placeholders = {}
+        return
     if mapping.options.get("skip_placeholders") == "yes":
         keep = conv.keep or [True] * len(conv.lines)
         for i in rows:
@@ -215,7 +226,9 @@ def _placeholder_rows(conv: Conversion, field_name: str, src: str, mapping: Mapp
         conv.placeholders = {}
         return
     for value, idx in conv.placeholders.items():
-        problem(field_name, src, f'"{value}" is what the tool writes when a row has no real person, so it matches '
-                                 f"no one ({len(idx):,} row(s)); give them a person in the tool, or leave these rows "
-                                 f"out with {SKIP_PLACEHOLDERS}", idx[0], value, rows=len(idx))
+        what = (f"is empty in {len(idx):,} row(s), so they belong to no one" if value == "(empty)" else
+                f'"{value}" is what the tool writes when a row has no real person, so it matches no one '
+                f"({len(idx):,} row(s))")
+        problem(field_name, src, f"{what}; give them a person in the tool, or leave these rows out with "
+                                 f"{SKIP_PLACEHOLDERS}", idx[0], None if value == "(empty)" else value, rows=len(idx))
     conv.placeholders = {}

@@ -107,9 +107,13 @@ def xapi_statements(store: Store, data: bytes, filename: str = "activity.json", 
     unmapped: Counter[str] = Counter()
     seen: dict[str, tuple[int, str]] = {}  # statement id -> (its number, its content as compared)
     repeated = 0
+    voided = 0
     for i, raw in enumerate(statements, start=1):
         where = f"statement {i}"
         if isinstance(raw, dict) and isinstance(raw.get("statement"), dict) and "verb" not in raw:
+            if raw.get("voided") is True:  # the LRS keeps it, but it was taken back: never imported
+                voided += 1
+                continue
             raw = raw["statement"]  # a document as an LRS stores it (Learning Locker): the statement inside
         if not isinstance(raw, dict):
             problems.append(Problem(where, "is not a JSON object", file=filename))
@@ -163,7 +167,6 @@ def xapi_statements(store: Store, data: bytes, filename: str = "activity.json", 
             who.rows += 1
             if len(who.lines) < 3:
                 who.lines.append(i)
-            continue  # the file is refused naming them once; their rows would only repeat it
         when = str(raw.get("timestamp") or raw.get("stored") or "")
         if not when:
             problems.append(Problem(f"{where}: timestamp", "has neither timestamp nor stored, so when it happened is "
@@ -181,7 +184,8 @@ def xapi_statements(store: Store, data: bytes, filename: str = "activity.json", 
             problems.append(Problem(f"{where}: {hidden[0]}", "contains a control character (such as NUL)",
                                     file=filename))
             continue
-        rows.append(row)
+        if person:  # someone unknown is named once for the file; their rows would only repeat it
+            rows.append(row)
     frame = pd.DataFrame(rows, columns=["event_id", "occurred_at", "person_id", "verb", "object", "cohort_id",
                                         "source", "_statement", "text"])
     if len(frame):
@@ -197,7 +201,7 @@ def xapi_statements(store: Store, data: bytes, filename: str = "activity.json", 
     for who in strangers.values():
         problems.append(Problem("actor", "is not a known person", file=filename, value=who.value, rows=who.rows,
                                 line=None))
-    return XapiResult(frame, problems, strangers, used, skipped, unmapped, repeated)
+    return XapiResult(frame, problems, strangers, used, skipped + voided, unmapped, repeated)
 
 
 
