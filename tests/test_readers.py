@@ -222,3 +222,38 @@ def test_a_single_statement_and_learning_lockers_stored_documents_are_read(peopl
                                          "2024-03-01 10:00:00"),
                                         ("ll-2", "ana", "tutorial_completed", "http://x/course/1",
                                          "2024-03-04 07:30:00")]
+
+
+def test_a_deal_without_an_owner_is_named_and_can_be_left_out(people_store: Store, tmp_path: Path) -> None:
+    text = ("Record ID,Deal Name,Deal Stage,Deal owner,Create Date,Close Date,Amount\n"
+            "201,Acme,Closed won,ana@example.com,2024-01-02,2024-02-03,10\n"
+            "202,Beta,Closed won,,2024-01-03,2024-02-04,20\n")
+    exc = refused(people_store, tmp_path, "deals-export.csv", text)
+    (problem,) = exc.problems
+    assert (problem.field, problem.line) == ("Deal owner (owner_id)", 3)
+    assert problem.message.startswith("is empty in 1 row(s), so they belong to no one") and \
+        "--skip-placeholders" in problem.message
+    run(people_store, tmp_path, "deals-export.csv", text, Choices(options={"skip_placeholders": "yes"}))
+    assert deal_rows(people_store) == [("201", "ana", "2024-01-02", "2024-02-03", "won", 10.0, "USD")]
+
+
+def test_an_anonymous_microsoft_forms_survey_is_said_to_name_no_one(people_store: Store, tmp_path: Path) -> None:
+    text = MS_FORMS.replace("ana@example.com", "anonymous").replace("ben@example.com", "anonymous")
+    exc = refused(people_store, tmp_path, "Readiness.csv", text)
+    assert any(p.field == "Email (person_id)" and p.message.startswith("names no one in any row ('anonymous')")
+               for p in exc.problems)
+    assert not any("skip" in p.message for p in exc.problems)  # leaving every row out would import nothing
+
+
+def test_a_statement_the_lrs_marks_voided_is_left_out(people_store: Store, tmp_path: Path) -> None:
+    stored = [{"_id": "1", "statement": {**STATEMENT, "id": "kept"}, "voided": False},
+              {"_id": "2", "statement": {**STATEMENT, "id": "taken-back"}, "voided": True}]
+    notes = run(people_store, tmp_path, "ll.json", json.dumps(stored))
+    assert [e[0] for e in events(people_store)] == ["kept"]
+    assert any("1 statement(s) left out (voided" in n for n in notes)
+
+
+def test_text_in_another_alphabet_is_refused_not_read_as_windows_1252(people_store: Store, tmp_path: Path) -> None:
+    text = "提交时间,邮箱,问题1\n2024-03-01 10:00:00,ana@example.com,4\n"
+    exc = refused(people_store, tmp_path, "gbk.csv", text.encode("gbk"))
+    assert any("is not UTF-8 text, nor Windows-1252 or UTF-16" in p.message for p in exc.problems)
