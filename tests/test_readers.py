@@ -257,3 +257,24 @@ def test_text_in_another_alphabet_is_refused_not_read_as_windows_1252(people_sto
     text = "提交时间,邮箱,问题1\n2024-03-01 10:00:00,ana@example.com,4\n"
     exc = refused(people_store, tmp_path, "gbk.csv", text.encode("gbk"))
     assert any("is not UTF-8 text, nor Windows-1252 or UTF-16" in p.message for p in exc.problems)
+
+
+def test_a_zoho_export_and_a_status_column_beside_open_stages(people_store: Store, tmp_path: Path) -> None:
+    zoho = ("Record Id,Deal Owner,Deal Name,Amount,Stage,Closing Date,Created Time\n"
+            "z1,ana@example.com,Acme,\"1,200.50\",Closed Won,2024-03-01,2024-01-05 10:00:00\n"
+            "z2,ben@example.com,Beta,500,Qualification,2024-06-01,2024-01-06 11:00:00\n"
+            "z3,Ana Álvarez,Gamma,700,Closed Lost to Competition,2024-03-04,2024-01-07 09:00:00\n")
+    run(people_store, tmp_path, "Deals_2024.csv", zoho)
+    assert deal_rows(people_store) == [("z1", "ana", "2024-01-05", "2024-03-01", "won", 1200.5, "USD"),
+                                       ("z2", "ben", "2024-01-06", None, "open", 500.0, "USD"),
+                                       ("z3", "ana", "2024-01-07", "2024-03-04", "lost", 700.0, "USD")]
+    # Dynamics: "Sales Stage" names only open steps; the Status column says won. No amount column is read.
+    dyn = ("Opportunity Id,Owner,Sales Stage,Status,Est. Close Date,Actual Close Date,Created On,Actual Revenue\n"
+           "d1,ana@example.com,Close,Won,2024-03-01,2024-03-02,2024-01-01,900\n"
+           "d2,ben@example.com,Develop,Open,2024-05-01,,2024-01-02,\n")
+    exc = refused(people_store, tmp_path / "d", "dynamics.csv", dyn)
+    assert any('has no column read as the amount' in p.message and '--column "amount=THE COLUMN"' in p.message
+               for p in exc.problems)
+    run(people_store, tmp_path / "d2", "dynamics.csv", dyn, Choices(columns={"amount": "Actual Revenue"}))
+    assert deal_rows(people_store)[:2] == [("d1", "ana", "2024-01-01", "2024-03-02", "won", 900.0, "USD"),
+                                           ("d2", "ben", "2024-01-02", None, "open", None, "USD")]

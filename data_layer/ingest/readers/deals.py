@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
+from data_layer.domain.errors import Problem
 from data_layer.ingest.formats import FormatError, convert_dates
 from data_layer.ingest.mapping import Mapping
 from data_layer.ingest.people import PeopleIndex
@@ -32,7 +33,7 @@ _OPEN = {"open", "prospecting", "prospect", "qualification", "qualify", "qualifi
          "valueproposition", "iddecisionmakers", "identifydecisionmakers", "perceptionanalysis",
          "proposalpricequote", "proposal", "negotiationreview", "negotiation", "appointmentscheduled",
          "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin", "contractsent", "engaging",
-         "discovery", "develop", "propose", "close", "leadin", "contactmade", "demoscheduled",
+         "discovery", "develop", "propose", "leadin", "contactmade", "demoscheduled",
          "proposalmade", "negotiationsstarted", "inprogress"}
 _TRUE = {"true", "1", "yes", "y", "x", "t", "checked"}
 _FALSE = {"false", "0", "no", "n", "", "f", "unchecked"}
@@ -96,6 +97,11 @@ def _decided_share(frame: pd.DataFrame, column: str) -> float:
     return sum(stage_status(v, {}) is not None for v in values) / len(values) if values else 0.0
 
 
+def _says_closed(frame: pd.DataFrame, column: str) -> bool:
+    """True when some of the column's names say won or lost (a column of open stages alone cannot be the status)."""
+    return any(stage_status(str(v).strip(), {}) in ("won", "lost") for v in frame[column].tolist())
+
+
 def candidates(columns: list[str], field: str) -> list[str]:
     """Columns of a file that could feed `field` (its name, a synonym, or a stage-like header)."""
     names = {norm(field), *SYNONYMS.get(field, ())}
@@ -114,7 +120,7 @@ def settle_columns(mapping: Mapping, frame: pd.DataFrame) -> dict[str, str]:
         options = candidates(columns, field)
         chosen = mapping.columns.get(field)
         if field == "status" and len(options) > 1 and "won_column" not in mapping.options:
-            best = max(options, key=lambda c: (_decided_share(frame, c), c == chosen))
+            best = max(options, key=lambda c: (_says_closed(frame, c), _decided_share(frame, c), c == chosen))
             if best != chosen and best not in mapping.columns.values():
                 mapping.columns[field] = chosen = best
         others = [c for c in options if c != chosen]
@@ -242,6 +248,13 @@ def finish_deals(mapping: Mapping, frame: pd.DataFrame, out: dict[str, list[str]
         else:
             out["partner_involvement"] = ["influenced" if p else "none" for p in partner]
     _line_items(mapping, frame, out, conv, problem)
+    closed = sum(st in ("won", "lost") for st in out.get("status", []))
+    for field, what in (("closed_on", "close date"), ("amount", "amount"), ("created_on", "created date")):
+        if closed and field not in mapping.columns and not (field == "closed_on" and "closed_on" in out):
+            # Said once for the file, with the option that names the column, before the importer's row rules.
+            conv.problems.append(Problem("(file)", f"has no column read as the {what}, which won and lost deals need "
+                                                   f"({closed:,} here); if the file has one, name it with --column "
+                                                   f'"{field}=THE COLUMN" (Import page: Columns)', file=conv.name))
 
 
 class DealsReader:
