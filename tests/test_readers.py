@@ -278,3 +278,18 @@ def test_a_zoho_export_and_a_status_column_beside_open_stages(people_store: Stor
     run(people_store, tmp_path / "d2", "dynamics.csv", dyn, Choices(columns={"amount": "Actual Revenue"}))
     assert deal_rows(people_store)[:2] == [("d1", "ana", "2024-01-01", "2024-03-02", "won", 900.0, "USD"),
                                            ("d2", "ben", "2024-01-02", None, "open", None, "USD")]
+
+
+def test_a_folder_with_our_files_named_in_capitals_imports_from_the_command_line(tmp_path: Path) -> None:
+    from data_layer.cli import main
+    from data_layer.db.migrations import open_database
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "People.CSV").write_text(PEOPLE)
+    (folder / "Deals.csv").write_text(OURS)
+    db = str(tmp_path / "x.duckdb")
+    assert main(["import", str(folder), "--db", db]) == 0
+    with open_database(db) as s:
+        assert deal_rows(s) == [("d1", "ana", "2026-01-02", "2026-02-03", "won", 100.5, "USD"),
+                                ("d2", "ben", "2026-01-05", None, "open", None, "USD")]

@@ -548,9 +548,10 @@ def import_paths(paths: Sequence[str]) -> list[Path]:
     for text in paths:
         p = Path(text)
         if p.is_dir():
-            found = [p / s.filename for s in SPECS if (p / s.filename).is_file()]
-            if (p / "activity.json").is_file() and not (p / "activity.csv").is_file():
-                found.append(p / "activity.json")  # xAPI statements, DOMAIN.md's alternative to activity.csv
+            by_name = {f.name.lower(): f for f in sorted(p.iterdir()) if f.is_file()}  # `Deals.csv` is deals.csv
+            found = [by_name[s.filename] for s in SPECS if s.filename in by_name]
+            if "activity.json" in by_name and "activity.csv" not in by_name:
+                found.append(by_name["activity.json"])  # xAPI statements, DOMAIN.md's alternative to activity.csv
             if not found:
                 names = ", ".join(s.filename for s in SPECS)
                 raise InvalidData([], f"No files to import in {p}; expected any of {names}.")
