@@ -293,3 +293,27 @@ def test_a_folder_with_our_files_named_in_capitals_imports_from_the_command_line
     with open_database(db) as s:
         assert deal_rows(s) == [("d1", "ana", "2026-01-02", "2026-02-03", "won", 100.5, "USD"),
                                 ("d2", "ben", "2026-01-05", None, "open", None, "USD")]
+
+
+def test_a_bi_tools_deals_view_without_ids_is_refused_and_the_advice_works(people_store: Store,
+                                                                                    tmp_path: Path) -> None:
+    text = ("Opportunity Name,Owner,Stage,Close Date,Amount,Created Date\n"
+            "Acme renewal,Ana Álvarez,Closed Won,3/31/2024,\"$1,500.00\",1/15/2024\n"
+            "Beta new,Ben Okafor,Prospecting,6/30/2024,,2/1/2024\n")
+    # Read as a Salesforce report (Opportunity Name, Stage, Close Date); no column holds the deal's id.
+    exc = refused(people_store, tmp_path, "pipeline (BI).csv", text)
+    (problem,) = exc.problems
+    assert problem.message.startswith('has no column read as deal_id, which is required; name it with --column '
+                                      '"deal_id=THE COLUMN"')
+    run(people_store, tmp_path, "pipeline (BI).csv", text, Choices(columns={"deal_id": "Opportunity Name"}))
+    assert deal_rows(people_store) == [("Acme renewal", "ana", "2024-01-15", "2024-03-31", "won", 1500.0, "USD"),
+                                       ("Beta new", "ben", "2024-02-01", None, "open", None, "USD")]
+
+
+def test_a_deals_table_without_ids_is_offered_as_its_closest_reading(people_store: Store, tmp_path: Path) -> None:
+    text = "Title,Owner,Stage,Value\nAcme,ana@example.com,Won,10\nBeta,ben@example.com,Lost,20\n"
+    (problem,) = refused(people_store, tmp_path, "board.csv", text).problems
+    assert "Closest readings: deals (a CRM export): no column for deal_id (a stage column: Stage) (--as deals)" \
+        in problem.message
+    exc = refused(people_store, tmp_path, "board.csv", text, Choices(read_as="deals"))
+    assert any('--column "deal_id=THE COLUMN"' in p.message for p in exc.problems)

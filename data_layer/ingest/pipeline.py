@@ -382,8 +382,11 @@ def _import(store: Store, run: _Run, work: Path, *, actor: str, dry_run: bool, p
         # Values a reader already refused were left blank: the importer's word on them says nothing new.
         said = {(p.file, p.field) for p in read_problems}
         placed = {(p.file, _place(p)) for p in read_problems if _place(p) is not None}
+        unread = {(p.file, p.message.split("has no column read as ", 1)[1].split(",")[0]) for p in read_problems
+                  if "has no column read as " in p.message}
         later = [t for t in (_translate(p, run.produced, run.renamed) for p in exc.problems)
-                 if (t.file, t.field) not in said and not (t.message == "is required" and (t.file, _place(t)) in placed)]
+                 if (t.file, t.field) not in said and (t.file, t.field) not in unread
+                 and not (t.message == "is required" and (t.file, _place(t)) in placed)]
         raise _refusal(read_problems + later, run.strangers) from None
     if read_problems:
         raise _refusal(read_problems, run.strangers)

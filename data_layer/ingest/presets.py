@@ -191,7 +191,7 @@ def recognise(columns: list[str]) -> tuple[str, Mapping] | None:
         m = Mapping("deals.csv", preset="salesforce_report")
         _put(m, "deal_id", _first(columns, "Opportunity ID", "Opportunity ID (18)", "Opportunity Id"))
         _put(m, "owner_id", _first(columns, "Opportunity Owner Email", "Opportunity Owner (email)", "Owner Email",
-                                   "Opportunity Owner"))
+                                   "Opportunity Owner", "Owner", "Owner Name", "Opportunity Owner: Full Name"))
         _put(m, "created_on", _first(columns, "Created Date", "Opportunity Created Date", "Create Date"))
         _put(m, "closed_on", _first(columns, "Close Date"))
         _put(m, "status", _first(columns, "Stage"))

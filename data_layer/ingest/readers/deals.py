@@ -277,7 +277,11 @@ class DealsReader:
         if as_key == KEY:
             return [Fit(KEY, LABEL, 1.0, "chosen", mapping, columns_said=said)]
         if lacking:
-            return [Fit(KEY, LABEL, 0.0, f"no column for {', '.join(lacking)}", mapping)]
+            # A stage column whose names say won or lost is still the closest reading, offered, never taken.
+            stage = "status" in mapping.columns and _says_closed(table.frame, mapping.columns["status"])
+            why = f"no column for {', '.join(lacking)}" + (f" (a stage column: {mapping.columns['status']})"
+                                                          if stage else "")
+            return [Fit(KEY, LABEL, 0.3 if stage else 0.0, why, mapping, columns_said=said)]
         score = 0.55 + 0.1 * sum(f in mapping.columns for f in ("closed_on", "amount", "created_on"))
         share = _decided_share(table.frame, mapping.columns["status"])
         score = min(score + (0.1 if share > 0 else -0.2), 0.9)

@@ -187,9 +187,9 @@ def convert_table(store: Store, table: Table, mapping: Mapping, index: PeopleInd
     said = {p.message for p in conv.problems if p.field == "(file)"}
     for col in spec.cols:
         if col.required and col.name not in out and not any(col.name in m for m in said):
-            conv.problems.append(Problem("(file)", f"has no column mapped to {col.name}, which is required; map one "
-                                                   f"on the Import page or in a mapping file ([columns] {col.name} "
-                                                   '= "the column")', file=name))
+            conv.problems.append(Problem("(file)", f"has no column read as {col.name}, which is required; name it "
+                                                   f'with --column "{col.name}=THE COLUMN" (Import page: Columns; '
+                                                   f"mapping file: [columns])", file=name))
     for stranger in conv.strangers.values():
         conv.problems.append(Problem(stranger.column or "person", "is not a known person", file=name,
                                      line=stranger.lines[0] if stranger.lines else None, value=stranger.value,
