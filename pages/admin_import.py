@@ -141,6 +141,8 @@ for i, up in enumerate(uploads or []):
             st.selectbox("Read as", [None, *AS_KEYS], key=f"imp_as_{i}",
                          format_func=lambda v: "choose what this file holds…" if v is None else v)
         planned, tool = fit.mapping or Mapping("people.csv"), fit.tool
+        with st.expander("How this file is read", icon=":material/visibility:"):
+            st.markdown("\n".join(f"- {as_markdown(line)}" for line in fit.preview) or "—")
         for note in fit.columns_said.values():
             st.caption(as_markdown(note))
         if tool:

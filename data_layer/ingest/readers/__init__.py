@@ -41,9 +41,15 @@ def as_key(text: str | None) -> str | None:
     return key
 
 
+def _previewed(reader: Reader, probe: Probe, fits: list[Fit]) -> list[Fit]:
+    for fit in fits:
+        fit.preview = reader.preview(probe, fit) if fit.score > 0 else []
+    return fits
+
+
 def readings(probe: Probe, chosen: str | None = None) -> list[Fit]:
     """Every reader's readings of the file, best first (only the chosen kind when `chosen` is given)."""
-    fits = [fit for reader in READERS for fit in reader.fit(probe, chosen)]
+    fits = [fit for reader in READERS for fit in _previewed(reader, probe, reader.fit(probe, chosen))]
     if chosen:
         fits = [f for f in fits if f.key == chosen or (chosen == "survey" and f.key == "assessments")]
     return sorted(fits, key=lambda f: -f.score)

@@ -44,6 +44,7 @@ class Fit:
     mapping: Mapping | None = None
     tool: str | None = None
     columns_said: dict[str, str] = field(default_factory=dict)  # field -> which column was read, and the others
+    preview: list[str] = field(default_factory=list)  # how the file would be read, in a few lines (the chosen fit)
 
 
 class Reader(Protocol):

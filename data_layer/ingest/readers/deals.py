@@ -294,6 +294,6 @@ class DealsReader:
         table = probe.table
         if table is not None and fit.mapping and fit.mapping.columns.get("status") in table.frame.columns:
             names = Counter(str(v).strip() for v in table.frame[fit.mapping.columns["status"]])
-            out += [f'stage "{k}" ({n} rows): {stage_status(k, fit.mapping.stages) or "asked"}'
+            out += [f'stage "{k}" ({n} row{"s" if n != 1 else ""}): {stage_status(k, fit.mapping.stages) or "asked"}'
                     for k, n in names.most_common()]
         return out
