@@ -317,3 +317,25 @@ def test_a_deals_table_without_ids_is_offered_as_its_closest_reading(people_stor
         in problem.message
     exc = refused(people_store, tmp_path, "board.csv", text, Choices(read_as="deals"))
     assert any('--column "deal_id=THE COLUMN"' in p.message for p in exc.problems)
+
+
+def test_a_microsoft_forms_workbook_is_read_like_its_csv(people_store: Store, tmp_path: Path) -> None:
+    import datetime as dt
+    import io
+
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "ID": [1, 2], "Start time": [dt.datetime(2023, 11, 9, 10, 1, 5), dt.datetime(2023, 11, 9, 11, 0)],
+        "Completion time": [dt.datetime(2023, 11, 9, 10, 5), dt.datetime(2023, 11, 20, 11, 2, 30)],
+        "Email": ["ana@example.com", "ben@example.com"], "Name": ["Ana Álvarez", "Ben Okafor"],
+        "Partner knowledge (1-5)": [4, 5], "Tool fluency (1-5)": [2, 3]})
+    buf = io.BytesIO()
+    frame.to_excel(buf, index=False)
+    run(people_store, tmp_path, "Readiness(1-2).xlsx", buf.getvalue())
+    rows = people_store.query("SELECT a.person_id, a.taken_at::VARCHAR, s.dimension, s.score FROM assessments a "
+                              "JOIN assessment_scores s USING (assessment_id) ORDER BY 1, 3")
+    assert rows == [("ana", "2023-11-09 10:05:00", "partner_knowledge", 75.0),
+                    ("ana", "2023-11-09 10:05:00", "tool_fluency", 25.0),
+                    ("ben", "2023-11-20 11:02:30", "partner_knowledge", 100.0),
+                    ("ben", "2023-11-20 11:02:30", "tool_fluency", 50.0)]

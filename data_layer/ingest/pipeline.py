@@ -170,8 +170,10 @@ def kind_of(name: str, head: bytes | None = None) -> str:
         return "slack"
     if suffix in TABLE_SUFFIXES:
         return "table"
-    raise InvalidData([Problem("(file)", "is not a CSV, XLSX, JSON or zip file (nor TSV)", file=name)],
-                      f"{name}: only CSV, TSV, XLSX, JSON (xAPI) and zip (Slack export) files can be imported.")
+    raise InvalidData([Problem("(file)", "is not a CSV, XLSX, JSON or zip file (nor TSV); save it as CSV (UTF-8) or "
+                                         "XLSX and import that", file=name)],
+                      f"{name}: only CSV, TSV, XLSX, JSON (xAPI) and zip (Slack export) files can be imported; save "
+                      f"it as CSV (UTF-8) or XLSX and import that.")
 
 
 def _people_in(files: list[SourceFile]) -> list[tuple[str, str, str]]:
