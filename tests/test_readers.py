@@ -339,3 +339,12 @@ def test_a_microsoft_forms_workbook_is_read_like_its_csv(people_store: Store, tm
                     ("ana", "2023-11-09 10:05:00", "tool_fluency", 25.0),
                     ("ben", "2023-11-20 11:02:30", "partner_knowledge", 100.0),
                     ("ben", "2023-11-20 11:02:30", "tool_fluency", 50.0)]
+
+
+def test_our_assessments_under_another_name_are_ours_not_a_rival_survey(people_store: Store, tmp_path: Path) -> None:
+    text = ("assessment_id,person_id,taken_at,instrument,kind,score_tool_fluency,score_partner_knowledge\n"
+            "a1,ana,2026-03-01T10:00:00Z,Readiness,baseline,40,60\n")
+    notes = run(people_store, tmp_path, "answers.csv", text)
+    assert any("read as assessments.csv (our own columns)" in n for n in notes)
+    assert people_store.query("SELECT assessment_id, dimension, score FROM assessment_scores ORDER BY 2") == [
+        ("a1", "partner_knowledge", 60.0), ("a1", "tool_fluency", 40.0)]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from data_layer.domain.errors import InvalidData, Problem
 from data_layer.ingest.readers.base import CLEAR_LEAD, GOOD_FIT, Fit, Probe, Reader
 from data_layer.ingest.readers.deals import DealsReader, finish_deals
-from data_layer.ingest.readers.ours import BY_KEY, OursReader
+from data_layer.ingest.readers.ours import OursReader
 from data_layer.ingest.readers.slack import SlackReader
 from data_layer.ingest.readers.survey import SurveyReader, finish_assessments
 from data_layer.ingest.readers.table import Finish
@@ -65,7 +65,8 @@ def choose(probe: Probe, chosen: str | None = None) -> Fit:
                               f"{probe.name} cannot be read as {chosen}: {why}.")
         return fits[0]
     best = fits[0] if fits else None
-    rival = next((f for f in fits[1:] if best is not None and f.key != best.key), None)
+    # A rival is a reading into other data: our own assessments.csv and a survey reading of it are one kind.
+    rival = next((f for f in fits[1:] if best is not None and _into(f) != _into(best)), None)
     if best is not None and best.score >= GOOD_FIT and (rival is None or best.score - rival.score >= CLEAR_LEAD):
         return best
     close = [f for f in fits if f.score > 0][:3]
@@ -83,6 +84,6 @@ def choose(probe: Probe, chosen: str | None = None) -> Fit:
     raise InvalidData([Problem("(file)", sentence, file=probe.name)], f"{probe.name} {sentence}.")
 
 
-def entity_key(entity: str) -> str:
-    """The `--as` key of one of our files' names (deals.csv -> deals)."""
-    return next((k for k, v in BY_KEY.items() if v == entity), entity)
+def _into(fit: Fit) -> str:
+    return fit.mapping.entity if fit.mapping is not None else fit.key
+

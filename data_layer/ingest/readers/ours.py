@@ -18,7 +18,6 @@ from data_layer.ingest.readers.base import Fit, Probe
 
 # What `--as` takes for each of our files (deals and assessments have readers of their own for exports).
 KEYS = {spec.filename: spec.filename[:-4] for spec in SPECS}
-BY_KEY = {v: k for k, v in KEYS.items()}
 
 
 def our_entity(name: str) -> str | None:
