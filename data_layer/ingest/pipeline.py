@@ -27,17 +27,12 @@ from data_layer.ingest.importer import SPEC_BY_NAME, import_files
 from data_layer.ingest.mapping import Mapping
 from data_layer.ingest.people import PeopleIndex, Stranger
 from data_layer.ingest.presets import TOOLS, legacy_preset
-from data_layer.ingest.readers import AS_HINT, FINISH, as_key, choose
-from data_layer.ingest.readers.base import Fit, Probe
+from data_layer.ingest.readers import AS_HINT, as_key, choose, reader_for
+from data_layer.ingest.readers.base import Context, Converted, Fit, Probe
 from data_layer.ingest.readers.ours import our_entity
-from data_layer.ingest.readers.slack import slack_to_activity
-from data_layer.ingest.readers.table import convert_table
-from data_layer.ingest.readers.xapi import xapi_statements
 from data_layer.ingest.tables import Table, decode_noted, read_any, read_delimited
 
 TABLE_SUFFIXES = ("csv", "tsv", "xlsx")
-_ONE = {"joins and leaves": "join or leave", "bot messages": "bot message", "deleted messages": "deleted message",
-        "channel changes": "channel change", "other system messages": "other system message"}
 
 
 def preset_mapping(preset: str) -> Mapping:
@@ -234,92 +229,56 @@ def _canonical(run: _Run, name: str, entity: str, data: bytes, work: Path) -> No
     run.canonical.append(target)
 
 
-def _read_table_file(store: Store, run: _Run, f: SourceFile, name: str, choices: Choices, index: PeopleIndex,
-                     work: Path) -> None:
-    given = choices.apply(f.mapping) if f.mapping else None
-    skip = (given.options if given else choices.options).get("skip_rows", "0")
-    table = read_source(name, f.data, work, int(skip) if skip.isdigit() else 0)
-    run.notes += table.notes
+def _read(store: Store, run: _Run, f: SourceFile, name: str, choices: Choices, ctx: Context, work: Path) -> None:
+    """One file through the reader that fits it (or the one its given mapping names), into our rows."""
+    table = None
+    skip = "0"
+    given = None
+    if kind_of(name, f.data[:65_536]) in ("canonical", "table"):
+        # A mapping's columns are for tables (a JSON or zip file takes only its verbs and people).
+        given = choices.apply(f.mapping) if f.mapping and f.mapping.columns else None
+        skip = (given.options if given else choices.options).get("skip_rows", "0")
+        table = read_source(name, f.data, work, int(skip) if skip.isdigit() else 0)
+        run.notes += table.notes
+    probe = Probe(name, f.data, table)
     if given is not None:
-        mapping, tool, label = given, TOOLS.get(given.preset or ""), None
+        if given.entity not in SPEC_BY_NAME:
+            raise InvalidData([Problem("(file)", f"cannot be read as {given.entity}", file=name)],
+                              f"{name}: choose what this file holds.")
+        fit = Fit(given.entity[:-4], given.entity, 1.0, "given", given, TOOLS.get(given.preset or ""),
+                  reader=reader_for(given.entity))
     else:
-        fit = choose(Probe(name, f.data, table), as_key(choices.read_as))
-        if fit.mapping is not None and fit.why.startswith("our own columns"):
+        fit = choose(probe, as_key(choices.read_as))
+        if table is not None and fit.mapping is not None and fit.why.startswith("our own columns"):
             # Our own file under another name (or ours after all): the importer reads it as it is.
             entity = fit.mapping.entity
             if name.lower().endswith(".xlsx") or skip != "0":
-                _produce(run, name, entity, table.frame, {}, table.lines)
+                _produce(run, name, Converted(entity, table.frame, lines=table.lines))
             else:
                 _canonical(run, name, entity, f.data, work)
                 run.renamed[entity] = name
             run.notes.append(f"{name}: read as {entity} ({fit.why}).")
             return
-        if fit.mapping is None:
-            raise InvalidData([Problem("(file)", f"cannot be read as {fit.label}", file=name)],
-                              f"{name} cannot be read as {fit.label}.")
-        mapping, tool, label = choices.apply(fit.mapping), fit.tool, fit
-    if mapping.entity not in SPEC_BY_NAME:
-        raise InvalidData([Problem("(file)", f"cannot be read as {mapping.entity}", file=name)],
-                          f"{name}: choose what this file holds.")
-    if label is not None:
-        run.notes += [f"{name}: {n}" for f_, n in label.columns_said.items() if f_ not in choices.columns]
-    if tool:
-        run.notes.append(f"{name}: read as {_with_article(tool)}.")
-    elif label is not None:
-        run.notes.append(f"{name}: read as {label.label} ({label.why}); if that is wrong, say what it holds with "
-                         f"{AS_HINT}.")
-    conv = convert_table(store, table, mapping, index, tool, FINISH.get(mapping.entity))
-    run.problems += conv.problems
-    run.strangers += list(conv.strangers.values())
-    run.notes += [f"{name}: {n}" for n in conv.notes]
-    _produce(run, name, mapping.entity, conv.frame, conv.back, conv.lines)
+        if fit.mapping is not None:
+            fit.mapping = choices.apply(fit.mapping)
+            run.notes += [f"{name}: {n}" for f_, n in fit.columns_said.items() if f_ not in choices.columns]
+        if fit.tool:
+            run.notes.append(f"{name}: read as {_with_article(fit.tool)}.")
+        elif table is not None:
+            run.notes.append(f"{name}: read as {fit.label} ({fit.why}); if that is wrong, say what it holds with "
+                             f"{AS_HINT}.")
+    done = fit.reader.convert(ctx, probe, fit)
+    run.problems += done.problems
+    run.strangers += done.strangers
+    run.notes += [f"{name}: {n}" for n in done.notes]
+    _produce(run, name, done)
 
 
-def _produce(run: _Run, name: str, entity: str, frame: pd.DataFrame, back: dict[str, str],
-             lines: list[int] | None) -> None:
-    if entity in run.produced:
-        raise InvalidData([Problem("(file)", f"is a second source of {entity}; import one at a time", file=name)],
-                          f"{name} is a second source of {entity}.")
-    run.produced[entity] = _Produced(frame, name, back, lines)
-
-
-def _read_xapi(store: Store, run: _Run, f: SourceFile, name: str, choices: Choices, index: PeopleIndex) -> None:
-    xr = xapi_statements(store, f.data, name, index, {**(f.mapping.verbs if f.mapping else {}), **choices.verbs})
-    run.problems += xr.problems
-    run.strangers += list(xr.strangers.values())
-    if xr.repeated:
-        run.notes.append(f"{name}: {xr.repeated:,} statement(s) given again with the same id and content were read "
-                         f"once (an id names one statement).")
-    if xr.skipped:
-        run.notes.append(f"{name}: {xr.skipped:,} statement(s) left out (voided, or their verbs are set to skip: "
-                         f"{', '.join(sorted(k for k, v in xr.verbs.items() if v[0] == 'skip'))}).")
-    if xr.unmapped:
-        listed = ", ".join(f"{iri} ({n:,})" for iri, n in xr.unmapped.most_common())
-        example = xr.unmapped.most_common(1)[0][0]
-        run.notes.append(f"{name}: {sum(xr.unmapped.values()):,} statement(s) left out because their verbs are not "
-                         f"among ours: {listed}. To import them, say which of our verbs each stands for: "
-                         f'--verb "{example}=tool_used" (Import page: Verbs).')
-    _produce(run, name, "activity.csv", xr.activity, {}, None)
-
-
-def _read_slack(store: Store, run: _Run, f: SourceFile, name: str, index: PeopleIndex, win: str,
-                frustration: str) -> None:
-    res = slack_to_activity(store, f.data, win, frustration, index=index, filename=name)
-    run.problems += res.problems
-    if res.strangers:
-        listed = "; ".join(f"{_who(s)} ({s.rows:,} message{'s' if s.rows != 1 else ''})"
-                           for s in sorted(res.strangers.values(), key=lambda s: -s.rows)[:30])
-        run.notes.append(f"{name}: {len(res.strangers)} sender(s) are not known people and their messages were left "
-                         f"out: {listed}. Match them in the mapping's people, or import them as people and import "
-                         f"again.")
-    for what, n in sorted(res.skipped.items()):
-        run.notes.append(f"{name}: skipped {n:,} {what if n != 1 else _ONE.get(what, what)}.")
-    for channel, n in sorted(res.outside_dates.items()):
-        run.notes.append(f"{name}: {n:,} message(s) in #{channel} fall outside the cohort's dates.")
-    if res.channels_without_cohort:
-        run.notes.append(f"{name}: channels that are no cohort's channel were skipped: "
-                         f"{', '.join(res.channels_without_cohort[:20])}")
-    _produce(run, name, "activity.csv", res.activity, {}, None)
+def _produce(run: _Run, name: str, done: Converted) -> None:
+    if done.entity in run.produced:
+        raise InvalidData([Problem("(file)", f"is a second source of {done.entity}; import one at a time",
+                                   file=name)], f"{name} is a second source of {done.entity}.")
+    run.produced[done.entity] = _Produced(done.frame, name, done.back, done.lines)
 
 
 def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: str = "cli", dry_run: bool = False,
@@ -347,17 +306,10 @@ def import_sources(store: Store, files: list[SourceFile], work: Path, *, actor: 
                 continue
             say(f"reading {name}")
             explicit = {**(f.mapping.people if f.mapping else {}), **choices.people}
-            index = PeopleIndex.load(store, arriving, explicit)
-            chosen = as_key(choices.read_as)
-            if kind == "xapi" and chosen in (None, "xapi"):
-                _read_xapi(store, run, f, name, choices, index)
-            elif kind == "slack" and chosen in (None, "slack"):
-                _read_slack(store, run, f, name, index, win_reaction, frustration_reaction)
-            elif kind in ("canonical", "table"):
-                _read_table_file(store, run, f, name, choices, index, work)
-            else:
-                raise InvalidData([Problem("(file)", f"cannot be read as {chosen}", file=name)],
-                                  f"{name} cannot be read as {chosen}.")
+            ctx = Context(store, PeopleIndex.load(store, arriving, explicit),
+                          {**(f.mapping.verbs if f.mapping else {}), **choices.verbs}, win_reaction,
+                          frustration_reaction)
+            _read(store, run, f, name, choices, ctx, work)
         except InvalidData as exc:
             run.problems += [Problem(p.field, p.message, file=p.file or f.name, line=p.line, value=p.value,
                                      rows=p.rows) for p in exc.problems]
@@ -405,13 +357,6 @@ def _place(p: Problem) -> str | None:
 def _refusal(problems: list[Problem], strangers: list[Stranger]) -> InvalidData:
     return InvalidData(problems, f"{sum(p.rows for p in problems):,} problem(s) with the files; nothing was "
                                  f"imported.", strangers=strangers)
-
-
-def _who(s: Stranger) -> str:
-    """How to name a stranger in a sentence: their display name and, when known, their email."""
-    if s.display and s.email and s.display.lower() != s.email:
-        return f"{s.display} <{s.email}>"
-    return s.display or s.value
 
 
 def _translate(p: Problem, produced: dict[str, _Produced], renamed: dict[str, str]) -> Problem:

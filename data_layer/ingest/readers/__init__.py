@@ -43,8 +43,14 @@ def as_key(text: str | None) -> str | None:
 
 def _previewed(reader: Reader, probe: Probe, fits: list[Fit]) -> list[Fit]:
     for fit in fits:
+        fit.reader = reader
         fit.preview = reader.preview(probe, fit) if fit.score > 0 else []
     return fits
+
+
+def reader_for(entity: str) -> Reader:
+    """The reader that converts a table into `entity` through a mapping the person gave."""
+    return READERS[1] if entity == "deals.csv" else READERS[2] if entity == "assessments.csv" else READERS[0]
 
 
 def readings(probe: Probe, chosen: str | None = None) -> list[Fit]:

@@ -11,9 +11,14 @@ file lacks: it returns 0 with the reason instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+import pandas as pd
+
+from data_layer.db.store import Store
+from data_layer.domain.errors import Problem
 from data_layer.ingest.mapping import Mapping
+from data_layer.ingest.people import PeopleIndex, Stranger
 from data_layer.ingest.tables import Table
 
 GOOD_FIT = 0.6  # below this a file is not read without `--as`
@@ -45,6 +50,31 @@ class Fit:
     tool: str | None = None
     columns_said: dict[str, str] = field(default_factory=dict)  # field -> which column was read, and the others
     preview: list[str] = field(default_factory=list)  # how the file would be read, in a few lines (the chosen fit)
+    reader: Any = None  # the Reader that offered this reading (set by `readers.readings`)
+
+
+@dataclass
+class Context:
+    """What a conversion needs besides the file: the database, its people, and the person's choices."""
+
+    store: Store
+    index: PeopleIndex
+    verbs: dict[str, str] = field(default_factory=dict)
+    win: str = "trophy"
+    frustration: str = "warning"
+
+
+@dataclass
+class Converted:
+    """A file converted to one of our files: its rows, where each came from, and what was found on the way."""
+
+    entity: str
+    frame: pd.DataFrame
+    back: dict[str, str] = field(default_factory=dict)  # our column -> the file's column
+    lines: list[int] | None = None  # each row's line in the file (None: JSON, placed by statement number)
+    problems: list[Problem] = field(default_factory=list)
+    strangers: list[Stranger] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 class Reader(Protocol):
@@ -58,4 +88,8 @@ class Reader(Protocol):
 
     def preview(self, probe: Probe, fit: Fit) -> list[str]:
         """A few sentences saying how the file would be read (the Import page shows them)."""
+        ...
+
+    def convert(self, ctx: Context, probe: Probe, fit: Fit) -> Converted:
+        """The file as one of our files, each row keeping its place in the person's file."""
         ...

@@ -22,7 +22,7 @@ from data_layer.ingest.mapping import Mapping
 from data_layer.ingest.people import PeopleIndex
 from data_layer.ingest.presets import SYNONYMS, TOOLS, guess_mapping, norm, recognise
 from data_layer.ingest.readers.base import Fit, Probe
-from data_layer.ingest.readers.table import Conversion, ProblemFn
+from data_layer.ingest.readers.table import Conversion, ProblemFn, TableConversion
 
 KEY = "deals"
 LABEL = "deals (a CRM export)"
@@ -257,10 +257,11 @@ def finish_deals(mapping: Mapping, frame: pd.DataFrame, out: dict[str, list[str]
                                                    f'"{field}=THE COLUMN" (Import page: Columns)', file=conv.name))
 
 
-class DealsReader:
+class DealsReader(TableConversion):
     """CRM deals: a known export's headers, or an id, owner and stage column placed by synonyms."""
 
     keys: tuple[str, ...] = (KEY,)
+    finish = staticmethod(finish_deals)
 
     def fit(self, probe: Probe, as_key: str | None = None) -> list[Fit]:
         table = probe.table

@@ -15,6 +15,7 @@ from data_layer.ingest.importer import SPECS, FileSpec
 from data_layer.ingest.mapping import Mapping
 from data_layer.ingest.presets import guess_mapping, norm
 from data_layer.ingest.readers.base import Fit, Probe
+from data_layer.ingest.readers.table import TableConversion
 
 # What `--as` takes for each of our files (deals and assessments have readers of their own for exports).
 KEYS = {spec.filename: spec.filename[:-4] for spec in SPECS}
@@ -36,7 +37,7 @@ def header_is_ours(spec: FileSpec, columns: list[str]) -> bool:
     return all(r in have for r in _required(spec))
 
 
-class OursReader:
+class OursReader(TableConversion):
     """DOMAIN.md's files by their header (and name), and other tables whose columns the synonyms place."""
 
     keys: tuple[str, ...] = tuple(KEYS.values())

@@ -8,9 +8,7 @@ match no one are listed once and left out; system and bot messages are skipped a
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +19,7 @@ from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData, Problem
 from data_layer.ingest.bounded import BoundedZip, load_json
 from data_layer.ingest.people import PeopleIndex, Stranger
-from data_layer.ingest.readers.base import Fit, Probe
+from data_layer.ingest.readers.base import Context, Converted, Fit, Probe
 
 KEY = "slack"
 LABEL = "a Slack workspace export (activity)"
@@ -173,21 +171,42 @@ def slack_to_activity(store: Store, data: bytes, win: str = "trophy", frustratio
 
 
 class SlackReader:
-    """A zip holding users.json and channels.json: a Slack workspace export."""
+    """A zip: a Slack workspace export (users.json, channels.json, a folder of messages per channel)."""
 
     keys: tuple[str, ...] = (KEY,)
 
     def fit(self, probe: Probe, as_key: str | None = None) -> list[Fit]:
         if probe.suffix != "zip":
             return []
-        try:
-            names = set(zipfile.ZipFile(io.BytesIO(probe.data)).namelist())
-        except zipfile.BadZipFile:
-            names = set()
-        if {"users.json", "channels.json"} <= names or as_key == KEY:
-            return [Fit(KEY, LABEL, 0.95, "users.json and channels.json")]
-        return [Fit(KEY, LABEL, 0.0, "a zip without users.json and channels.json")]
+        # The only reader of zips: one that is no Slack export is refused by the conversion, naming what it lacks.
+        return [Fit(KEY, LABEL, 0.95, "a zip file")]
 
     def preview(self, probe: Probe, fit: Fit) -> list[str]:
         """What the file is read as."""
         return ["messages in cohort channels become posted and replied events"]
+
+    def convert(self, ctx: Context, probe: Probe, fit: Fit) -> Converted:
+        """Messages of cohort channels as activity rows; senders not matched, skipped messages said in notes."""
+        res = slack_to_activity(ctx.store, probe.data, ctx.win, ctx.frustration, index=ctx.index,
+                                filename=probe.name)
+        notes = []
+        if res.strangers:
+            listed = "; ".join(f"{_who(s)} ({s.rows:,} message{'s' if s.rows != 1 else ''})"
+                               for s in sorted(res.strangers.values(), key=lambda s: -s.rows)[:30])
+            notes.append(f"{len(res.strangers)} sender(s) are not known people and their messages were left out: "
+                         f"{listed}. Match them in the mapping's people, or import them as people and import again.")
+        for what, n in sorted(res.skipped.items()):
+            notes.append(f"skipped {n:,} {what if n != 1 else _ONE.get(what, what)}.")
+        for channel, n in sorted(res.outside_dates.items()):
+            notes.append(f"{n:,} message(s) in #{channel} fall outside the cohort's dates.")
+        if res.channels_without_cohort:
+            notes.append(f"channels that are no cohort's channel were skipped: "
+                         f"{', '.join(res.channels_without_cohort[:20])}")
+        return Converted("activity.csv", res.activity, {}, None, res.problems, [], notes)
+
+
+def _who(s: Stranger) -> str:
+    """How to name a stranger in a sentence: their display name and, when known, their email."""
+    if s.display and s.email and s.display.lower() != s.email:
+        return f"{s.display} <{s.email}>"
+    return s.display or s.value

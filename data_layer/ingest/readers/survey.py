@@ -22,7 +22,7 @@ from data_layer.ingest.mapping import Mapping
 from data_layer.ingest.people import EMAIL, PeopleIndex, Stranger, resolve
 from data_layer.ingest.presets import TOOLS, guess_mapping, norm, recognise
 from data_layer.ingest.readers.base import Fit, Probe
-from data_layer.ingest.readers.table import Conversion, ProblemFn
+from data_layer.ingest.readers.table import Conversion, ProblemFn, TableConversion
 
 KEY = "survey"
 LABEL = "survey responses (assessments)"
@@ -166,10 +166,11 @@ def _first_is_baseline(conv: Conversion, people: list[str], taken: list[str]) ->
 
 
 
-class SurveyReader:
+class SurveyReader(TableConversion):
     """Survey responses: a known tool's headers, else a time column and rating columns (in any language)."""
 
     keys: tuple[str, ...] = (KEY,)
+    finish = staticmethod(finish_assessments)
 
     def fit(self, probe: Probe, as_key: str | None = None) -> list[Fit]:
         table = probe.table

@@ -29,6 +29,7 @@ from data_layer.ingest.formats import (
 from data_layer.ingest.importer import PEOPLE, PEOPLE_OR_USERS, SCORE_PREFIX, SPEC_BY_NAME
 from data_layer.ingest.mapping import Mapping
 from data_layer.ingest.people import PeopleIndex, Stranger, resolve
+from data_layer.ingest.readers.base import Context, Converted, Fit, Probe
 from data_layer.ingest.tables import Table
 
 ProblemFn = Callable[..., None]
@@ -232,3 +233,18 @@ def _placeholder_rows(conv: Conversion, field_name: str, src: str, mapping: Mapp
         problem(field_name, src, f"{what}; give them a person in the tool, or leave these rows out with "
                                  f"{SKIP_PLACEHOLDERS}", idx[0], None if value == "(empty)" else value, rows=len(idx))
     conv.placeholders = {}
+
+
+class TableConversion:
+    """`convert` for the readers of tables: the mapped columns converted, then the reader's own `finish`."""
+
+    finish: Finish | None = None
+
+    def convert(self, ctx: Context, probe: Probe, fit: Fit) -> Converted:
+        """The table through the reading's mapping (every column converted exactly, or a problem placed)."""
+        if probe.table is None or fit.mapping is None:
+            raise InvalidData([Problem("(file)", "is not a table", file=probe.name)], f"{probe.name} is not a table.")
+        conv = convert_table(ctx.store, probe.table, fit.mapping, ctx.index, fit.tool, self.finish)
+        return Converted(fit.mapping.entity, conv.frame, conv.back, conv.lines, conv.problems,
+                         list(conv.strangers.values()), conv.notes)
+

@@ -22,10 +22,10 @@ from data_layer.db.store import Store
 from data_layer.domain.errors import Problem
 from data_layer.domain.models import CONTROL
 from data_layer.domain.vocabulary import VERBS
-from data_layer.ingest.bounded import json_statements, top_level_keys
+from data_layer.ingest.bounded import json_statements
 from data_layer.ingest.formats import FormatError, convert_dates
 from data_layer.ingest.people import PeopleIndex, Stranger
-from data_layer.ingest.readers.base import Fit, Probe
+from data_layer.ingest.readers.base import Context, Converted, Fit, Probe
 
 KEY = "xapi"
 LABEL = "xAPI statements (activity)"
@@ -213,15 +213,27 @@ class XapiReader:
     def fit(self, probe: Probe, as_key: str | None = None) -> list[Fit]:
         if probe.suffix != "json":
             return []
-        body = probe.data.lstrip(b"\xef\xbb\xbf").lstrip()
-        try:
-            keys = top_level_keys(body) if body[:1] == b"{" else set()
-        except Exception:  # not JSON: the conversion says so in a sentence
-            keys = set()
-        if body[:1] == b"[" or keys & {"statements", "actor", "statement", "edges"} or as_key == KEY:
-            return [Fit(KEY, LABEL, 0.95, "JSON statements")]
-        return [Fit(KEY, LABEL, 0.1, "JSON, but neither statements nor an LRS response")]
+        # The only reader of JSON: a file of another shape is refused by the conversion, naming what it lacks.
+        return [Fit(KEY, LABEL, 0.95, "a JSON file")]
 
     def preview(self, probe: Probe, fit: Fit) -> list[str]:
         """What the file is read as."""
         return ["each statement becomes one activity event (verb by its IRI; others left out and counted)"]
+
+    def convert(self, ctx: Context, probe: Probe, fit: Fit) -> Converted:
+        """The statements as activity rows, with what was left out said in notes."""
+        xr = xapi_statements(ctx.store, probe.data, probe.name, ctx.index, ctx.verbs)
+        notes = []
+        if xr.repeated:
+            notes.append(f"{xr.repeated:,} statement(s) given again with the same id and content were read once (an "
+                         f"id names one statement).")
+        if xr.skipped:
+            notes.append(f"{xr.skipped:,} statement(s) left out (voided, or their verbs are set to skip: "
+                         f"{', '.join(sorted(k for k, v in xr.verbs.items() if v[0] == 'skip'))}).")
+        if xr.unmapped:
+            listed = ", ".join(f"{iri} ({n:,})" for iri, n in xr.unmapped.most_common())
+            example = xr.unmapped.most_common(1)[0][0]
+            notes.append(f"{sum(xr.unmapped.values()):,} statement(s) left out because their verbs are not among "
+                         f"ours: {listed}. To import them, say which of our verbs each stands for: "
+                         f'--verb "{example}=tool_used" (Import page: Verbs).')
+        return Converted("activity.csv", xr.activity, {}, None, xr.problems, list(xr.strangers.values()), notes)
