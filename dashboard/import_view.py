@@ -20,9 +20,13 @@ from data_layer.domain.errors import InvalidData
 from data_layer.domain.vocabulary import VERBS
 from data_layer.ingest.csv_safety import safe_csv
 from data_layer.ingest.formats import NUMBER_CHOICES, SCALE_CHOICES
+from data_layer.ingest.mapping import Mapping
 from data_layer.ingest.people import PeopleIndex, Stranger, suggested_person
+from data_layer.ingest.readers import FINISH
+from data_layer.ingest.readers.slack import slack_to_activity
+from data_layer.ingest.readers.table import Conversion, convert_table
+from data_layer.ingest.readers.xapi import xapi_statements
 from data_layer.ingest.report import groups_frame, problems_frame
-from data_layer.ingest.sources import Conversion, Mapping, convert_table, slack_to_activity, xapi_statements
 from data_layer.ingest.tables import Table
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "import.md"
@@ -44,7 +48,8 @@ def analyse(store: Store, table: Table, mapping: Mapping, key: str) -> Conversio
     if key not in cache:
         if len(cache) > 20:
             cache.clear()
-        cache[key] = convert_table(store, table, mapping, PeopleIndex.load(store, explicit=mapping.people))
+        cache[key] = convert_table(store, table, mapping, PeopleIndex.load(store, explicit=mapping.people),
+                                   finish=FINISH.get(mapping.entity))
     return cache[key]
 
 

@@ -19,16 +19,10 @@ from data_layer.directory import admin, records
 from data_layer.ingest import inbox, runs
 from data_layer.ingest.csv_safety import safe_csv
 from data_layer.ingest.importer import SCORE_PREFIX, SPEC_BY_NAME
-from data_layer.ingest.sources import (
-    Mapping,
-    SourceFile,
-    guess_entity,
-    guess_mapping,
-    kind_of,
-    plan_table,
-    read_source,
-    safe_name,
-)
+from data_layer.ingest.mapping import Mapping
+from data_layer.ingest.pipeline import SourceFile, fit_of, kind_of, read_source, safe_name
+from data_layer.ingest.presets import guess_entity, guess_mapping
+from data_layer.ingest.readers import AS_KEYS
 from data_layer.operations import accounts, database, imports, learning
 from data_layer.operations.base import Door, Operation
 from data_layer.operations.catalog import OPERATIONS
@@ -37,6 +31,7 @@ from data_layer.operations.catalog import OPERATIONS
 imports.on_import(clear_analytics)
 
 __all__ = [  # noqa: RUF022 (alphabetical)
+    'AS_KEYS',
     'AuditQuery',
     'Door',
     'OPERATIONS',
@@ -66,6 +61,7 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'drafts',
     'escape_markdown',
     'experiments',
+    'fit_of',
     'guess_entity',
     'guess_mapping',
     'history_of',
@@ -73,7 +69,6 @@ __all__ = [  # noqa: RUF022 (alphabetical)
     'incidents',
     'kind_of',
     'library',
-    'plan_table',
     'read_source',
     'read_trail',
     'records',

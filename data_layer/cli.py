@@ -92,6 +92,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="which of our verbs (or skip) an xAPI verb IRI stands for; repeat")
     imp.add_argument("--person", action="append", default=[], metavar='"NAME=PERSON_ID"',
                      help="who a name, email or Slack user id in the files is; repeat")
+    imp.add_argument("--as", dest="read_as", metavar="KIND",
+                     help="what a file holds when it cannot be told: deals, survey, xapi, slack, people, cohorts, "
+                          "memberships, activity, objects, sections, plans, lessons, actions")
+    imp.add_argument("--column", action="append", default=[], metavar='"FIELD=COLUMN"',
+                     help='which of the file\'s columns feeds one of our fields ("status=Opportunity Stage"); repeat')
+    imp.add_argument("--skip-placeholders", action="store_true",
+                     help='leave out rows whose person is a placeholder ("Unassigned", "Inactive User", "No owner")')
+    imp.add_argument("--sum-line-items", action="store_true",
+                     help="read a report of product lines as one deal per id, adding up the lines' amounts")
     imp.add_argument("--currency", help="the currency of amounts when the file has no currency column")
     imp.add_argument("--skip-rows", type=int, default=0, metavar="N",
                      help="lines above the header row to set aside (report titles, export notes)")
@@ -202,7 +211,9 @@ def _import_call(args: argparse.Namespace) -> Call:
         preset=args.preset, date_order=args.date_order, formats=_pairs(args.column_format, "--column-format"),
         stages=_pairs(args.stage, "--stage"), verbs=_pairs(args.verb, "--verb"),
         people=_pairs(args.person, "--person"), currency=args.currency, skip_rows=args.skip_rows,
-        win_reaction=args.win_reaction, frustration_reaction=args.frustration_reaction, with_text=args.with_text)
+        win_reaction=args.win_reaction, frustration_reaction=args.frustration_reaction, with_text=args.with_text,
+        read_as=args.read_as, columns=_pairs(args.column, "--column"), skip_placeholders=args.skip_placeholders,
+        sum_line_items=args.sum_line_items)
     return imports.IMPORT, params, import_paths(args.paths), None
 
 

@@ -17,6 +17,7 @@ from dashboard.components import download_table, empty
 from dashboard.formatting import count
 from dashboard.safe_text import as_markdown
 from dashboard.services import (
+    AS_KEYS,
     SCORE_PREFIX,
     SPEC_BY_NAME,
     Door,
@@ -24,12 +25,11 @@ from dashboard.services import (
     SourceFile,
     admin,
     database,
-    guess_entity,
+    fit_of,
     guess_mapping,
     imports,
     inbox,
     kind_of,
-    plan_table,
     read_source,
     runs,
     safe_name,
@@ -125,12 +125,28 @@ for i, up in enumerate(uploads or []):
             sources.append(SourceFile(name, data))
             continue
         columns = table.columns
+        read_as = st.session_state.get(f"imp_as_{i}")
         try:
-            planned, tool = plan_table(store, table, None)
-        except InvalidData:
-            planned, tool = Mapping(guess_entity(name, columns) or "people.csv"), None
+            with tempfile.TemporaryDirectory() as tmp:
+                fit = fit_of(name, data, read_as, Path(tmp))
+        except InvalidData as exc:
+            # Not told apart with confidence: the closest readings are named; the person picks one.
+            st.warning(as_markdown(str(exc)))
+            st.selectbox("Read as", [None, *AS_KEYS], key=f"imp_as_{i}",
+                         format_func=lambda v: "choose what this file holds…" if v is None else v)
+            continue
+        if read_as:
+            st.selectbox("Read as", [None, *AS_KEYS], key=f"imp_as_{i}",
+                         format_func=lambda v: "choose what this file holds…" if v is None else v)
+        planned, tool = fit.mapping or Mapping("people.csv"), fit.tool
+        with st.expander("How this file is read", icon=":material/visibility:"):
+            st.markdown("\n".join(f"- {as_markdown(line)}" for line in fit.preview) or "—")
+        for note in fit.columns_said.values():
+            st.caption(as_markdown(note))
         if tool:
             st.caption(f"Recognised: {as_markdown(tool)}. Check the columns below and change any that is wrong.")
+        elif fit.why != "chosen":
+            st.caption(as_markdown(f"Read as {fit.label} ({fit.why}). Check the columns below."))
         c1, c2 = st.columns(2)
         entities = list(SPEC_BY_NAME)
         with c1:

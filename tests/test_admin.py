@@ -10,7 +10,7 @@ from data_layer.access import auth
 from data_layer.db.store import Store
 from data_layer.directory import admin
 from data_layer.domain.errors import InvalidData
-from data_layer.ingest.sources import preset_mapping
+from data_layer.ingest.pipeline import preset_mapping
 
 from .conftest import USERS, add_test_users
 

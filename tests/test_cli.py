@@ -118,7 +118,7 @@ def test_import_with_a_preset_and_a_mapping_file(tmp_path: Path, capsys: pytest.
     crm = Path(__file__).parent / "data" / "sources" / "crm_opportunities.csv"
     assert main(["import", str(crm), "--preset", "crm_opportunities", "--dry-run", "--db", db]) == 0
     assert "dry run, nothing written" in capsys.readouterr().out
-    from data_layer.ingest.sources import preset_mapping
+    from data_layer.ingest.pipeline import preset_mapping
 
     mapping = tmp_path / "crm.toml"
     mapping.write_text(preset_mapping("crm_opportunities").to_toml())

@@ -23,7 +23,7 @@ from data_layer.book import drafts
 from data_layer.cli import main
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
-from data_layer.ingest.sources import SourceFile, import_sources
+from data_layer.ingest.pipeline import SourceFile, import_sources
 
 from .conftest import LOCAL_ADMIN, USERS
 
@@ -131,7 +131,7 @@ def test_xapi_statements_with_odd_types_get_sentences(store: Store, tmp_path: Pa
     odd = json.dumps([1, "x", None, {"actor": [], "verb": 5, "object": None},
                       {"actor": {"mbox": 7}, "verb": {"id": ["a"]}, "timestamp": {"x": 1}}]).encode()
     text = refused(store, tmp_path, "statements.json", odd)
-    assert "is not a JSON object" in text and "is not mapped" in text
+    assert "is not a JSON object" in text and "has no verb id" in text
     assert "must be a JSON array" in refused(store, tmp_path, "statements.json", b'{"hello": 1}')
     assert "is not valid JSON" in refused(store, tmp_path, "statements.json", b"[{]")
 

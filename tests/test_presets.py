@@ -15,7 +15,8 @@ from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
 from data_layer.domain.filters import Filter
 from data_layer.ingest.importer import import_files
-from data_layer.ingest.sources import Choices, Mapping, SourceFile, import_sources
+from data_layer.ingest.mapping import Mapping
+from data_layer.ingest.pipeline import Choices, SourceFile, import_sources
 
 from .conftest import metric
 
@@ -263,7 +264,8 @@ def test_a_deals_report_without_an_id_column_is_refused_naming_it(people_store: 
             "Ana Álvarez,Acme,Closed Won,100,2026-03-01\n")
     with pytest.raises(InvalidData) as caught:
         run(people_store, tmp_path, "report.csv", text)
-    assert any("no column mapped to deal_id" in p.message for p in caught.value.problems)
+    assert any("no column read as deal_id" in p.message and '--column "deal_id=THE COLUMN"' in p.message
+               for p in caught.value.problems)
 
 
 def test_sections_of_plans_are_given_by_id_or_label(small_store: Store, tmp_path: Path) -> None:

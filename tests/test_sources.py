@@ -12,17 +12,11 @@ import pytest
 
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
-from data_layer.ingest.sources import (
-    Mapping,
-    SourceFile,
-    guess_entity,
-    guess_mapping,
-    import_sources,
-    preset_mapping,
-    safe_name,
-    slack_to_activity,
-    xapi_to_activity,
-)
+from data_layer.ingest.mapping import Mapping
+from data_layer.ingest.pipeline import Choices, SourceFile, import_sources, preset_mapping, safe_name
+from data_layer.ingest.presets import guess_entity, guess_mapping
+from data_layer.ingest.readers.slack import slack_to_activity
+from data_layer.ingest.readers.xapi import xapi_statements
 
 HERE = Path(__file__).parent / "data" / "sources"
 
@@ -83,7 +77,7 @@ def test_an_unknown_owner_email_is_reported_in_the_files_own_terms(small_store: 
 
 
 def test_xapi_statements_by_mbox_and_account(small_store: Store, tmp_path: Path) -> None:
-    frame = xapi_to_activity(small_store, (HERE / "statements.json").read_bytes())
+    frame = xapi_statements(small_store, (HERE / "statements.json").read_bytes()).activity
     assert list(frame["person_id"]) == ["p3", "p4", "p4"]
     assert list(frame["verb"]) == ["tutorial_completed", "tool_used", "posted"]
     assert list(frame["cohort_id"]) == ["c2", "c2", ""]
@@ -94,11 +88,23 @@ def test_xapi_statements_by_mbox_and_account(small_store: Store, tmp_path: Path)
 
 def test_a_bad_xapi_statement_is_reported_by_its_number(small_store: Store, tmp_path: Path) -> None:
     bad = json.loads((HERE / "statements.json").read_text())
-    bad[1]["verb"]["id"] = "https://example.com/verbs/liked"
+    bad[2]["timestamp"] = "yesterday"
     with pytest.raises(InvalidData) as caught:
         import_sources(small_store, [SourceFile("statements.json", json.dumps(bad).encode())], tmp_path)
     (problem,) = caught.value.problems
-    assert problem.file == "statements.json" and problem.field == "statement 2: verb"
+    assert problem.file == "statements.json" and problem.field == "statement 3: timestamp"
+
+
+def test_a_verb_outside_our_vocabulary_is_left_out_and_counted_by_its_iri(small_store: Store, tmp_path: Path) -> None:
+    odd = json.loads((HERE / "statements.json").read_text())
+    odd[1]["verb"]["id"] = "https://example.com/verbs/liked"
+    done = import_sources(small_store, [SourceFile("statements.json", json.dumps(odd).encode())], tmp_path)
+    assert done.rows == {"events": 2}
+    assert any("https://example.com/verbs/liked (1)" in n and '--verb "https://example.com/verbs/liked=' in n
+               for n in done.notes)
+    import_sources(small_store, [SourceFile("statements.json", json.dumps(odd).encode())], tmp_path / "again",
+                   choices=Choices(verbs={"https://example.com/verbs/liked": "posted"}))
+    assert small_store.query_value("SELECT verb FROM events WHERE event_id = 'st-2'") == "posted"
 
 
 def slack_zip(messages: list[dict[str, object]]) -> bytes:
@@ -146,7 +152,8 @@ def test_xlsx_sources_are_read_like_csv(small_store: Store, tmp_path: Path) -> N
     ("../../etc/people.csv", b"person_id\n", "has folder parts in its name"),
     ("notes.txt", b"hello", "is not a CSV, XLSX, JSON or zip file"),
     ("empty.csv", b"", "is empty"),
-    ("latin1.csv", "name,email\nJos\xe9,j@x.com\n".encode("latin-1"), "is not UTF-8 text"),
+    ("cyrillic.csv", "name,email\nИван,j@x.com\n".encode("cp1251"), "is not UTF-8 text"),
+    ("mojibake.csv", "name,email\nJosÃ©,j@x.com\n".encode(), 'holds "Ã©" where a letter such as "é" belongs'),
     ("broken.xlsx", b"PK not really", "not a readable Excel workbook"),
     ("statements.json", b"{not json", "is not valid JSON"),
     ("export.zip", b"not a zip", "not a zip file"),

@@ -16,7 +16,7 @@ from data_layer.db import audit
 from data_layer.db.store import Store, Transaction
 from data_layer.domain.errors import InvalidData, Problem
 from data_layer.domain.models import Cohort, Membership, Person, validate_record
-from data_layer.ingest.sources import Mapping
+from data_layer.ingest.mapping import Mapping
 
 
 def _known(tx: Transaction, table: str, column: str, value: str | None, field: str, what: str) -> list[Problem]:

@@ -160,7 +160,8 @@ def top_level_keys(data: bytes) -> set[str]:
 
 
 def json_statements(name: str, data: bytes) -> Iterator[Any]:
-    """xAPI statements one at a time: from an array, an LRS response's `statements`, or one statement."""
+    """xAPI statements one at a time: from an array, an LRS response's `statements`, one statement, or an LRS's
+    stored documents (each statement inside a `statement` field: the reader unwraps them)."""
     check_depth(name, data.lstrip(b"\xef\xbb\xbf"))
     body = data.lstrip(b"\xef\xbb\xbf")
     first = body.lstrip()[:1]
@@ -172,6 +173,10 @@ def json_statements(name: str, data: bytes) -> Iterator[Any]:
             path = "statements.item"
         elif "actor" in keys and "verb" in keys:
             path = ""
+        elif "statement" in keys:  # one document as an LRS stores it (Learning Locker: the statement inside)
+            path = ""
+        elif "edges" in keys:  # Learning Locker's API: {"edges": [{"node": {"statement": ...}}]}
+            path = "edges.item.node"
         else:
             raise refuse(name, 'must be a JSON array of xAPI statements or an LRS response ({"statements": [...]})')
     else:

@@ -421,7 +421,7 @@ def _empty_stage(tx: Transaction, spec: FileSpec) -> None:
 def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run: bool = False,
                  progress: Progress | None = None, account: Actor | None = None,
                  with_text: bool = False) -> ImportResult:
-    """Validate and import the given files (recognised by name); InvalidData lists every problem.
+    """Validate and import the given files (recognised by name, case ignored); InvalidData lists every problem.
 
     Message text (activity's `text` column) is people's own words: it is stored only with
     `with_text` (an admin's choice per import), otherwise left out with a warning saying so.
@@ -431,7 +431,7 @@ def import_files(store: Store, paths: list[Path], *, actor: str = "cli", dry_run
     found: dict[str, Path] = {}
     problems: list[Problem] = []
     for path in paths:
-        spec = SPEC_BY_NAME.get(path.name)
+        spec = SPEC_BY_NAME.get(path.name.lower())  # `Deals.csv` is deals.csv
         if spec is None:
             names = ", ".join(s.filename for s in SPECS)
             problems.append(Problem(field="(file)", file=path.name, message=f"is not a known file; expected one of {names}"))
@@ -548,9 +548,10 @@ def import_paths(paths: Sequence[str]) -> list[Path]:
     for text in paths:
         p = Path(text)
         if p.is_dir():
-            found = [p / s.filename for s in SPECS if (p / s.filename).is_file()]
-            if (p / "activity.json").is_file() and not (p / "activity.csv").is_file():
-                found.append(p / "activity.json")  # xAPI statements, DOMAIN.md's alternative to activity.csv
+            by_name = {f.name.lower(): f for f in sorted(p.iterdir()) if f.is_file()}  # `Deals.csv` is deals.csv
+            found = [by_name[s.filename] for s in SPECS if s.filename in by_name]
+            if "activity.json" in by_name and "activity.csv" not in by_name:
+                found.append(by_name["activity.json"])  # xAPI statements, DOMAIN.md's alternative to activity.csv
             if not found:
                 names = ", ".join(s.filename for s in SPECS)
                 raise InvalidData([], f"No files to import in {p}; expected any of {names}.")

@@ -17,6 +17,16 @@ from dataclasses import dataclass, field
 from data_layer.db.store import Store
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An email inside a decorated cell: "lenny@x.com (Deactivated User)", "Lenny <lenny@x.com>".
+EMAIL_INSIDE = re.compile(r"[^@\s<>()\[\]\"',;]+@[^@\s<>()\[\]\"',;]+\.[A-Za-z]{2,}")
+# What CRMs and survey tools write where a row has no real person (normalised: letters only, lower case).
+PLACEHOLDERS = {"unassigned", "inactiveuser", "noowner", "none", "noone", "nobody", "deleteduser", "unknown",
+                "unknownuser", "deactivateduser", "notassigned", "anonymous", "na", "null"}
+
+
+def placeholder(text: str) -> bool:
+    """True for "Unassigned", "Inactive User", "(No owner)", "anonymous" and the like."""
+    return re.sub(r"[^a-z]", "", text.lower()) in PLACEHOLDERS
 
 
 def name_key(text: str) -> str:
@@ -38,7 +48,10 @@ class Stranger:
 
     @property
     def email(self) -> str:
-        return self.value.lower() if EMAIL.match(self.value) else ""
+        if EMAIL.match(self.value):
+            return self.value.lower()
+        inside = {m.lower() for m in EMAIL_INSIDE.findall(self.value)}
+        return inside.pop() if len(inside) == 1 else ""
 
 
 @dataclass
@@ -90,12 +103,25 @@ class PeopleIndex:
         owners = self.names.get(name_key(text), [])
         if len(owners) == 1:
             return owners[0], []
+        if not owners:
+            # A CRM decorates people it no longer knows: "x@y.com (Deactivated User)". The email inside
+            # matches when it is the only one; a name with a trailing "(...)" matches by the name alone.
+            inside = {m.lower().removeprefix("mailto:") for m in EMAIL_INSIDE.findall(text)}
+            if len(inside) == 1 and next(iter(inside)) not in (lowered, text.lower()):
+                return self.match(next(iter(inside)))
+            bare = re.sub(r"\s*[(\[][^()\[\]]*[)\]]\s*$", "", text)
+            if bare and bare != text:
+                return self.match(bare)
         return None, sorted(owners)
 
 
 def resolve(index: PeopleIndex, values: Sequence[str], lines: Sequence[int],
-            strangers: dict[str, Stranger]) -> tuple[list[str], dict[int, str]]:
-    """Person ids for `values` ('' where blank or unknown); row problems for ambiguous names; strangers collected."""
+            strangers: dict[str, Stranger],
+            placeholders: dict[str, list[int]] | None = None) -> tuple[list[str], dict[int, str]]:
+    """Person ids for `values` ('' where blank or unknown); row problems for ambiguous names; strangers collected.
+
+    A placeholder ("Unassigned" ...) that is not someone's id or name is collected in `placeholders` (value -> row
+    indexes) rather than as a stranger, so the report names it for what it is."""
     cache: dict[str, tuple[str | None, list[str]]] = {}
     out: list[str] = []
     bad: dict[int, str] = {}
@@ -111,6 +137,9 @@ def resolve(index: PeopleIndex, values: Sequence[str], lines: Sequence[int],
             out.append(pid)
             continue
         out.append("")
+        if placeholders is not None and placeholder(text):
+            placeholders.setdefault(text, []).append(i)
+            continue
         if len(candidates) > 1:
             bad[i] = f"names {len(candidates)} people ({', '.join(candidates)}); use their email or person id"
             continue

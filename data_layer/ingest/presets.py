@@ -39,8 +39,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "owner_id": ("opportunityowner", "owner", "ownerid", "opportunityowneremail", "owneremail", "dealowner",
                  "salesagent", "salesrep", "accountexecutive", "hubspotowner", "dealownerid"),
     "created_on": ("createddate", "created", "createdon", "createdate", "engagedate", "creationdate",
-                   "dealcreationdate", "dealcreated", "opportunitycreateddate"),
-    "closed_on": ("closedate", "closeddate", "closed", "dealclosedon", "opportunityclosedate"),
+                   "dealcreationdate", "dealcreated", "opportunitycreateddate", "createdtime", "dealcreatedtime"),
+    "closed_on": ("closedate", "closeddate", "closed", "dealclosedon", "opportunityclosedate", "closingdate",
+                  "closedon", "dateclosed", "actualclosedate"),
     "status": ("stage", "state", "dealstage", "stagename", "dealstatus", "opportunitystage"),
     "amount": ("value", "dealvalue", "amountusd", "closevalue", "dealamount", "opportunityamount"),
     "currency": ("amountcurrency", "currencyisocode", "opportunitycurrency", "dealcurrencyofvalue",
@@ -190,7 +191,7 @@ def recognise(columns: list[str]) -> tuple[str, Mapping] | None:
         m = Mapping("deals.csv", preset="salesforce_report")
         _put(m, "deal_id", _first(columns, "Opportunity ID", "Opportunity ID (18)", "Opportunity Id"))
         _put(m, "owner_id", _first(columns, "Opportunity Owner Email", "Opportunity Owner (email)", "Owner Email",
-                                   "Opportunity Owner"))
+                                   "Opportunity Owner", "Owner", "Owner Name", "Opportunity Owner: Full Name"))
         _put(m, "created_on", _first(columns, "Created Date", "Opportunity Created Date", "Create Date"))
         _put(m, "closed_on", _first(columns, "Close Date"))
         _put(m, "status", _first(columns, "Stage"))

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import charset_normalizer
 import pandas as pd
 
 from data_layer.domain.errors import InvalidData, Problem
@@ -47,19 +48,85 @@ def _refuse(name: str, message: str, line: int | None = None) -> InvalidData:
     return InvalidData([Problem("(file)", message, file=name, line=line)], f"{name} {message}.")
 
 
-def decode(name: str, data: bytes) -> str:
-    """The file's text: UTF-8 (with or without BOM) or UTF-16 with a BOM; anything else is refused."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+# The single-byte encodings spreadsheet programs write for Western languages ("CSV" in Excel on Windows).
+_WESTERN = ("cp1252", "latin_1")
+# What UTF-8 text looks like after being decoded as Windows-1252 once (é as "Ã©", ’ as "â€™").
+MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf\u2018-\u203a\u20ac\u0152\u0153\u0160\u0161\u0178"
+                      "\u017d\u017e\u0192\u02c6\u02dc\u2122]|\u00e2\u20ac")
+# Western text read as Windows-1252 holds a few accented letters among plain ones; another alphabet read so
+# shows runs of them ("Èâàí" for Cyrillic, "Ìá½»" for Chinese) or control codes 0x80-0x9F.
+_ALIEN_WORD = re.compile(r"[\u00a1-\u00ff]{3,}|[\u0080-\u009f]")
+SAVE_AS = 'save it as UTF-8 CSV (Excel: "CSV UTF-8"; any UTF-8 export works)'
+
+
+def decode_noted(name: str, data: bytes) -> tuple[str, str | None]:
+    """The file's text and, when it was not UTF-8, a note naming the encoding read.
+
+    UTF-8 (with or without BOM) and UTF-16 (with a BOM, or detected) are read as they are;
+    another encoding is detected by charset-normalizer and read only when it is Windows-1252
+    or Latin-1. Text that was already mis-decoded once (mojibake such as "Ã©") is refused:
+    storing it would store the wrong letters.
+    """
+    note = None
+    wide = None if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16_without_bom(data)
+    if wide is not None:
         try:
-            return data.decode("utf-16")
+            text, note = data.decode(wide), f"{name}: read as UTF-16 text (no byte-order mark)."
         except UnicodeDecodeError:
-            raise _refuse(name, "is not valid UTF-16 text; save it as UTF-8 CSV") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise _refuse(name, "is not UTF-8 text (Excel's \"CSV UTF-8\" or any UTF-8 export works); "
-                            "save it as UTF-8 CSV", line) from None
+            raise _refuse(name, f"is not valid UTF-16 text; {SAVE_AS}") from None
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _refuse(name, f"is not valid UTF-16 text; {SAVE_AS}") from None
+        note = f"{name}: read as UTF-16 text."
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            text, note = _detected(name, data, data[: exc.start].count(b"\n") + 1)
+    bad = MOJIBAKE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise _refuse(name, f'holds "{text[bad.start():bad.start() + 2]}" where a letter such as "é" belongs: the '
+                            f"text was converted with the wrong encoding before it reached us. Export it again from "
+                            f"the tool and {SAVE_AS}", line)
+    return text, note
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when every other byte of the start is NUL (UTF-16 text of Latin letters)."""
+    head = data[:4096]
+    if len(head) < 4:
+        return None
+    odd, even = head[1::2], head[0::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _detected(name: str, data: bytes, line: int) -> tuple[str, str]:
+    # charset-normalizer weighs the Western code pages against the bytes; anything else (Cyrillic, Chinese ...) is
+    # refused rather than read as the wrong letters.
+    best = charset_normalizer.from_bytes(data, cp_isolation=list(_WESTERN)).best()
+    if best is not None and best.chaos < 0.2:
+        try:
+            text, label = data.decode("cp1252"), "Windows-1252"
+        except UnicodeDecodeError:  # bytes Windows-1252 leaves undefined: Latin-1 has them all
+            text, label = data.decode("latin_1"), "Latin-1 (ISO-8859-1)"
+        letters = sum(c.isalpha() for c in text)
+        accented = sum(1 for c in text if "\u00a1" <= c <= "\u00ff")
+        if not _ALIEN_WORD.search(text) and accented <= 0.2 * max(letters, 1):
+            return text, (f"{name}: not UTF-8; read as {label} (detected by charset-normalizer). If letters look "
+                          f"wrong, {SAVE_AS} and import it again.")
+    raise _refuse(name, f"is not UTF-8 text, nor Windows-1252 or UTF-16; {SAVE_AS}", line)
+
+
+def decode(name: str, data: bytes) -> str:
+    """The file's text (see `decode_noted`)."""
+    return decode_noted(name, data)[0]
 
 
 def sniff_delimiter(text: str) -> str:
@@ -155,7 +222,7 @@ def read_delimited(name: str, data: bytes, skip_rows: int = 0) -> Table:
 
     `skip_rows` lines above the header (a report title, export notes) are set aside when asked.
     """
-    text = decode(name, data)
+    text, encoding_note = decode_noted(name, data)
     if not text.strip():
         raise _refuse(name, "is empty; it needs a header row")
     hidden = CONTROL.search(text)
@@ -208,7 +275,7 @@ def read_delimited(name: str, data: bytes, skip_rows: int = 0) -> Table:
         raise InvalidData(problems[:1000], f"{name}: {len(problems)} row(s) have a different number of cells than "
                                            "the header; check the quotes and the separator.")
     frame = pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=names, dtype=str)
-    notes = []
+    notes = [encoding_note] if encoding_note else []
     if footer:
         notes.append(f"{name}: set aside {len(footer)} line(s) of report notes after the data (from line "
                      f"{footer[0]}).")

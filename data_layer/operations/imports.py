@@ -23,17 +23,17 @@ from data_layer.domain.errors import InvalidData
 from data_layer.ingest import runs
 from data_layer.ingest.bounded import check_path_size
 from data_layer.ingest.importer import import_files
-from data_layer.ingest.report import group_problems
-from data_layer.ingest.sources import (
+from data_layer.ingest.mapping import Mapping
+from data_layer.ingest.pipeline import (
     Choices,
-    Mapping,
     SourceFile,
-    guess_entity,
     import_sources,
     kind_of,
     preset_mapping,
     read_table,
 )
+from data_layer.ingest.presets import guess_entity
+from data_layer.ingest.report import group_problems
 from data_layer.operations.base import Door, Operation, Params, who
 
 _after_import: list[Callable[[], None]] = []
@@ -58,6 +58,10 @@ class ImportParams(Params):
     people: dict[str, str] = {}           # a name in the files -> person id
     currency: str | None = None
     skip_rows: int = 0
+    read_as: str | None = None            # what the files hold when it cannot be told (--as: deals, survey, ...)
+    columns: dict[str, str] = {}          # our field -> the file's column that feeds it
+    skip_placeholders: bool = False       # leave out rows whose person is "Unassigned", "No owner", ...
+    sum_line_items: bool = False          # a report of product lines read as one deal per id
     win_reaction: str = "trophy"
     frustration_reaction: str = "warning"
     with_text: bool = False
@@ -94,9 +98,12 @@ def _head(path: Path) -> bytes:
 
 def _choices(params: ImportParams) -> Choices:
     options = {k: v for k, v in (("date_order", params.date_order), ("currency", params.currency),
-                                 ("skip_rows", str(params.skip_rows) if params.skip_rows else "")) if v}
+                                 ("skip_rows", str(params.skip_rows) if params.skip_rows else ""),
+                                 ("skip_placeholders", "yes" if params.skip_placeholders else ""),
+                                 ("sum_line_items", "yes" if params.sum_line_items else "")) if v}
     return Choices(formats=dict(params.formats), stages=dict(params.stages), verbs=dict(params.verbs),
-                   people=dict(params.people), options=options)
+                   people=dict(params.people), options=options, columns=dict(params.columns),
+                   read_as=params.read_as)
 
 
 def _as_sources(paths: list[Path], params: ImportParams) -> list[SourceFile]:
@@ -136,7 +143,7 @@ def import_data(store: Store, actor: Actor | None, door: Door, params: ImportPar
 
     def work(account: Actor) -> ImportOutcome:
         if all(kind_of(f.name, _head(f)) == "canonical" for f in paths) and not params.mappings \
-                and not params.preset:
+                and not params.preset and not params.read_as:
             done = import_files(store, paths, actor=account.email, dry_run=params.dry_run, progress=say,
                                 account=account, with_text=params.with_text)
             return ImportOutcome(done.rows, done.dry_run, done.warnings, [], done.seconds, steps=steps)
