@@ -39,7 +39,6 @@ class Filter:
     teams: tuple[str, ...] = dimension("team", "Team", "team")
     regions: tuple[str, ...] = dimension("region", "Region", "region")
     roles: tuple[str, ...] = dimension("role", "Role", "role")
-    managers: tuple[str, ...] = dimension("manager", "Manager", "manager_id")
 
     def __post_init__(self) -> None:
         if self.date_from > self.date_to:
