@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 import pytest
 
 from data_layer.db.store import Store
-from data_layer.domain.filters import Filter, preset_window, previous_window
+from data_layer.domain.filters import (
+    URL_KEYS,
+    Filter,
+    preset_window,
+    previous_window,
+    query_filter,
+    read_query,
+    window_query,
+)
 from data_layer.ingest.csv_safety import neutralise, safe_csv
 
 from .conftest import metric
@@ -44,6 +53,53 @@ def test_a_custom_window_given_backwards_is_put_in_order() -> None:
 def test_the_previous_window_has_the_same_length_and_ends_the_day_before() -> None:
     prev = previous_window(Filter(dt.date(2026, 3, 3), TODAY, TODAY, cohorts=("c2",)))
     assert (prev.date_from, prev.date_to, prev.cohorts) == (dt.date(2025, 12, 3), dt.date(2026, 3, 2), ("c2",))
+
+
+def _link(query_string: str) -> dict[str, list[str]]:
+    """A shared link's filter, read as the filter bar reads st.query_params."""
+    parsed = parse_qs(query_string)
+    return read_query(lambda key: parsed.get(key, []))
+
+
+def _no_program(cohorts: tuple[str, ...]) -> dt.date | None:
+    raise AssertionError("only the 'program' preset needs a program start")
+
+
+def test_links_shared_before_the_field_table_keep_their_names() -> None:
+    assert set(URL_KEYS) == {"cohort", "team", "region", "role", "preset", "from", "to"}
+
+
+def test_a_shared_link_gives_the_filter_its_sender_saw() -> None:
+    query = _link("cohort=c2&cohort=c1&cohort=c2&team=Enterprise&region=EMEA&role=seller&role=manager"
+                  "&preset=custom&from=2026-02-01&to=2026-02-28&page=ignored")
+    assert query_filter(query, TODAY, _no_program) == Filter(
+        dt.date(2026, 2, 1), dt.date(2026, 2, 28), TODAY, cohorts=("c2", "c1"), teams=("Enterprise",),
+        regions=("EMEA",), roles=("seller", "manager"))
+    # Written back, the link reads as before (a value given twice once; the default window left out).
+    assert urlencode(query, doseq=True) == ("cohort=c2&cohort=c1&team=Enterprise&region=EMEA&role=seller"
+                                            "&role=manager&preset=custom&from=2026-02-01&to=2026-02-28")
+
+
+@pytest.mark.parametrize("query_string", ["preset=nonsense", "preset=custom&from=2026-02-01",
+                                          "preset=custom&from=2026-02-30&to=2026-03-01", "", "preset="])
+def test_a_broken_window_in_a_link_falls_back_to_the_last_90_days(query_string: str) -> None:
+    query = _link(query_string)
+    assert query == {}
+    filt = query_filter(query, TODAY, _no_program)
+    assert (filt.date_from, filt.date_to, filt.cohorts, filt.teams) == (dt.date(2026, 3, 3), TODAY, (), ())
+
+
+def test_program_to_date_starts_at_the_chosen_cohorts_start() -> None:
+    starts = {("c2",): dt.date(2026, 1, 12)}
+    filt = query_filter(_link("cohort=c2&preset=program"), TODAY, lambda cohorts: starts[cohorts])
+    assert (filt.date_from, filt.date_to, filt.cohorts) == (dt.date(2026, 1, 12), TODAY, ("c2",))
+
+
+def test_a_window_other_than_custom_carries_no_dates_in_the_url() -> None:
+    assert window_query("qtd", (dt.date(2026, 2, 1), dt.date(2026, 2, 28))) == {"preset": ["qtd"]}
+    assert window_query("last_90", None) == {}
+    assert window_query("custom", (dt.date(2026, 2, 1), dt.date(2026, 2, 28))) == {
+        "preset": ["custom"], "from": ["2026-02-01"], "to": ["2026-02-28"]}
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])

@@ -19,7 +19,7 @@ from data_layer.access import auth, tokens
 from data_layer.access.auth import Actor, NotPermitted
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
-from data_layer.ingest.sources import SourceFile
+from data_layer.ingest.pipeline import SourceFile
 from data_layer.operations import accounts, database, imports
 from data_layer.operations.base import Door
 from data_layer.operations.catalog import OPERATIONS

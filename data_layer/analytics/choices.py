@@ -5,17 +5,19 @@ from __future__ import annotations
 import pandas as pd
 
 from data_layer.db.store import Store
+from data_layer.domain.filters import PEOPLE_DIMENSIONS
 
-# One constant statement per sidebar list (no SQL built from names).
+# One constant statement per people column of the filter's field table (no SQL built from input).
 _OPTIONS = {
-    key: f"SELECT DISTINCT p.{key} FROM people p WHERE p.{key} IS NOT NULL "  # noqa: S608 - three constants
-         "AND p.person_id IN (SELECT person_id FROM memberships) ORDER BY 1"
-    for key in ("team", "region", "role")
+    d.person_column: f"SELECT DISTINCT p.{d.person_column} FROM people p "  # noqa: S608 - declared columns
+                     f"WHERE p.{d.person_column} IS NOT NULL "
+                     "AND p.person_id IN (SELECT person_id FROM memberships) ORDER BY 1"
+    for d in PEOPLE_DIMENSIONS if d.person_column
 }
 
 
 def filter_options(store: Store) -> dict[str, list[str]]:
-    """Values the sidebar offers: teams, regions and roles of people who have been in a cohort."""
+    """Values the sidebar offers per people column (team, region, role) among people who have been in a cohort."""
     return {key: [r[0] for r in store.query(sql)] for key, sql in _OPTIONS.items()}
 
 

@@ -1,11 +1,11 @@
 """The SQL vocabulary every number is written in: windows, the member set, the cohort-tag rule, scope.
 
 Every statement binds the same named parameters (`parameters()`): the filter's dates, today,
-cohorts, teams, regions and roles, and the windows it is evaluated over. A statement covers
-`$nwin` consecutive windows of `$length` days, the first starting on `$start0` and the last
-being the filter's own (`$date_from`..`$date_to`): a page asks for one window, the Overview's
-trends for six. Every fact (facts.py) carries the window number `k` (0 = oldest), so one text
-of a number serves a page, the report and the trend alike.
+one list per row of the filter's field table (cohorts, teams, regions, roles: domain/filters.py),
+and the windows it is evaluated over. A statement covers `$nwin` consecutive windows of `$length`
+days, the first starting on `$start0` and the last being the filter's own (`$date_from`..`$date_to`):
+a page asks for one window, the Overview's trends for six. Every fact (facts.py) carries the window
+number `k` (0 = oldest), so one text of a number serves a page, the report and the trend alike.
 
 The builders below return SQL text made only of our constant fragments and column names;
 values are never put into SQL.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from data_layer.domain.filters import Filter, previous_window
+from data_layer.domain.filters import DIMENSIONS, PEOPLE_DIMENSIONS, Dimension, Filter, previous_window
 
 # Constants some facts take as parameters (so their text never changes).
 AT_RISK_QUIET_DAYS = 21
@@ -30,12 +30,17 @@ def selected(param: str, column: str) -> str:
     return f"(len(${param}::VARCHAR[]) = 0 OR list_contains(${param}::VARCHAR[], {column}))"
 
 
+def _any_chosen(dimensions: tuple[Dimension, ...]) -> str:
+    """How many values are chosen across `dimensions`' list parameters."""
+    return " + ".join(f"len(${d.name}::VARCHAR[])" for d in dimensions)
+
+
 def people_match(person_column: str) -> str:
-    """The team/region/role filter; the people table is read only when one of them is set."""
-    return (f"(len($teams::VARCHAR[]) + len($regions::VARCHAR[]) + len($roles::VARCHAR[]) = 0 "
-            f"OR {person_column} IN (SELECT p.person_id FROM people p "
-            f"WHERE {selected('teams', 'p.team')} AND {selected('regions', 'p.region')} "
-            f"AND {selected('roles', 'p.role')}))")
+    """The people filters (team, region, role: the field table's rows with a people column); the
+    people table is read only when one of them is set."""
+    where = " AND ".join(selected(d.name, f"p.{d.person_column}") for d in PEOPLE_DIMENSIONS)
+    return (f"({_any_chosen(PEOPLE_DIMENSIONS)} = 0 "
+            f"OR {person_column} IN (SELECT p.person_id FROM people p WHERE {where}))")
 
 
 def overlaps_window(membership: str, window: str) -> str:
@@ -55,9 +60,8 @@ def window_of(day: str) -> str:
     return f"CAST(({day} - $start0) // $length AS INTEGER)"
 
 
-# Any cohort, team, region or role filter set: lessons and plans are then counted by scope.
-NARROWED = ("(len($cohorts::VARCHAR[]) + len($teams::VARCHAR[]) + len($regions::VARCHAR[]) "
-            "+ len($roles::VARCHAR[]) > 0)")
+# Any list filter set (cohort, team, region, role): lessons and plans are then counted by scope.
+NARROWED = f"({_any_chosen(DIMENSIONS)} > 0)"
 
 
 def window_member(alias: str, person_column: str, window: str = "w") -> str:
