@@ -15,7 +15,7 @@ from data_layer.access import auth
 from data_layer.acting import rounds
 from data_layer.acting.instrument import DEFAULT_STATEMENTS
 from data_layer.db.migrations import open_database
-from data_layer.ingest.importer import import_folder
+from tests.conftest import import_folder
 
 from .conftest import SMALL, USERS, add_test_users
 

@@ -20,7 +20,7 @@ from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.demo.generator import generate_demo
 from data_layer.domain.filters import Filter
-from data_layer.ingest.importer import import_folder
+from data_layer.ingest.importer import ImportResult, import_files, import_paths
 
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "small"
@@ -32,6 +32,11 @@ auth._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 auth._DUMMY_HASH = auth._HASHER.hash("not a real password, used to even out timing")
 # The day the demo database used by the app tests ends; the app gets it as its "today".
 DEMO_TODAY = dt.date(2026, 11, 22)
+
+
+def import_folder(store: Store, folder: str | Path, *, actor: str = "cli", dry_run: bool = False) -> ImportResult:
+    """Import the known files of our own in `folder` (the tests' fixtures), as `learning-culture import FOLDER` finds them."""
+    return import_files(store, import_paths([str(folder)]), actor=actor, dry_run=dry_run)
 
 
 @pytest.fixture

@@ -210,7 +210,7 @@ def test_the_command_line_imports_results_all_or_nothing(tmp_path: Path) -> None
     import sys
 
     from data_layer.db.migrations import open_database
-    from data_layer.ingest.importer import import_folder
+    from tests.conftest import import_folder
 
     db = tmp_path / "t.duckdb"
     with open_database(db) as s:

@@ -9,7 +9,7 @@ from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.demo.generator import generate_demo
 from data_layer.ingest.export import export
-from data_layer.ingest.importer import import_folder
+from tests.conftest import import_folder
 
 TABLES = ("people", "cohorts", "memberships", "events", "assessments", "assessment_scores", "deals", "sections",
           "plans", "lessons", "actions")

@@ -22,7 +22,7 @@ from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.demo.generator import generate_demo
 from data_layer.domain.filters import Filter
-from data_layer.ingest.importer import import_folder
+from tests.conftest import import_folder
 from tests.oracle import acting_reference as acting_ref
 from tests.oracle import breakdowns_reference as breakdowns_ref
 from tests.oracle import loop_reference as loop_ref

@@ -181,7 +181,7 @@ def test_an_unexpected_error_shows_an_incident_id_and_logs_the_traceback(
     def boom(*_a: object, **_k: object) -> dict[str, object]:
         raise RuntimeError("a bug of ours")
 
-    monkeypatch.setattr(database, "build_report", boom)  # what the report operation calls
+    monkeypatch.setattr(database, "report_with_goals", boom)  # what the report operation calls
     assert main(["report", "--json", "--db", str(tmp_path / "r.duckdb")]) == 2
     err = capsys.readouterr().err
     assert "incident" in err and "Traceback" not in err and "a bug of ours" not in err

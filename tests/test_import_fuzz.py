@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from data_layer.db.migrations import open_database
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
-from data_layer.ingest.importer import SPECS, import_folder
+from data_layer.ingest.importer import SPECS
+from tests.conftest import import_folder
 
 TABLES = [s.table for s in SPECS if s.table != "sections"]
 NAMES = [s.filename for s in SPECS]

@@ -8,7 +8,8 @@ import pytest
 
 from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData
-from data_layer.ingest.importer import SPECS, import_folder
+from data_layer.ingest.importer import SPECS, import_paths
+from tests.conftest import import_folder
 
 TABLES = [spec.table for spec in SPECS] + ["assessment_scores"]
 
@@ -128,7 +129,7 @@ def test_broken_csv_gets_a_sentence_with_its_line(store: Store, tmp_path: Path) 
 def test_a_folder_without_known_files_is_refused(store: Store, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(InvalidData, match="No files to import"):
-        import_folder(store, tmp_path)
+        import_paths([str(tmp_path)])
 
 
 def test_references_must_be_known_in_the_database_or_the_same_run(store: Store, tmp_path: Path) -> None:

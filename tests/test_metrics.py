@@ -224,7 +224,8 @@ def test_report_has_every_domain_key_and_deal_rate_intervals(small_store: Store)
                   "win_rate_before_joining", "win_rate_after_joining"}
     loop_keys = {"tool_adoption", "wins_shared", "frustrations_shared", "frustration_share",
                  "voice_by_cohort"}  # README: tools and voice (the curve and the per-cohort table: pages only)
-    expected = domain_keys | loop_keys | {f"{k}_n" for k in deal_rates} | {f"{k}_ci" for k in deal_rates}
+    acting_keys = {"outreach_queue", "outreach_breaches", "hours_to_first_outreach_in_product"}  # README: acting
+    expected = domain_keys | loop_keys | acting_keys | {f"{k}_n" for k in deal_rates} | {f"{k}_ci" for k in deal_rates}
     assert set(report) == expected
     assert report["win_rate"] == pytest.approx(0.6) and report["win_rate_n"] == 5
     low, high = report["win_rate_ci"]

@@ -10,16 +10,12 @@ from pydantic import BaseModel
 
 from data_layer.domain.errors import InvalidData
 from data_layer.domain.models import (
-    ActivityEvent,
-    Assessment,
     Cohort,
-    Deal,
     FollowUpAction,
     Lesson,
     Membership,
     Person,
     Plan,
-    Section,
     User,
     validate_record,
 )
@@ -27,11 +23,6 @@ from data_layer.domain.models import (
 PERSON = dict(person_id="p1", name="Ana", email="ana@example.com", role="AE")
 COHORT = dict(cohort_id="c1", name="A", program="P", start_date="2026-01-05")
 MEMBERSHIP = dict(cohort_id="c1", person_id="p1", joined_on="2026-01-05")
-EVENT = dict(event_id="e1", occurred_at="2026-03-01T14:05:00Z", person_id="p1", verb="posted")
-ASSESSMENT = dict(assessment_id="a1", person_id="p1", taken_at="2026-03-01T14:05:00Z", instrument="v1",
-                  kind="baseline", scores={"partner_knowledge": 50}, barriers="no_time")
-DEAL = dict(deal_id="d1", owner_id="p1", created_on="2026-01-01", closed_on="2026-02-01", status="won",
-            amount="1000", partner_involvement="sourced")
 PLAN = dict(plan_id="pl1", name="Test", section="email", owner_id="p1", starts_on="2026-01-01",
             ends_on="2026-01-31", learning_goal="Learn X")
 LESSON = dict(lesson_id="l1", title="T", section="email", occurred_on="2026-01-31", author_id="p1",
@@ -40,9 +31,8 @@ ACTION = dict(action_id="ac1", lesson_id="l1", description="Do it", owner_id="p1
 USER = dict(email="ana@example.com", name="Ana", role="viewer")
 
 GOOD: list[tuple[type[BaseModel], dict[str, Any]]] = [
-    (Person, PERSON), (Cohort, COHORT), (Membership, MEMBERSHIP), (ActivityEvent, EVENT),
-    (Assessment, ASSESSMENT), (Deal, DEAL), (Plan, PLAN), (Lesson, LESSON), (FollowUpAction, ACTION),
-    (User, USER), (Section, dict(section_id="email", label="Email")),
+    (Person, PERSON), (Cohort, COHORT), (Membership, MEMBERSHIP), (Plan, PLAN), (Lesson, LESSON),
+    (FollowUpAction, ACTION), (User, USER),
 ]
 
 
@@ -58,21 +48,6 @@ BAD = [
     (Cohort, {**COHORT, "start_date": "05/01/2026"}, "start_date", "ISO date such as 2026-03-01"),
     (Cohort, {**COHORT, "end_date": "2025-12-31"}, "end_date", "on or after start_date"),
     (Membership, {**MEMBERSHIP, "left_on": "2026-01-01"}, "left_on", "on or after joined_on"),
-    (ActivityEvent, {**EVENT, "verb": "liked"}, "verb", "'liked' is not allowed; use one of 'invited'"),
-    (ActivityEvent, {**EVENT, "occurred_at": "yesterday"}, "occurred_at", "ISO timestamp"),
-    (Assessment, {**ASSESSMENT, "kind": "midterm"}, "kind", "use one of 'baseline' or 'follow_up'"),
-    (Assessment, {**ASSESSMENT, "scores": {"partner_knowledge": 101}}, "scores.partner_knowledge",
-     "between 0 and 100"),
-    (Assessment, {**ASSESSMENT, "scores": {"partner_knowledge": -1}}, "scores.partner_knowledge",
-     "between 0 and 100"),
-    (Assessment, {**ASSESSMENT, "scores": {"charisma": 50}}, "scores", "unknown dimension charisma"),
-    (Assessment, {**ASSESSMENT, "barriers": "no_time;too_busy"}, "barriers", "unknown barrier code too_busy"),
-    (Deal, {**DEAL, "status": "closed"}, "status", "use one of 'open', 'won' or 'lost'"),
-    (Deal, {**DEAL, "amount": "-5"}, "amount", "must not be negative"),
-    (Deal, {**DEAL, "amount": "lots"}, "amount", "must be a number"),
-    (Deal, {**DEAL, "partner_involvement": "maybe"}, "partner_involvement", "'none', 'sourced' or 'influenced'"),
-    (Deal, {**DEAL, "closed_on": None}, "closed_on", "a won deal needs the date it closed"),
-    (Deal, {**DEAL, "closed_on": "2025-12-01"}, "closed_on", "on or after created_on"),
     (Plan, {**PLAN, "ends_on": "2025-12-01"}, "ends_on", "on or after starts_on"),
     (Plan, {**PLAN, "learning_goal": ""}, "learning_goal", "must not be empty"),
     (Lesson, {**LESSON, "outcome": "great"}, "outcome", "'worked', 'flopped', 'mixed' or 'inconclusive'"),
@@ -95,15 +70,6 @@ def test_bad_values_are_rejected_with_a_sentence_naming_the_field(
     assert field in problems, problems
     assert message in problems[field]
 
-
-def test_timestamps_with_an_offset_are_stored_as_utc() -> None:
-    event = validate_record(ActivityEvent, {**EVENT, "occurred_at": "2026-04-01T08:30:00+02:00"})
-    assert event.occurred_at == dt.datetime(2026, 4, 1, 6, 30)
-
-
-def test_barriers_are_split_on_semicolons_and_deduplicated() -> None:
-    a = validate_record(Assessment, {**ASSESSMENT, "barriers": "no_time; other;no_time"})
-    assert a.barriers == ["no_time", "other"]
 
 
 def test_a_complete_published_lesson_gets_its_published_time_from_its_last_update() -> None:

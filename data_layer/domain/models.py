@@ -17,12 +17,10 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
 from data_layer.domain.errors import InvalidData, Problem
-from data_layer.domain.vocabulary import BARRIERS, DIMENSIONS
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -80,15 +78,6 @@ OptionalTimestamp = Annotated[dt.datetime | None, BeforeValidator(_blank_to_none
     lambda v: None if v is None else _utc_naive(v)
 )]
 Email = Annotated[str, BeforeValidator(_strip), AfterValidator(_email)]
-Score = Annotated[float, Field(ge=0, le=100)]
-Verb = Literal[
-    "invited", "assessed", "introduced", "posted", "replied", "shared_win",
-    "shared_frustration", "tutorial_completed", "tool_used", "feedback_given",
-    "resource_subscribed", "outreach_received", "coached",
-]
-AssessmentKind = Literal["baseline", "follow_up"]
-DealStatus = Literal["open", "won", "lost"]
-PartnerInvolvement = Literal["none", "sourced", "influenced"]
 Outcome = Literal["worked", "flopped", "mixed", "inconclusive"]
 LessonStatus = Literal["draft", "in_review", "published"]
 UserRole = Literal["viewer", "editor", "admin"]
@@ -137,74 +126,6 @@ class Membership(Entity):
         if self.left_on is not None and self.left_on < self.joined_on:
             raise ValueError("left_on: must be on or after joined_on")
         return self
-
-
-class ActivityEvent(Entity):
-    event_id: Id
-    occurred_at: Timestamp
-    person_id: Id
-    verb: Verb
-    object: OptionalText = None
-    cohort_id: OptionalId = None
-    source: Annotated[str, BeforeValidator(lambda v: _blank_to_none(v) or "import")] = "import"
-
-
-class Assessment(Entity):
-    assessment_id: Id
-    person_id: Id
-    taken_at: Timestamp
-    instrument: Text
-    kind: AssessmentKind
-    scores: dict[str, Score] = Field(default_factory=dict)
-    barriers: Annotated[list[str], BeforeValidator(_split_codes)] = Field(default_factory=list)
-    barrier_notes: OptionalText = None
-
-    @field_validator("scores")
-    @classmethod
-    def _known_dimensions(cls, scores: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(scores) - set(DIMENSIONS))
-        if unknown:
-            raise ValueError(
-                f"unknown dimension {', '.join(unknown)}; allowed: {', '.join(DIMENSIONS)}"
-            )
-        return scores
-
-    @field_validator("barriers")
-    @classmethod
-    def _known_barriers(cls, codes: list[str]) -> list[str]:
-        unknown = [c for c in codes if c not in BARRIERS]
-        if unknown:
-            raise ValueError(
-                f"unknown barrier code {', '.join(unknown)}; allowed: {', '.join(BARRIERS)}"
-            )
-        return list(dict.fromkeys(codes))  # de-duplicate, keep order
-
-
-class Deal(Entity):
-    deal_id: Id
-    owner_id: Id
-    created_on: dt.date
-    closed_on: OptionalDate = None
-    status: DealStatus
-    amount: Annotated[float, Field(ge=0)]
-    currency: Annotated[str, BeforeValidator(_strip), Field(pattern=r"^[A-Za-z]{3}$")] = "USD"
-    partner_involvement: PartnerInvolvement = "none"
-    partner_name: OptionalText = None
-    segment: OptionalText = None
-
-    @model_validator(mode="after")
-    def _closed_deals_have_a_date(self) -> Deal:
-        if self.status in ("won", "lost") and self.closed_on is None:
-            raise ValueError(f"closed_on: a {self.status} deal needs the date it closed")
-        if self.closed_on is not None and self.closed_on < self.created_on:
-            raise ValueError("closed_on: must be on or after created_on")
-        return self
-
-
-class Section(Entity):
-    section_id: Id
-    label: Text
-    owner_id: OptionalId = None
 
 
 class Plan(Entity):
@@ -318,8 +239,6 @@ def _sentence(err: dict[str, Any]) -> tuple[str, str]:
         allowed = ctx.get("expected", "")
         return field, f"{err.get('input')!r} is not allowed; use one of {allowed}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        if field.startswith("scores"):
-            return field, "must be a score between 0 and 100"
         if kind == "greater_than_equal":
             ge = ctx.get("ge")
             return field, "must not be negative" if ge == 0 else f"must be at least {ge}"

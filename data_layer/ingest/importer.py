@@ -528,20 +528,6 @@ def _upsert(tx: Transaction, spec: FileSpec, header: list[str]) -> None:
                            f"WHERE nullif(trim({_q(name)}), '') IS NOT NULL", {"dim": dim})
 
 
-def import_folder(store: Store, folder: str | Path, *, actor: str = "cli", dry_run: bool = False,
-                  progress: Progress | None = None) -> ImportResult:
-    """Import every known CSV file in `folder`; raise InvalidData (nothing written) on any bad row."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise InvalidData([Problem(field="folder", message=f"{root} is not a folder")], f"{root} is not a folder.")
-    paths = [root / spec.filename for spec in SPECS if (root / spec.filename).is_file()]
-    if not paths:
-        names = ", ".join(s.filename for s in SPECS)
-        raise InvalidData([Problem(field="folder", message=f"no known file; expected any of {names}")],
-                          f"No files to import in {root}; expected any of {names}.")
-    return import_files(store, paths, actor=actor, dry_run=dry_run, progress=progress)
-
-
 def import_paths(paths: Sequence[str]) -> list[Path]:
     """Files to import: given files as they are, and the known files inside given folders."""
     out: list[Path] = []
