@@ -52,7 +52,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 22)
-PAGES = ("overview", "adoption", "barriers", "win_rates", "learning_health", "tools", "voice")
+PAGES = ("", "adoption", "barriers", "win_rates", "learning_health", "tools", "voice")
 EMAIL = "viewer@demo.example"
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -118,12 +118,12 @@ def prepare(db: Path, clients: int) -> tuple[list[str], str, list[str]]:
     return cookies, api_token, cohorts
 
 
-def start_server(db: Path, port: int, extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **extra_env}
+def start_server(db: Path, port: int, profile: str | None) -> subprocess.Popen[bytes]:
+    launcher = [str(ROOT / "benchmarks" / "profile_server.py"), profile] if profile else ["-m", "dashboard.serve"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.serve", "--server.port", str(port), "--server.address", "127.0.0.1",
+        [sys.executable, *launcher, "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--", "--db", str(db), "--today", TODAY.isoformat()],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(ROOT / "benchmarks" / "load-server.log", "wb"))
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(ROOT / "benchmarks" / "load-server.log", "wb"))
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
@@ -225,7 +225,7 @@ async def scenario(pid: int, port: int, cookies: list[str], filters: FreshFilter
         for _ in range(loads_each):
             t0 = time.perf_counter()
             if shared:
-                page, query = "overview", ""
+                page, query = "", ""
             else:
                 page, query = pages[next(page_cycle) % len(pages)], filters.next()
             try:
@@ -236,7 +236,7 @@ async def scenario(pid: int, port: int, cookies: list[str], filters: FreshFilter
                 await asyncio.sleep(max(0.0, think - (time.perf_counter() - t0)))
 
     if shared:  # a cold cache, as after an import or when the digest goes out
-        await Client(port, cookies[0]).load("sign_in_probe", "", clear_cache=True)
+        await Client(port, cookies[0]).load("book", "", clear_cache=True)
     cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
     with RssSampler(pid) as rss:
         await asyncio.gather(*(person(i) for i in range(sessions)))
@@ -321,6 +321,7 @@ def main() -> None:
     parser.add_argument("--upload-mb", type=int, default=100)
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results-load.json"))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", help="profile every script run of the server into this pstats file")
     args = parser.parse_args()
     db = Path(args.db).resolve()
     if not db.exists():
@@ -341,11 +342,11 @@ def main() -> None:
         print("saves at 20 writers:", out["saves"], flush=True)
     cookies, api_token, cohorts = prepare(db, max(levels))
     port = free_port()
-    server = start_server(db, port, {})
+    server = start_server(db, port, args.profile)
     pid = server.pid
     filters = FreshFilters(cohorts, args.seed)
     try:
-        asyncio.run(Client(port, cookies[0]).load("overview", ""))  # imports and first-run costs, not measured
+        asyncio.run(Client(port, cookies[0]).load("", ""))  # imports and first-run costs, not measured
         out["server_rss_after_first_page_mb"] = round(rss_mb(pid))
         for n in levels:
             runs = [("back", dict(loads_each=args.loads, think=0.0, shared=False)),

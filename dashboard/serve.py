@@ -14,8 +14,37 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# NumPy's BLAS threads spin while they wait; with many sessions at once the parallelism is in the
+# sessions, so one thread each (the cohort effect's bootstrap took twice the CPU-seconds with two).
+# Set before anything imports NumPy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 ENTRYPOINT = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 SAFE_OPTIONS = {"client.showErrorDetails": "none", "client.disableDataExport": "true"}
+DEV_ENV = "LEARNING_CULTURE_DEV"
+# A server for people, not for editing the code: Streamlit's file watcher re-scanned the app's
+# modules and set up watches for every new session (36-38 % of the server's GIL time under
+# load), and a full gc.collect() after every script run took another 31-32 %. Measured with
+# benchmarks/load.py: without the collection a page load costs less CPU and the server's
+# memory stays flat over thousands of loads (reference cycles are still collected by Python's
+# generational GC as they arise), so it is off. `make dev` (LEARNING_CULTURE_DEV=1) keeps
+# Streamlit's defaults: reload on save.
+PRODUCTION_OPTIONS = {"server.fileWatcherType": "none", "server.runOnSave": "false",
+                      "runner.postScriptGC": "false"}
+
+
+def development_mode() -> bool:
+    """True when LEARNING_CULTURE_DEV is set (1, true, yes): the server reloads code as it changes."""
+    return os.environ.get(DEV_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def server_options(given: list[str]) -> list[str]:
+    """Command-line options for Streamlit: the safety settings always, the production settings unless
+    in development mode; an option given on the command line wins."""
+    wanted = dict(SAFE_OPTIONS)
+    if not development_mode():
+        wanted.update(PRODUCTION_OPTIONS)
+    return [f"--{k}={v}" for k, v in wanted.items() if not any(a.startswith(f"--{k}") for a in given)]
 
 
 def disable_legacy_pages_folder() -> None:
@@ -70,8 +99,7 @@ def main(argv: list[str] | None = None) -> None:
                     else app_args[app_args.index(flag) + 1]
     announce_first_run()
     # Safety settings hold wherever the server is started from (also set in .streamlit/config.toml).
-    safe = [f"--{k}={v}" for k, v in SAFE_OPTIONS.items() if not any(a.startswith(f"--{k}") for a in extra)]
-    sys.argv = ["streamlit", "run", str(ENTRYPOINT), *safe, *extra]
+    sys.argv = ["streamlit", "run", str(ENTRYPOINT), *server_options(extra), *extra]
     cli.main()
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from data_layer.access.auth import Actor, confirm, require
 from data_layer.db import audit
-from data_layer.db.store import Store, Transaction
+from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData, Problem
 from data_layer.domain.models import PUBLISH_REQUIRES, FollowUpAction, Lesson, Plan, problems_from
 
