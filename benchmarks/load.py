@@ -52,7 +52,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 22)
-PAGES = ("", "adoption", "barriers", "win_rates", "learning_health", "tools", "voice")
+PAGES = ("overview", "adoption", "barriers", "win_rates", "learning_health", "tools", "voice")
 EMAIL = "viewer@demo.example"
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -158,7 +158,7 @@ class Client:
                 await ws.send(clear.SerializeToString())
             msg = BackMsg()
             msg.rerun_script.query_string = query
-            msg.rerun_script.page_name = page
+            msg.rerun_script.page_name = "" if page == "overview" else page  # the default page's URL is /
             msg.rerun_script.context_info.timezone = "UTC"
             msg.rerun_script.context_info.locale = "en-GB"
             msg.rerun_script.context_info.url = f"http://127.0.0.1/{page}?{query}"
@@ -225,7 +225,7 @@ async def scenario(pid: int, port: int, cookies: list[str], filters: FreshFilter
         for _ in range(loads_each):
             t0 = time.perf_counter()
             if shared:
-                page, query = "", ""
+                page, query = "overview", ""
             else:
                 page, query = pages[next(page_cycle) % len(pages)], filters.next()
             try:
@@ -251,6 +251,25 @@ async def scenario(pid: int, port: int, cookies: list[str], filters: FreshFilter
         "server_cpu_s": round(cpu, 2), "cpu_s_per_load": round(cpu / max(1, len(results)), 3),
         "peak_rss_mb": round(rss.peak), "rss_after_mb": round(rss_mb(pid)),
     }
+
+
+async def per_page(pid: int, port: int, cookie: str, filters: FreshFilters, pages: tuple[str, ...],
+                   loads: int) -> list[dict[str, Any]]:
+    """One session, one page at a time: the server's CPU-seconds per fresh load of each page."""
+    client, out = Client(port, cookie), []
+    for page in pages:
+        cpu, times, errors = [], [], 0
+        for _ in range(loads):
+            before = cpu_seconds(pid)
+            result = await client.load(page, filters.next())
+            await asyncio.sleep(0.3)  # let the server finish sending before reading its CPU time
+            cpu.append(cpu_seconds(pid) - before)
+            times.append(result["seconds"])
+            errors += bool(result["error"])
+        out.append({"page": page, "loads": loads, "errors": errors,
+                    "cpu_s_median": round(statistics.median(cpu), 3), "cpu_s_max": round(max(cpu), 3),
+                    "p50_s": round(statistics.median(times), 3)})
+    return out
 
 
 def upload(pid: int, port: int, api_token: str, path: Path) -> dict[str, Any]:
@@ -316,8 +335,9 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=3, help="loads per session back to back")
     parser.add_argument("--think-seconds", type=float, default=10.0)
     parser.add_argument("--think-loads", type=int, default=4, help="loads per session with think time")
+    parser.add_argument("--per-page-loads", type=int, default=5, help="fresh loads of each page, one at a time")
     parser.add_argument("--pages", default=",".join(PAGES))
-    parser.add_argument("--skip", default="", help="comma separated: back,think,shared,upload,saves")
+    parser.add_argument("--skip", default="", help="comma separated: per_page,back,think,shared,upload,saves")
     parser.add_argument("--upload-mb", type=int, default=100)
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results-load.json"))
     parser.add_argument("--seed", type=int, default=1)
@@ -346,8 +366,12 @@ def main() -> None:
     pid = server.pid
     filters = FreshFilters(cohorts, args.seed)
     try:
-        asyncio.run(Client(port, cookies[0]).load("", ""))  # imports and first-run costs, not measured
+        asyncio.run(Client(port, cookies[0]).load("overview", ""))  # imports and first-run costs, not measured
         out["server_rss_after_first_page_mb"] = round(rss_mb(pid))
+        if "per_page" not in skip:
+            out["per_page"] = asyncio.run(per_page(pid, port, cookies[0], filters, pages, args.per_page_loads))
+            for row in out["per_page"]:
+                print(json.dumps(row), flush=True)
         for n in levels:
             runs = [("back", dict(loads_each=args.loads, think=0.0, shared=False)),
                     ("think", dict(loads_each=args.think_loads, think=args.think_seconds, shared=False)),

@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.loaders import cohort_names, filter_options, program_start
+from dashboard.loaders import cohort_labels, filter_options, program_start
 from dashboard.settings import app_today
 from data_layer.book.library import escape_markdown
 from data_layer.domain.filters import DEFAULT_PRESET, PRESETS, Filter, preset_window
@@ -122,7 +122,7 @@ def filter_bar(page: str) -> Filter:
     """Draw the sidebar filter for `page` and return the Filter it describes (also written to the URL)."""
     today = app_today()
     options = filter_options()
-    names = cohort_names()
+    labels = cohort_labels()  # shared and read only: built once per data version, not per run
 
     # Streamlit treats a page's widgets as new after a page switch, so reload them from the
     # shadow copy then; the URL only decides when the session has no filter yet (a shared link).
@@ -133,7 +133,7 @@ def filter_bar(page: str) -> Filter:
             state = st.session_state.get(SHADOW, FilterState())
         # Drop values the data does not know (a stale link), rather than failing.
         state = FilterState(
-            cohorts=tuple(c for c in state.cohorts if c in names), preset=state.preset,
+            cohorts=tuple(c for c in state.cohorts if c in labels), preset=state.preset,
             custom_from=state.custom_from, custom_to=state.custom_to,
             teams=tuple(t for t in state.teams if t in options["team"]),
             regions=tuple(r for r in state.regions if r in options["region"]),
@@ -144,8 +144,7 @@ def filter_bar(page: str) -> Filter:
 
     with st.sidebar:
         st.subheader("Filter")
-        st.multiselect("Cohorts", options=list(names), key="f_cohorts",
-                       format_func=lambda cid: f"{names.get(cid, cid)} ({cid})",
+        st.multiselect("Cohorts", options=list(labels), key="f_cohorts", format_func=labels.__getitem__,
                        placeholder="All cohorts", help="Type to search. None selected means all cohorts.")
         st.selectbox("Date window", options=list(PRESETS), key="f_preset", format_func=PRESETS.__getitem__)
         if st.session_state["f_preset"] == "custom":

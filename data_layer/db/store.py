@@ -30,7 +30,7 @@ THREADS_ENV = "LEARNING_CULTURE_DUCKDB_THREADS"
 DEFAULT_MEMORY = "500MB"
 
 
-def engine_settings() -> dict[str, str]:
+def engine_settings() -> dict[str, str | bool | int | float | list[str]]:
     """DuckDB's memory limit and worker threads: $LEARNING_CULTURE_DUCKDB_MEMORY (default 500MB) and
     $LEARNING_CULTURE_DUCKDB_THREADS (default: the machine's cores).
 
