@@ -9,8 +9,12 @@ that legacy mode off before the first session so the entrypoint always decides.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +82,43 @@ def keep_compiled_pages() -> None:
     ScriptCache.clear = lambda self: None  # type: ignore[method-assign]
 
 
+TRIM_SECONDS = 20.0
+TRIM_ABOVE_MB = 64
+
+
+def _rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def return_memory(stop: threading.Event | None = None) -> None:
+    """Give freed memory back to the system after a burst (an upload, an import, many sessions).
+
+    Python and glibc keep freed memory for reuse, so a server that read a 100 MB upload stayed
+    near its peak for good. Every TRIM_SECONDS, when resident memory grew by more than
+    TRIM_ABOVE_MB since the last look, collect garbage once and ask glibc to release its free
+    pages (malloc_trim). Costs nothing while memory is steady (no collection after every run).
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return  # not glibc: nothing to ask
+    last = _rss_mb()
+    while not (stop or threading.Event()).wait(TRIM_SECONDS):
+        now = _rss_mb()
+        if now - last > TRIM_ABOVE_MB:
+            gc.collect()
+            trim(0)
+            now = _rss_mb()
+        last = now
+
+
 def announce_first_run() -> None:
     """On an empty database, print a fresh one-time setup code before serving (the setup page asks for it)."""
     from data_layer.access import auth
@@ -114,6 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     announce_first_run()
     if not development_mode():
         keep_compiled_pages()
+        threading.Thread(target=return_memory, name="return-memory", daemon=True).start()
     # Safety settings hold wherever the server is started from (also set in .streamlit/config.toml).
     sys.argv = ["streamlit", "run", str(ENTRYPOINT), *server_options(extra), *extra]
     cli.main()
