@@ -5,10 +5,12 @@ written off the page's path) and charts drawn with less work but the very same s
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -16,6 +18,7 @@ import pytest
 
 from dashboard import charts, serve
 from dashboard.chart_speed import _original_init, unvalidated
+from dashboard.store import close_all, store_for
 from data_layer.access import auth, sessions
 from data_layer.book import drafts
 from data_layer.book import postmortems as book
@@ -43,12 +46,16 @@ def test_the_server_runs_without_file_watcher_or_post_run_gc_unless_in_developme
     assert "--client.showErrorDetails=none" in dev
 
 
-def test_duckdb_gets_its_memory_limit_and_threads_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_duckdb_gets_its_memory_limit_and_threads_from_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                                       tmp_path: Path) -> None:
     monkeypatch.delenv("LEARNING_CULTURE_DUCKDB_MEMORY", raising=False)
     monkeypatch.delenv("LEARNING_CULTURE_DUCKDB_THREADS", raising=False)
-    with Store() as default:
-        limit = default.query_value("SELECT current_setting('memory_limit')")
-        assert limit == "476.8 MiB"  # 500 MB, as DuckDB prints it
+    with Store() as default:  # the command line: DuckDB's own limit, explicit threads
+        assert default.query_value("SELECT current_setting('threads')") == os.cpu_count()
+    store_for(str(tmp_path / "server.duckdb"))  # the dashboard's server: 500MB unless told otherwise
+    with Store() as server:
+        assert server.query_value("SELECT current_setting('memory_limit')") == "476.8 MiB"  # 500 MB as DuckDB prints it
+    close_all()
     monkeypatch.setenv("LEARNING_CULTURE_DUCKDB_MEMORY", "2GB")
     monkeypatch.setenv("LEARNING_CULTURE_DUCKDB_THREADS", "1")
     with Store() as tuned:

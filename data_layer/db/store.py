@@ -27,22 +27,27 @@ Params = Sequence[Any] | Mapping[str, Any] | None
 
 MEMORY_ENV = "LEARNING_CULTURE_DUCKDB_MEMORY"
 THREADS_ENV = "LEARNING_CULTURE_DUCKDB_THREADS"
-DEFAULT_MEMORY = "500MB"
 
 
 def engine_settings() -> dict[str, str | bool | int | float | list[str]]:
-    """DuckDB's memory limit and worker threads: $LEARNING_CULTURE_DUCKDB_MEMORY (default 500MB) and
+    """DuckDB's memory limit and worker threads: $LEARNING_CULTURE_DUCKDB_MEMORY and
     $LEARNING_CULTURE_DUCKDB_THREADS (default: the machine's cores).
 
-    Without a limit DuckDB keeps up to 80 % of the machine's RAM in its buffer pool, so a server
-    stayed at 894 MB after one 100 MB upload; with it, work beyond the limit spills to a temporary
-    folder beside the database and the memory comes back. Freed memory goes back to the system
-    in smaller steps too (allocator_flush_threshold), not kept for reuse.
+    Without a limit DuckDB may keep up to 80 % of the machine's RAM in its buffer pool, so a server
+    stayed at 894 MB after one 100 MB upload; the dashboard's server sets 500MB unless told
+    otherwise (dashboard/store.py), so work beyond it spills to a temporary folder beside the
+    database and the memory comes back. The command line keeps DuckDB's default (a bulk import
+    of ten million rows may use it). Freed memory goes back to the system in smaller steps too
+    (allocator_flush_threshold), not kept for reuse.
     """
-    memory = os.environ.get(MEMORY_ENV, "").strip() or DEFAULT_MEMORY
     threads = os.environ.get(THREADS_ENV, "").strip()
-    return {"memory_limit": memory, "threads": threads if threads.isdigit() and int(threads) > 0
-            else str(os.cpu_count() or 1), "allocator_flush_threshold": "32MB"}
+    settings: dict[str, str | bool | int | float | list[str]] = {
+        "threads": threads if threads.isdigit() and int(threads) > 0 else str(os.cpu_count() or 1),
+        "allocator_flush_threshold": "32MB"}
+    memory = os.environ.get(MEMORY_ENV, "").strip()
+    if memory:
+        settings["memory_limit"] = memory
+    return settings
 
 
 _NAMED = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
