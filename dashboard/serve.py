@@ -96,27 +96,36 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def return_memory(stop: threading.Event | None = None) -> None:
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None  # not glibc: nothing to ask
+
+
+def hand_back_memory(last_mb: float) -> float:
+    """If resident memory grew by more than TRIM_ABOVE_MB since `last_mb`, collect garbage once and
+    ask glibc to release its free pages; the resident memory now."""
+    now = _rss_mb()
+    trim = _malloc_trim()
+    if now - last_mb > TRIM_ABOVE_MB and trim is not None:
+        gc.collect()
+        trim(0)
+        now = _rss_mb()
+    return now
+
+
+def return_memory(stop: threading.Event) -> None:
     """Give freed memory back to the system after a burst (an upload, an import, many sessions).
 
     Python and glibc keep freed memory for reuse, so a server that read a 100 MB upload stayed
     near its peak for good. Every TRIM_SECONDS, when resident memory grew by more than
-    TRIM_ABOVE_MB since the last look, collect garbage once and ask glibc to release its free
-    pages (malloc_trim). Costs nothing while memory is steady (no collection after every run).
+    TRIM_ABOVE_MB since the last look: one garbage collection and malloc_trim. Costs nothing
+    while memory is steady (no collection after every script run).
     """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return  # not glibc: nothing to ask
     last = _rss_mb()
-    while not (stop or threading.Event()).wait(TRIM_SECONDS):
-        now = _rss_mb()
-        if now - last > TRIM_ABOVE_MB:
-            gc.collect()
-            trim(0)
-            now = _rss_mb()
-        last = now
+    while not stop.wait(TRIM_SECONDS):
+        last = hand_back_memory(last)
 
 
 def announce_first_run() -> None:
@@ -155,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     announce_first_run()
     if not development_mode():
         keep_compiled_pages()
-        threading.Thread(target=return_memory, name="return-memory", daemon=True).start()
+        threading.Thread(target=return_memory, args=(threading.Event(),), name="return-memory", daemon=True).start()
     # Safety settings hold wherever the server is started from (also set in .streamlit/config.toml).
     sys.argv = ["streamlit", "run", str(ENTRYPOINT), *server_options(extra), *extra]
     cli.main()

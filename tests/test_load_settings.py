@@ -210,3 +210,19 @@ def test_charts_have_the_same_spec_with_the_speedups() -> None:
     fresh = object.__new__(alt.utils.schemapi._FromDict)
     _original_init(fresh, classes)
     assert dict(alt.utils.schemapi._FromDict(classes).class_dict) == dict(fresh.class_dict)
+
+
+# ---------------------------------------------------------------------------- memory
+def test_memory_freed_after_a_burst_goes_back_to_the_system() -> None:
+    before = serve._rss_mb()
+    # About 300 MB of 2 kB values (malloc's heap, not Python's small-object arenas), and one value
+    # made after them that stays: glibc keeps the freed heap below it for reuse.
+    burst = [bytes(2000) + str(i).encode() for i in range(150_000)]
+    survivor = bytes(3000)
+    grown = serve._rss_mb()
+    del burst
+    assert serve._rss_mb() - before > (grown - before) / 2  # freed, but still resident
+    after = serve.hand_back_memory(before)
+    assert after - before < (grown - before) / 4  # handed back
+    assert serve.hand_back_memory(after) == pytest.approx(after, abs=20)  # steady: nothing to do
+    assert survivor
