@@ -376,8 +376,10 @@ if save or submit:
     _save(*FIELDS, "actions")  # everything on the server before anything else happens
     lesson_id: str | None = None
     try:
+        # "Save draft" forgets the form's draft in the save's own transaction; a submit keeps it
+        # until the review step has accepted the lesson too.
         lesson_id = book.save_lesson(store, actor, _input(), lesson_id=editing, form_id=None if editing else form_key,
-                                     draft_key=form_key)  # the draft is forgotten in the save's transaction
+                                     draft_key=None if submit else form_key)
         if submit:
             book.transition(store, actor, lesson_id, "in_review")
     except InvalidData as exc:
@@ -391,6 +393,8 @@ if save or submit:
                                           f"{len(exc.problems)} thing(s) to fix below. Everything you wrote is {where}.")
         st.rerun()
     else:
+        if submit:
+            drafts.discard(store, actor, form_key)
         st.session_state["pm_start_over"] = book.new_id("L")
         st.query_params.pop("draft", None)
         clear_analytics()
