@@ -285,7 +285,7 @@ def upload(pid: int, port: int, api_token: str, path: Path) -> dict[str, Any]:
     before = rss_mb(pid)
     t0 = time.perf_counter()
     with RssSampler(pid) as rss:
-        with urllib.request.urlopen(request, timeout=600) as response:
+        with urllib.request.urlopen(request, timeout=3600) as response:
             answer = json.loads(response.read())
     seconds = time.perf_counter() - t0
     settled = []
@@ -391,7 +391,11 @@ def main() -> None:
             if line.startswith("VmHWM:"))) / 1024)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # busy in a long request: stop it anyway
+            server.kill()
+            server.wait()
     out["machine"]["load_average_at_end"] = os.getloadavg()
     Path(args.json).write_text(json.dumps(out, indent=1))
     print(f"written {args.json}")
