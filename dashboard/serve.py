@@ -103,12 +103,12 @@ def _malloc_trim() -> Any:
         return None  # not glibc: nothing to ask
 
 
-def hand_back_memory(last_mb: float) -> float:
-    """If resident memory grew by more than TRIM_ABOVE_MB since `last_mb`, collect garbage once and
-    ask glibc to release its free pages; the resident memory now."""
+def hand_back_memory(low_mb: float) -> float:
+    """If resident memory is more than TRIM_ABOVE_MB above `low_mb` (the lowest seen), collect
+    garbage once and ask glibc to release its free pages; the resident memory now."""
     now = _rss_mb()
     trim = _malloc_trim()
-    if now - last_mb > TRIM_ABOVE_MB and trim is not None:
+    if now - low_mb > TRIM_ABOVE_MB and trim is not None:
         gc.collect()
         trim(0)
         now = _rss_mb()
@@ -119,13 +119,13 @@ def return_memory(stop: threading.Event) -> None:
     """Give freed memory back to the system after a burst (an upload, an import, many sessions).
 
     Python and glibc keep freed memory for reuse, so a server that read a 100 MB upload stayed
-    near its peak for good. Every TRIM_SECONDS, when resident memory grew by more than
-    TRIM_ABOVE_MB since the last look: one garbage collection and malloc_trim. Costs nothing
-    while memory is steady (no collection after every script run).
+    near its peak for good. Every TRIM_SECONDS, while resident memory is more than TRIM_ABOVE_MB
+    above the lowest it has been: one garbage collection and malloc_trim (at most one collection
+    per TRIM_SECONDS, against one after every script run that Streamlit's postScriptGC made).
     """
-    last = _rss_mb()
+    low = _rss_mb()
     while not stop.wait(TRIM_SECONDS):
-        last = hand_back_memory(last)
+        low = min(low, hand_back_memory(low))
 
 
 def announce_first_run() -> None:
