@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 DB     ?= $(or $(LEARNING_CULTURE_DB),data/learning_culture.duckdb)
 
-.PHONY: run test lint typecheck pytest docs screenshots demo-enterprise benchmark clean
+.PHONY: run dev test lint typecheck pytest docs screenshots demo-enterprise benchmark benchmark-load clean
 
 $(BIN)/python:
 	$(PYTHON) scripts/make_venv.py $(VENV)
@@ -23,6 +23,12 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/learning-culture demo --if-missing --db "$(DB)"
 	$(BIN)/python -m dashboard.serve --server.port $(PORT) --server.address localhost -- --db "$(DB)"
+
+# The same server for someone changing the code: Streamlit reloads a page when its file is saved
+# (make run switches the file watcher and the post-run garbage collection off, see dashboard/serve.py).
+dev: $(VENV)/.installed-run
+	$(BIN)/learning-culture demo --if-missing --db "$(DB)"
+	LEARNING_CULTURE_DEV=1 $(BIN)/python -m dashboard.serve --server.port $(PORT) --server.address localhost -- --db "$(DB)"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -52,6 +58,12 @@ demo-enterprise: $(VENV)/.installed-run
 # Builds benchmarks/enterprise.duckdb on first use (about 20 s); about 5 minutes in all.
 benchmark: $(VENV)/.installed-run
 	$(BIN)/python benchmarks/pages.py --db benchmarks/enterprise.duckdb --json benchmarks/results-pages.json
+
+# The real server under 1/5/10/20/40 signed-in sessions through Streamlit's websocket protocol, fresh
+# filters and the shared default view, back to back and with 10 s think time; CPU-seconds per load,
+# peak memory, a 100 MB upload, saves at 20 writers (about 15 minutes; results in BENCHMARKS.md).
+benchmark-load: $(VENV)/.installed-run
+	$(BIN)/python benchmarks/load.py --db benchmarks/enterprise.duckdb --json benchmarks/results-load.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/artifacts

@@ -19,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.loaders import cohort_names, filter_options, program_start
+from dashboard.loaders import cohort_labels, filter_options, program_start
 from dashboard.settings import app_today
 from data_layer.book.library import escape_markdown
 from data_layer.domain.filters import (
@@ -45,8 +45,8 @@ PER_ROW = 3  # people widgets side by side in the sidebar
 def _choices() -> dict[str, dict[str, str]]:
     """Each dimension's choices as value -> label: cohorts by name, people columns as they are."""
     options = filter_options()
-    names = cohort_names()
-    return {d.name: {cid: f"{name} ({cid})" for cid, name in names.items()} if d.person_column is None
+    labels = cohort_labels()  # shared and read only: built once per data version, not per run
+    return {d.name: labels if d.person_column is None
             else {value: value for value in options[d.person_column]} for d in DIMENSIONS}
 
 

@@ -296,7 +296,10 @@ def submit(store: Store, actor: Actor, form: PostmortemForm, *, for_review: bool
     try:
         lesson_id = postmortems.save_lesson(store, actor, lesson_input({**form.values, **form.elsewhere}),
                                      lesson_id=form.form_id if form.editing else None,
-                                     form_id=None if form.editing else form.form_id)
+                                     form_id=None if form.editing else form.form_id,
+                                     # "Save draft" forgets the form's draft in the save's own transaction;
+                                     # a submit keeps it until the review step has accepted the lesson too.
+                                     draft_key=None if for_review else form.form_id)
         if for_review:
             postmortems.transition(store, actor, lesson_id, "in_review")
     except InvalidData as exc:
@@ -305,7 +308,8 @@ def submit(store: Store, actor: Actor, form: PostmortemForm, *, for_review: bool
                  else f"kept as draft {form.form_id}")
         form.message = f"Not {verb}: {len(exc.problems)} thing(s) to fix below. Everything you wrote is {where}."
         return
-    drafts.discard(store, actor, form.form_id)
+    if for_review:
+        drafts.discard(store, actor, form.form_id)
     form.submitted = lesson_id
 
 

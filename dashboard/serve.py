@@ -9,13 +9,48 @@ that legacy mode off before the first session so the entrypoint always decides.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
+# NumPy's BLAS threads spin while they wait; with many sessions at once the parallelism is in the
+# sessions, so one thread each (the cohort effect's bootstrap took twice the CPU-seconds with two).
+# Set before anything imports NumPy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 ENTRYPOINT = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 SAFE_OPTIONS = {"client.showErrorDetails": "none", "client.disableDataExport": "true"}
+DEV_ENV = "LEARNING_CULTURE_DEV"
+# A server for people, not for editing the code: Streamlit's file watcher re-scanned the app's
+# modules and set up watches for every new session (36-38 % of the server's GIL time under
+# load), and a full gc.collect() after every script run took another 31-32 %. Measured with
+# benchmarks/load.py: without the collection a page load costs less CPU and the server's
+# memory stayed between 483 and 715 MB over 600+ loads, rising with the bounded page caches
+# (reference cycles are still collected by Python's generational GC as they arise), so it is off. `make dev` (LEARNING_CULTURE_DEV=1) keeps
+# Streamlit's defaults: reload on save.
+# No page uses Streamlit's "magic" (a bare expression written to the page), whose AST rewrite
+# cost about 35 ms per page file compiled.
+PRODUCTION_OPTIONS = {"server.fileWatcherType": "none", "server.runOnSave": "false",
+                      "runner.postScriptGC": "false", "runner.magicEnabled": "false"}
+
+
+def development_mode() -> bool:
+    """True when LEARNING_CULTURE_DEV is set (1, true, yes): the server reloads code as it changes."""
+    return os.environ.get(DEV_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def server_options(given: list[str]) -> list[str]:
+    """Command-line options for Streamlit: the safety settings always, the production settings unless
+    in development mode; an option given on the command line wins."""
+    wanted = dict(SAFE_OPTIONS)
+    if not development_mode():
+        wanted.update(PRODUCTION_OPTIONS)
+    return [f"--{k}={v}" for k, v in wanted.items() if not any(a.startswith(f"--{k}") for a in given)]
 
 
 def disable_legacy_pages_folder() -> None:
@@ -33,6 +68,64 @@ def disable_legacy_pages_folder() -> None:
     PagesManager.__init__ = __init__  # type: ignore[method-assign]
     PagesManager.uses_pages_directory = False
     PagesManager._lcd_patched = True  # type: ignore[attr-defined]
+
+
+def keep_compiled_pages() -> None:
+    """Keep the compiled page scripts for the life of the server (production only).
+
+    Streamlit forgets them whenever the last session closes, in case a file changed meanwhile,
+    so at low traffic every page load compiled its scripts again. Without the file watcher the
+    code cannot change under a running server: a new version means a restart.
+    """
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    ScriptCache.clear = lambda self: None  # type: ignore[method-assign]
+
+
+TRIM_SECONDS = 20.0
+TRIM_ABOVE_MB = 64
+
+
+def _rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None  # not glibc: nothing to ask
+
+
+def hand_back_memory(low_mb: float) -> float:
+    """If resident memory is more than TRIM_ABOVE_MB above `low_mb` (the lowest seen), collect
+    garbage once and ask glibc to release its free pages; the resident memory now."""
+    now = _rss_mb()
+    trim = _malloc_trim()
+    if now - low_mb > TRIM_ABOVE_MB and trim is not None:
+        gc.collect()
+        trim(0)
+        now = _rss_mb()
+    return now
+
+
+def return_memory(stop: threading.Event) -> None:
+    """Give freed memory back to the system after a burst (an upload, an import, many sessions).
+
+    Python and glibc keep freed memory for reuse, so a server that read a 100 MB upload stayed
+    near its peak for good. Every TRIM_SECONDS, while resident memory is more than TRIM_ABOVE_MB
+    above the lowest it has been: one garbage collection and malloc_trim (at most one collection
+    per TRIM_SECONDS, against one after every script run that Streamlit's postScriptGC made).
+    """
+    low = _rss_mb()
+    while not stop.wait(TRIM_SECONDS):
+        low = min(low, hand_back_memory(low))
 
 
 def announce_first_run() -> None:
@@ -69,9 +162,11 @@ def main(argv: list[str] | None = None) -> None:
                 os.environ[env] = str(Path(app_args[app_args.index(flag) + 1]).resolve()) if flag == "--db" \
                     else app_args[app_args.index(flag) + 1]
     announce_first_run()
+    if not development_mode():
+        keep_compiled_pages()
+        threading.Thread(target=return_memory, args=(threading.Event(),), name="return-memory", daemon=True).start()
     # Safety settings hold wherever the server is started from (also set in .streamlit/config.toml).
-    safe = [f"--{k}={v}" for k, v in SAFE_OPTIONS.items() if not any(a.startswith(f"--{k}") for a in extra)]
-    sys.argv = ["streamlit", "run", str(ENTRYPOINT), *safe, *extra]
+    sys.argv = ["streamlit", "run", str(ENTRYPOINT), *server_options(extra), *extra]
     cli.main()
 
 

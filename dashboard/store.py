@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from dashboard.settings import db_path
 from data_layer.db.migrations import open_database
-from data_layer.db.store import Store
+from data_layer.db.store import MEMORY_ENV, Store
+
+# The server's DuckDB memory limit unless $LEARNING_CULTURE_DUCKDB_MEMORY says otherwise: its
+# buffer pool stays bounded, so memory comes back after an upload (see data_layer/db/store.py).
+SERVER_MEMORY = "500MB"
 
 _lock = threading.Lock()
 _stores: dict[str, Store] = {}
@@ -17,6 +22,7 @@ def store_for(path: str) -> Store:
     with _lock:
         store = _stores.get(path)
         if store is None:
+            os.environ.setdefault(MEMORY_ENV, SERVER_MEMORY)
             store = _stores[path] = open_database(path)
         return store
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
+from dashboard.chart_speed import unvalidated
 from dashboard.components import download_table, empty, metric_tile, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import count, percent
@@ -39,7 +40,7 @@ with left:
     labels = {"enrolled": "Enrolled", "assessed": "Assessed", "introduced": "Introduced", "engaged": "Engaged",
               "tool_adopted": "Adopted a tool", "win_shared": "Shared a win", "partner_win": "Won with a partner"}
     frame = pd.DataFrame({"stage": [labels[s] for s in FUNNEL_STAGES], "members": [funnel[s] for s in FUNNEL_STAGES]})
-    st.altair_chart(charts.funnel_chart(frame), width="stretch")
+    st.altair_chart(unvalidated(charts.funnel_chart(frame)), width="stretch")
     st.caption("Each stage counts members who reached it on or before the end of the window; "
                "earlier stages are not required.")
 with right:
@@ -48,7 +49,7 @@ with right:
     if weeks:
         wframe = pd.DataFrame([{"week": w.week, "week_start": w.week_start, "active": w.active, "rate": w.rate}
                                for w in weeks])
-        st.altair_chart(charts.with_markers(charts.weekly_active_chart(wframe), markers(filt), by_month=False),
+        st.altair_chart(unvalidated(charts.with_markers(charts.weekly_active_chart(wframe), markers(filt), by_month=False)),
                         width="stretch")
     else:
         empty("No weeks in this window.")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
+from dashboard.chart_speed import unvalidated
 from dashboard.components import download_table, empty, metric_tile, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import percent
@@ -37,7 +38,7 @@ with left:
     st.subheader("Prevalence")
     frame = pd.DataFrame([{"barrier": BARRIERS.get(code, code), "share": rate.value, "citing": rate.numerator}
                           for code, rate in prevalence.items()])
-    st.altair_chart(charts.barrier_chart(frame), width="stretch")
+    st.altair_chart(unvalidated(charts.barrier_chart(frame)), width="stretch")
     st.caption(f"Share of the {assessed:,} members with an assessment whose latest one cites the barrier.")
 with right:
     st.subheader("Baseline vs follow-up")
@@ -49,7 +50,7 @@ with right:
         for code, before, after in pairs:
             rows.append({"barrier": BARRIERS.get(code, code), "when": "baseline", "members": before})
             rows.append({"barrier": BARRIERS.get(code, code), "when": "follow-up", "members": after})
-        st.altair_chart(charts.baseline_follow_chart(pd.DataFrame(rows)), width="stretch")
+        st.altair_chart(unvalidated(charts.baseline_follow_chart(pd.DataFrame(rows))), width="stretch")
         st.caption(f"Members with both: resolved rate {percent(resolved.value)}.")
 
 st.subheader("By cohort")
@@ -57,12 +58,12 @@ heat = data["barrier_prevalence_by_cohort"]
 if heat.empty:
     empty("No cohort has assessed members in this selection.")
 else:
-    st.altair_chart(charts.barrier_heatmap(heat), width="stretch")
+    st.altair_chart(unvalidated(charts.barrier_heatmap(heat)), width="stretch")
 
 st.subheader("Readiness by dimension")
 dims = data["readiness_by_dimension"]
 left, right = st.columns([3, 2])
-left.altair_chart(charts.readiness_chart(dims), width="stretch")
+left.altair_chart(unvalidated(charts.readiness_chart(dims)), width="stretch")
 with right:
     download_table(dims[["label", "readiness", "lift"]].rename(
         columns={"label": "Dimension", "readiness": "Readiness", "lift": "Lift"}), "readiness-by-dimension",

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.auth import guard
+from dashboard.chart_speed import unvalidated
 from dashboard.components import download_table, empty, metric_tile, no_data_guard
 from dashboard.filter_bar import describe, filter_bar
 from dashboard.formatting import count
@@ -38,7 +39,7 @@ else:
                   ("influenced", data["win_rate_influenced"])]
         rows = [{"group": g, "win_rate": r.value, "low": r.ci[0], "high": r.ci[1], "n": r.n}
                 for g, r in groups if r.ci is not None]
-        st.altair_chart(charts.win_rate_chart(pd.DataFrame(rows)), width="stretch")
+        st.altair_chart(unvalidated(charts.win_rate_chart(pd.DataFrame(rows))), width="stretch")
         few = [f"{g}: too few deals (n = {r.n})" for g, r in groups if r.n > 0 and r.too_few]
         if few:
             st.warning("; ".join(few) + ". Intervals this wide say little.")
@@ -97,7 +98,7 @@ st.subheader("Monthly trend")
 if monthly.empty:
     empty("No deals closed in this window.")
 else:
-    st.altair_chart(charts.with_markers(charts.monthly_win_rate_chart(monthly), markers(filt), by_month=True),
+    st.altair_chart(unvalidated(charts.with_markers(charts.monthly_win_rate_chart(monthly), markers(filt), by_month=True)),
                     width="stretch")
     st.caption("Dashed lines: cohort starts, published lessons and editors' notes in the window (hover for what).")
 

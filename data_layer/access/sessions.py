@@ -16,11 +16,74 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
 
 from data_layer.db.store import Store, Transaction
 
 SESSION_LIFE = dt.timedelta(days=30)  # at most, even when used every day
-TOUCH_EVERY = dt.timedelta(seconds=60)  # last use is written at most once a minute
+# Last use is written at most every 5 minutes per session, and never by the page run itself: it
+# is queued and written by one background thread, all waiting sessions in one transaction, so
+# forty people opening pages do not each wait for the write lock behind a post-mortem save.
+TOUCH_EVERY = dt.timedelta(minutes=5)
+FLUSH_SECONDS = 2.0
+
+
+class _Touches:
+    """Sessions' last use, waiting to be written (per Store), and the thread that writes them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[int, tuple[Store, dict[str, dt.datetime]]] = {}
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, store: Store, token_hash: str, now: dt.datetime) -> None:
+        with self._lock:
+            self._waiting.setdefault(id(store), (store, {}))[1][token_hash] = now
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="session-touches", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def waiting(self, store: Store, token_hash: str) -> dt.datetime | None:
+        """A use of this session not yet written, if any (idle time counts from it)."""
+        with self._lock:
+            entry = self._waiting.get(id(store))
+            return entry[1].get(token_hash) if entry else None
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            self.flush()
+            threading.Event().wait(FLUSH_SECONDS)  # gather the touches of the next seconds into one write
+
+    def flush(self) -> None:
+        """Write every waiting touch now (one transaction per database)."""
+        with self._lock:
+            snapshot = [(store, dict(touches)) for store, touches in self._waiting.values()]
+        for store, touches in snapshot:
+            try:
+                with store.transaction() as tx:
+                    tx.executemany("UPDATE sessions SET last_used_at = ? WHERE token_hash = ? AND last_used_at < ?",
+                                   [[at, key, at] for key, at in touches.items()])
+            except Exception:  # noqa: BLE001 - a closed or busy database: last use is a hint, the next touch retries
+                continue
+            with self._lock:  # forget what is written now (readers saw it as waiting until then)
+                waiting = self._waiting.get(id(store), (store, {}))[1]
+                for key, at in touches.items():
+                    if waiting.get(key) == at:
+                        del waiting[key]
+                if not waiting:
+                    self._waiting.pop(id(store), None)
+
+
+_touches = _Touches()
+
+
+def flush_touches() -> None:
+    """Write the queued last-use times at once (before reading them back, or before closing a database)."""
+    _touches.flush()
 
 
 def _hash(value: str) -> str:
@@ -70,17 +133,22 @@ BY_TAB = (_COLUMNS + " WHERE (origin = ? AND kind = 'session') OR (token_hash = 
 
 
 def _live(store: Store, sql: str, keys: list[str], now: dt.datetime, idle: dt.timedelta) -> str | None:
+    # A use still waiting to be written counts (asked before reading the row: once the writer has
+    # forgotten it, the row holds it).
+    asked_before = {key: _touches.waiting(store, key) for key in keys}
     row = store.query_one(sql, keys)
     if row is None:
         return None
     token_hash, email, last, expires = str(row[0]), str(row[1]), row[2], row[3]
+    queued = asked_before.get(token_hash) or _touches.waiting(store, token_hash)
+    if queued is not None and queued > last:
+        last = queued
     if now > expires or now - last > idle:
         with store.transaction() as tx:
             tx.execute("DELETE FROM sessions WHERE token_hash = ?", [token_hash])
         return None
     if now - last > TOUCH_EVERY:
-        with store.transaction() as tx:
-            tx.execute("UPDATE sessions SET last_used_at = ? WHERE token_hash = ?", [now, token_hash])
+        _touches.add(store, token_hash, now)  # written off this page run, within seconds
     return email
 
 

@@ -102,7 +102,7 @@ class _Matrices:
 
 def _matrices(p: Panel) -> _Matrices:
     cells = p.cells
-    people = pd.Index(sorted(set(cells["person"])))
+    people = pd.Index(np.sort(np.asarray(cells["person"].unique(), dtype=object)))
     first_month = int(cells["month"].min())
     n_months = int(cells["month"].max()) - first_month + 1
     shape = (len(people), n_months)
@@ -113,8 +113,8 @@ def _matrices(p: Panel) -> _Matrices:
     np.add.at(amount, (rows, cols), cells["amount"].to_numpy(float))
     month = np.arange(n_months) + first_month
     big = np.iinfo(np.int64).max
-    first = np.array([p.first_joined.get(x, big) for x in people], dtype=np.int64)
-    joined = np.array([p.joined.get(x, big) for x in people], dtype=np.int64)
+    first = pd.Series(p.first_joined, dtype="int64").reindex(people, fill_value=big).to_numpy(np.int64)
+    joined = pd.Series(p.joined, dtype="int64").reindex(people, fill_value=big).to_numpy(np.int64)
     event = month[None, :] - joined[:, None]
     member = (joined < big)[:, None]
     return _Matrices(closed, won, amount, (first[:, None] > month[None, :]).astype(float),
@@ -122,32 +122,57 @@ def _matrices(p: Panel) -> _Matrices:
                      (member & (event < 0) & (event >= -MONTHS_EACH_SIDE)).astype(float))
 
 
-def _effects(m: _Matrices, weights: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """For person weights (one row per replicate), each outcome's comparison-adjusted and plain change."""
-    def per_month(x: np.ndarray) -> np.ndarray:   # replicate x month sums over the weighted people
-        return np.asarray(weights @ x)
+# What the bootstrap sums per replicate and month, stacked side by side so that each batch of
+# replicates is two matrix products (the comparison's sums over everyone; the members' sides
+# over the members alone, since a side is zero for everyone else) instead of thirty-four.
+_COMPARISON = ("closed", "won", "amount", "sellers")
+_SIDE_TERMS = ("won", "closed", "amount", "ones")
+_MEASURES = {"win_rate": ("won", "closed"), "deals_per_seller_month": ("closed", "ones"),
+             "avg_won_amount": ("amount", "won")}  # outcome -> (what is counted, what it is counted over)
 
+
+@dataclass(frozen=True)
+class _Stacked:
+    comparison: np.ndarray  # person x (4 x month): comparison closed, won, amount, sellers
+    members: np.ndarray     # indices of the people with a side (members around their joining)
+    sides: np.ndarray       # member x (2 x 4 x month): after then before, each won, closed, amount, ones
+    months: int
+
+
+def _stacked(m: _Matrices) -> _Stacked:
+    comp = m.comparison
+    members = np.flatnonzero((m.after + m.before).any(axis=1))
+    parts = [side[members] * term[members] for side in (m.after, m.before)
+             for term in (m.won, m.closed, m.amount, np.ones_like(m.closed))]
+    return _Stacked(np.hstack([comp * m.closed, comp * m.won, comp * m.amount, comp]), members,
+                    np.hstack(parts), m.closed.shape[1])
+
+
+def _effects(s: _Stacked, weights: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """For person weights (one row per replicate), each outcome's comparison-adjusted and plain change."""
+    n = s.months
+    summed = np.asarray(weights @ s.comparison)
+    comp = {name: summed[:, i * n:(i + 1) * n] for i, name in enumerate(_COMPARISON)}
+    by_side = np.asarray(weights[:, s.members] @ s.sides)
+    side_sums = {(side, term): by_side[:, (j * 4 + i) * n:(j * 4 + i + 1) * n]
+                 for j, side in enumerate(("after", "before")) for i, term in enumerate(_SIDE_TERMS)}
     with np.errstate(invalid="ignore", divide="ignore"):
-        comp = {"closed": per_month(m.comparison * m.closed), "won": per_month(m.comparison * m.won),
-                "amount": per_month(m.comparison * m.amount), "sellers": per_month(m.comparison)}
         expected_rate = {"win_rate": comp["won"] / comp["closed"],
                          "deals_per_seller_month": comp["closed"] / comp["sellers"],
                          "avg_won_amount": comp["amount"] / comp["won"]}
-        # outcome -> (what is counted, what it is counted over)
-        measures = {"win_rate": (m.won, m.closed), "deals_per_seller_month": (m.closed, np.ones_like(m.closed)),
-                    "avg_won_amount": (m.amount, m.won)}
         adjusted, plain = {}, {}
-        for outcome, (counted, over) in measures.items():
+        for outcome, (counted, over) in _MEASURES.items():
             rate = np.nan_to_num(expected_rate[outcome])  # a month with no comparison: no deals to compare
             known = ~np.isnan(expected_rate[outcome])
             sides = {}
-            for name, side in (("after", m.after), ("before", m.before)):
-                base = (weights @ (side * counted)).sum(axis=1)
-                n = (weights @ (side * over)).sum(axis=1)
-                n_known = ((weights @ (side * over)) * known).sum(axis=1)
-                base_known = ((weights @ (side * counted)) * known).sum(axis=1)
-                expected = ((weights @ (side * over)) * rate).sum(axis=1)
-                sides[name] = (base, n, base_known, n_known, expected)
+            for name in ("after", "before"):
+                counted_m, over_m = side_sums[(name, counted)], side_sums[(name, over)]
+                base = counted_m.sum(axis=1)
+                total = over_m.sum(axis=1)
+                n_known = (over_m * known).sum(axis=1)
+                base_known = (counted_m * known).sum(axis=1)
+                expected = (over_m * rate).sum(axis=1)
+                sides[name] = (base, total, base_known, n_known, expected)
             (b1, n1, bk1, nk1, e1), (b0, n0, bk0, nk0, e0) = sides["after"], sides["before"]
             plain[outcome] = b1 / n1 - b0 / n0
             adjusted[outcome] = (bk1 - e1) / nk1 - (bk0 - e0) / nk0
@@ -161,7 +186,8 @@ def estimate(p: Panel, seed: int = 2026, replicates: int = BOOTSTRAP) -> dict[st
                 for o in OUTCOMES}
     m = _matrices(p)
     n_people = m.closed.shape[0]
-    effects, plain = _effects(m, np.ones((1, n_people)))
+    stacked = _stacked(m)
+    effects, plain = _effects(stacked, np.ones((1, n_people)))
     members = int((((m.after * m.closed).sum(axis=1) > 0) & ((m.before * m.closed).sum(axis=1) > 0)).sum())
     comparison = int(((m.comparison * m.closed).sum(axis=1) > 0).sum())
     deals = int(((m.after + m.before) * m.closed).sum())
@@ -178,9 +204,10 @@ def estimate(p: Panel, seed: int = 2026, replicates: int = BOOTSTRAP) -> dict[st
         for start in range(0, replicates, 50):  # 50 replicates at a time: one matrix product each
             batch = min(50, replicates - start)
             picks = rng.integers(0, n_people, (batch, n_people))
-            weights = np.zeros((batch, n_people))
-            np.add.at(weights, (np.repeat(np.arange(batch), n_people), picks.ravel()), 1.0)
-            got, _ = _effects(m, weights)
+            # how often each person was drawn in each replicate (a count per replicate and person)
+            cells = (np.arange(batch)[:, None] * n_people + picks).ravel()
+            weights = np.bincount(cells, minlength=batch * n_people).reshape(batch, n_people).astype(float)
+            got, _ = _effects(stacked, weights)
             for o in OUTCOMES:
                 draws[o].append(got[o])
     out = {}

@@ -17,7 +17,7 @@ import pandas as pd
 
 from data_layer.access.auth import Actor, confirm, require
 from data_layer.db import audit
-from data_layer.db.store import Store, Transaction
+from data_layer.db.store import Store
 from data_layer.domain.errors import InvalidData, Problem
 from data_layer.domain.models import PUBLISH_REQUIRES, FollowUpAction, Lesson, Plan, problems_from
 
@@ -71,50 +71,72 @@ def author_of(store: Store, actor: Actor) -> str:
 
 
 # ---------------------------------------------------------------------------- lessons
-def _check_refs(tx: Transaction, data: LessonInput, problems: list[Problem]) -> None:
-    if data.section and not tx.query("SELECT 1 FROM sections WHERE section_id = ?", [data.section]):
+# A save is one transaction holding the write lock, and 20 editors saving at once queue
+# behind each other's: what a save references (section, plan, cohort, action owners) is
+# checked just before, outside the lock. The app never removes those rows (an edit replaces
+# a row inside one transaction), so a reference found a moment earlier is still there.
+_REFS = """SELECT EXISTS (SELECT 1 FROM sections WHERE section_id = $section),
+                  EXISTS (SELECT 1 FROM plans WHERE plan_id = $plan),
+                  EXISTS (SELECT 1 FROM cohorts WHERE cohort_id = $cohort),
+                  (SELECT person_id FROM users WHERE email = $email)"""
+_KNOWN_OWNER = "SELECT 1 FROM people WHERE person_id = $o UNION ALL SELECT 1 FROM users WHERE email = $o LIMIT 1"
+
+
+def _check_refs(store: Store, data: LessonInput, who: Actor, problems: list[Problem]) -> str:
+    """Problems with the lesson's references; returns the person id the account writes as."""
+    section, plan, cohort, person = store.query(_REFS, {"section": data.section or "", "plan": data.plan_id or "",
+                                                     "cohort": data.cohort_id or "", "email": who.email})[0]
+    if data.section and not section:
         problems.append(Problem("section", "is not a section of the Book of Learning"))
-    if data.plan_id and not tx.query("SELECT 1 FROM plans WHERE plan_id = ?", [data.plan_id]):
+    if data.plan_id and not plan:
         problems.append(Problem("plan_id", "is not a known plan"))
-    if data.cohort_id and not tx.query("SELECT 1 FROM cohorts WHERE cohort_id = ?", [data.cohort_id]):
+    if data.cohort_id and not cohort:
         problems.append(Problem("cohort_id", "is not a known cohort"))
+    return str(person) if person else who.email
 
 
-def _validate_actions(tx: Transaction, lesson_id: str, actions: list[ActionInput],
+def _validate_actions(store: Store, lesson_id: str, actions: list[ActionInput],
                       problems: list[Problem]) -> list[FollowUpAction]:
-    good: list[FollowUpAction] = []
+    checked: list[tuple[int, FollowUpAction]] = []
     for i, action in enumerate(actions, start=1):
         if not (action.description or "").strip() and not action.owner_id and not action.due_on:
             continue  # an empty row the person did not fill in
         try:
-            model = FollowUpAction.model_validate({
+            checked.append((i, FollowUpAction.model_validate({
                 "action_id": action.action_id or new_id("AC"), "lesson_id": lesson_id,
                 "description": action.description, "owner_id": action.owner_id or "",
                 "due_on": action.due_on or None, "done_on": action.done_on or None,
-            })
+            })))
         except Exception as exc:  # pydantic ValidationError
             for p in problems_from(exc):  # type: ignore[arg-type]
                 problems.append(Problem(f"actions.{i}.{p.field}", p.message))
-            continue
-        if not tx.query("SELECT 1 FROM people WHERE person_id = ?", [model.owner_id]) and \
-                not tx.query("SELECT 1 FROM users WHERE email = ?", [model.owner_id]):
+    known = {o for o in {model.owner_id for _, model in checked} if store.query(_KNOWN_OWNER, {"o": o})}
+    good: list[FollowUpAction] = []
+    for i, model in checked:
+        if model.owner_id not in known:
             problems.append(Problem(f"actions.{i}.owner_id", "is not a known person"))
-            continue
-        good.append(model)
+        else:
+            good.append(model)
     return good
 
 
 def save_lesson(store: Store, actor: Actor | None, data: LessonInput, *, lesson_id: str | None = None,
-                token: str | None = None, form_id: str | None = None) -> str:
+                token: str | None = None, form_id: str | None = None, draft_key: str | None = None) -> str:
     """Create or edit a post-mortem (its status does not change here); return its id.
 
     A `token` seen before edits the lesson it created instead of making another. A `form_id`
     (a form's own lesson id, see drafts.py) creates the lesson under that id, or edits it when
     the same form saves again: one form, one lesson, whatever happened in between.
-    Raises InvalidData with one Problem per bad field; nothing is written then.
+    A `draft_key` names the form's draft (drafts.py), forgotten in the same transaction as the
+    lesson is saved: a save is one transaction, so it waits for the write lock once.
+    Raises InvalidData with one Problem per bad field; nothing is written then (the draft stays).
     """
     who = require(actor, "editor")
     now = audit.utc_now()
+    problems: list[Problem] = []
+    author = _check_refs(store, data, who, problems)
+    proposed = lesson_id or form_id or new_id("L")
+    actions = _validate_actions(store, proposed, data.actions, problems)
     with store.transaction() as tx:
         confirm(tx, who, "editor")  # rights as they are now
         if token and lesson_id is None:
@@ -123,25 +145,23 @@ def save_lesson(store: Store, actor: Actor | None, data: LessonInput, *, lesson_
                 # The same form again (double click, resubmit, or a fix after review was refused):
                 # it edits the lesson it created instead of making a second one.
                 lesson_id, token = str(seen[0][0]), None
-        existing = None
-        if lesson_id is None and form_id is not None:
-            lesson_id = form_id if tx.query("SELECT 1 FROM lessons WHERE lesson_id = ?", [form_id]) else None
-        if lesson_id is not None:
-            rows = tx.query("SELECT status, created_at, published_at, author_id FROM lessons WHERE lesson_id = ?",
-                            [lesson_id])
-            if not rows:
-                raise InvalidData([Problem("lesson_id", "is not a known lesson")], "That lesson no longer exists.")
-            existing = rows[0]
-        new = lesson_id or form_id or new_id("L")
-        problems: list[Problem] = []
-        _check_refs(tx, data, problems)
+        key = lesson_id if lesson_id is not None else form_id
+        rows = tx.query("SELECT status, created_at, published_at, author_id FROM lessons WHERE lesson_id = ?",
+                        [key]) if key is not None else []
+        if lesson_id is not None and not rows:
+            raise InvalidData([Problem("lesson_id", "is not a known lesson")], "That lesson no longer exists.")
+        existing = rows[0] if rows else None
+        if existing is not None:
+            lesson_id = key
+        new = lesson_id or proposed
+        actions = [a.model_copy(update={"lesson_id": new}) for a in actions]
         status = existing[0] if existing else "draft"
         record = {
             "lesson_id": new, "title": data.title, "plan_id": data.plan_id or None, "section": data.section,
             "occurred_on": data.occurred_on or None, "learning_goal": data.learning_goal,
             "what_happened": data.what_happened, "outcome": data.outcome or None, "lessons": data.lessons,
             "recommendations": data.recommendations, "tags": [t.strip() for t in data.tags if t.strip()],
-            "author_id": existing[3] if existing else author_of(store, who), "cohort_id": data.cohort_id or None,
+            "author_id": existing[3] if existing else author, "cohort_id": data.cohort_id or None,
             "status": status, "created_at": existing[1] if existing else now, "updated_at": now,
             "published_at": existing[2] if existing else None,
         }
@@ -150,20 +170,21 @@ def save_lesson(store: Store, actor: Actor | None, data: LessonInput, *, lesson_
         except Exception as exc:  # pydantic ValidationError
             problems.extend(problems_from(exc))  # type: ignore[arg-type]
             lesson = None
-        actions = _validate_actions(tx, new, data.actions, problems)
         if problems or lesson is None:
             raise InvalidData(problems, "; ".join(f"{p.field} {p.message}" for p in problems))
-        tx.execute("DELETE FROM lessons WHERE lesson_id = ?", [new])
+        if existing is not None:  # a new lesson has nothing to replace
+            tx.execute("DELETE FROM lessons WHERE lesson_id = ?", [new])
+            tx.execute("DELETE FROM actions WHERE lesson_id = ?", [new])
         tx.execute(
             "INSERT INTO lessons VALUES ($lesson_id, $title, $plan_id, $section, $occurred_on, $learning_goal, "
             "$what_happened, $outcome, $lessons, $recommendations, $tags, $author_id, $cohort_id, $status, "
             "$created_at, $updated_at, $published_at)", lesson.model_dump())
-        tx.execute("DELETE FROM actions WHERE lesson_id = ?", [new])
-        for a in actions:
-            tx.execute("INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?)",
-                       [a.action_id, a.lesson_id, a.description, a.owner_id, a.due_on, a.done_on])
+        tx.executemany("INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?)",
+                       [[a.action_id, a.lesson_id, a.description, a.owner_id, a.due_on, a.done_on] for a in actions])
         if token and lesson_id is None:
             tx.execute("INSERT INTO form_submissions VALUES (?, ?, ?)", [token, new, now])
+        if draft_key:
+            tx.execute("DELETE FROM drafts WHERE form_key = ?", [draft_key])
         audit.record(tx, who.email, "lesson", new, "edit" if existing else "create",
                      f"{lesson.title[:80]} ({len(actions)} follow-up actions)", at=now)
     return new
