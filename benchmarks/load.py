@@ -113,7 +113,7 @@ def prepare(db: Path, clients: int) -> tuple[list[str], str, list[str]]:
             tx.executemany("INSERT INTO sessions VALUES (?, ?, 'session', 'load-client', ?, ?, ?)",
                            [[hashlib.sha256(c.encode()).hexdigest(), EMAIL, now, now, now + dt.timedelta(days=1)]
                             for c in cookies])
-        api_token = tokens.create(store, auth.CLI_ACTOR, f"load-client-{secrets.token_hex(4)}", "admin")
+        api_token = tokens.create(store, auth.local_actor("cli", "load-client", "load client"), f"load-client-{secrets.token_hex(4)}", "admin")
         cohorts = [str(r[0]) for r in store.query("SELECT cohort_id FROM cohorts ORDER BY cohort_id")]
     return cookies, api_token, cohorts
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 
 from dashboard.settings import db_path
+from data_layer.access.sessions import flush_touches
 from data_layer.db.migrations import open_database
 from data_layer.db.store import MEMORY_ENV, Store
 
@@ -24,6 +26,8 @@ def store_for(path: str) -> Store:
         if store is None:
             os.environ.setdefault(MEMORY_ENV, SERVER_MEMORY)
             store = _stores[path] = open_database(path)
+            if len(_stores) == 1:  # once per process: a stopping server writes what waits and lets go of its files
+                atexit.register(close_all)
         return store
 
 
@@ -33,11 +37,13 @@ def get_store() -> Store:
 
 
 def close_all() -> None:
-    """Close every Store this process opened and forget them (tests; a server never needs it).
+    """Write the sessions' waiting last-use times, then close every Store this process opened and forget them
+    (when the server stops, and between tests).
 
     Dropping the objects alone would leave DuckDB's file lock held until garbage collection,
     which blocks other processes from opening the file.
     """
+    flush_touches()
     with _lock:
         while _stores:
             _stores.popitem()[1].close()

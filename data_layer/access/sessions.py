@@ -178,7 +178,3 @@ def end_all(tx: Transaction, email: str) -> None:
     """End every session and ticket of an account (inside the transaction that changes it)."""
     tx.execute("DELETE FROM sessions WHERE email = ?", [email])
 
-
-def count_sessions(store: Store, email: str) -> int:
-    """How many sessions (cookies traded or tickets waiting) an account has."""
-    return int(store.query_value("SELECT count(*) FROM sessions WHERE email = ?", [email]))
