@@ -192,3 +192,10 @@ def wait_for_charts_drawn(page: Any, timeout_ms: int = 30_000) -> None:
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]"
         ".every(c => c.querySelector('canvas, svg.marks'))", timeout=timeout_ms)
+
+
+def wait_for_script_idle(page: Any, timeout_ms: int = 30_000) -> None:
+    """The app's script run has finished: Streamlit's running icon (top right) is gone."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0, timeout=timeout_ms)
