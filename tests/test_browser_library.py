@@ -19,12 +19,6 @@ from .browser import Servers, sign_in
 from .conftest import ARTIFACTS, DEMO_TODAY
 
 pytestmark = pytest.mark.browser
-# In the page: exactly `count` cards' Open links (st.page_link), none of whose addresses is in `seen`.
-OWN_CARDS_DRAWN = """([count, seen]) => {
-    const hrefs = [...document.querySelectorAll('[data-testid=stPageLink] a')]
-        .filter(a => /open/i.test(a.innerText)).map(a => a.href);
-    return new Set(hrefs).size === count && hrefs.every(h => !seen.includes(h));
-}"""
 
 
 @pytest.fixture
@@ -55,14 +49,21 @@ def test_the_whole_book_pages_exports_and_shares(db: Path, servers: Servers, new
     expect(page.get_by_text("120 published lessons match · showing 1–50")).to_be_visible(timeout=30_000)
     # Every page reachable: 50 + 50 + 20.
     seen: set[str] = set()
+    seen_raw: list[str] = []  # the same links as their href attributes
+    open_links = page.get_by_role("link", name="Open")
     for shown, count in (("1–50", 50), ("51–100", 50), ("101–120", 20)):
         expect(page.get_by_text(f"120 published lessons match · showing {shown}")).to_be_visible(
             timeout=30_000)
         # until the page's own cards are drawn (not the last page's): `count` Open links, none seen before
-        page.wait_for_function(OWN_CARDS_DRAWN, arg=[count, sorted(seen)], timeout=30_000)
-        links = set(page.get_by_role("link", name="Open").evaluate_all("ls => ls.map(a => a.href)"))
+        expect(open_links).to_have_count(count, timeout=30_000)
+        if seen_raw:
+            before = re.compile("^(" + "|".join(re.escape(h) for h in seen_raw) + ")$")
+            for i in range(count):
+                expect(open_links.nth(i)).not_to_have_attribute("href", before, timeout=30_000)
+        links = set(open_links.evaluate_all("ls => ls.map(a => a.href)"))
         assert len(links) == count and not links & seen
         seen |= links
+        seen_raw += open_links.evaluate_all("ls => ls.map(a => a.getAttribute('href'))")
         if count == 50:
             page.get_by_role("button", name="Next").click()
     assert len(seen) == 120
