@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,10 +24,12 @@ XSS = ('<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 
 
 @pytest.fixture
-def db(tmp_path: Path, demo_db: Path) -> Path:
+def db(tmp_path: Path, demo_db: Path, servers: Servers) -> Iterator[Path]:
+    """A copy of the demo database for one test; its server (if any) ends with the test."""
     copy = tmp_path / "book.duckdb"
     shutil.copyfile(demo_db, copy)
-    return copy
+    yield copy
+    servers.stop(copy)
 
 
 def test_editor_writes_publishes_finds_and_opens_a_post_mortem(db: Path, servers: Servers,

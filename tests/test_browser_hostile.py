@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,10 +30,12 @@ TEXT = " ".join(PAYLOADS)
 
 
 @pytest.fixture
-def db(tmp_path: Path, demo_db: Path) -> Path:
+def db(tmp_path: Path, demo_db: Path, servers: Servers) -> Iterator[Path]:
+    """A copy of the demo database for one test; its server (if any) ends with the test."""
     copy = tmp_path / "hostile.duckdb"
     shutil.copyfile(demo_db, copy)
-    return copy
+    yield copy
+    servers.stop(copy)
 
 
 def watch(page: object) -> tuple[list[str], list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def db(tmp_path: Path, demo_db: Path) -> Path:
+def db(tmp_path: Path, demo_db: Path, servers: Servers) -> Iterator[Path]:
+    """A copy of the demo database for one test; its server (if any) ends with the test."""
     copy = tmp_path / "library.duckdb"
     shutil.copyfile(demo_db, copy)
     with open_database(copy) as s:
@@ -34,7 +35,8 @@ def db(tmp_path: Path, demo_db: Path) -> Path:
                 what_happened="w", outcome="worked", lessons="Walruses read email", tags=["walrus"]))
             book.transition(s, editor, lid, "in_review")
             book.transition(s, editor, lid, "published")
-    return copy
+    yield copy
+    servers.stop(copy)
 
 
 def test_the_whole_book_pages_exports_and_shares(db: Path, servers: Servers, new_page: Callable[..., Page]) -> None:
