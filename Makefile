@@ -1,13 +1,14 @@
 # Two commands do everything on a fresh machine with python3 and make:
 #   make run   - install, create the demo database if there is none, start the dashboard
 #   make test  - install with test extras, run ruff, mypy and the whole pytest suite
+#   make test-quick - the same without the browser tests (no Chromium needed)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 DB     ?= $(or $(LEARNING_CULTURE_DB),data/learning_culture.duckdb)
 
-.PHONY: run dev test lint typecheck pytest docs screenshots demo-enterprise benchmark benchmark-load clean
+.PHONY: run dev test test-quick pytest-quick lint typecheck pytest docs screenshots demo-enterprise benchmark benchmark-load clean
 
 $(BIN)/python:
 	$(PYTHON) scripts/make_venv.py $(VENV)
@@ -40,6 +41,12 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+# Everything but the tests marked `browser` (they need Chromium and take most of the time).
+pytest-quick: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m "not browser"
+
+test-quick: lint typecheck pytest-quick
 
 # docs/metrics.md from the metric declarations (a test fails when it is out of date).
 docs: $(VENV)/.installed-run

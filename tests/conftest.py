@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from data_layer.db.store import Store
 from data_layer.demo.generator import generate_demo
 from data_layer.domain.filters import Filter
 from data_layer.ingest.importer import ImportResult, import_files, import_paths
+from tests.browser import Servers, chromium_path, launch_chromium
 
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "small"
@@ -118,6 +119,60 @@ def _fresh_streamlit_caches() -> Iterator[None]:
     st.cache_resource.clear()
     yield
     close_all()  # release the file locks so other processes (CLI, servers) can open the files
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the session's shared Chromium run last, after every other test.
+
+    Playwright's sync API refuses to start while another instance runs in the process (and an
+    asyncio loop then counts as running), so the shared browser is started after the tests that
+    start their own browser and after every AppTest, and lives until the session ends.
+    """
+    shared = [item for item in items if "chromium" in getattr(item, "fixturenames", ())]
+    items[:] = [item for item in items if item not in shared] + shared
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    """Streamlit servers for the session's browser tests: one per database file and day."""
+    running = Servers(ARTIFACTS)
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium for every browser test of the session (each test gets fresh contexts)."""
+    chromium_path()  # fails under CI, skips elsewhere, when there is no Chromium
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: Any) -> Iterator[Callable[..., Any]]:
+    """`new_page(**context_options)`: a page in a fresh browser context (no cookies, no storage), closed after the test."""
+    contexts: list[Any] = []
+
+    def open_page(**options: Any) -> Any:
+        context = chromium.new_context(**{"viewport": {"width": 1440, "height": 900}, **options})
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory: pytest.TempPathFactory, demo_db: Path, servers: Servers) -> str:
+    """The URL of one server on a copy of the demo database, shared by the browser tests that only read."""
+    copy = tmp_path_factory.mktemp("demo-app") / "demo-app.duckdb"
+    shutil.copyfile(demo_db, copy)
+    return servers.url(copy, DEMO_TODAY.isoformat())
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -19,16 +20,16 @@ import pytest
 
 from data_layer.access import tokens
 from data_layer.db.migrations import open_database
-from data_layer.demo.generator import generate_demo
 
 from .browser import ROOT, streamlit_server
 from .conftest import ARTIFACTS, DEMO_TODAY, LOCAL_ADMIN, metric
 
 
-def prepared(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+def prepared(tmp_path: Path, demo_db: Path) -> tuple[Path, dict[str, str]]:
+    """A copy of the session's demo database (seed 7, DEMO_TODAY: built once) with one token per role."""
     db = tmp_path / "live.duckdb"
+    shutil.copyfile(demo_db, db)
     with open_database(db) as s:
-        generate_demo(s, seed=7, today=DEMO_TODAY)
         made = {role: tokens.create(s, LOCAL_ADMIN, f"{role} script", role) for role in ("viewer", "editor", "admin")}
         made["revoked"] = tokens.create(s, LOCAL_ADMIN, "old script", "admin")
         tokens.revoke(s, LOCAL_ADMIN, "old script")
@@ -36,8 +37,8 @@ def prepared(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Any:
-    db, made = prepared(tmp_path)
+def served(tmp_path: Path, demo_db: Path) -> Any:
+    db, made = prepared(tmp_path, demo_db)
     with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "api-server.log") as url:
         yield db, url, made
 
@@ -59,8 +60,8 @@ def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120)
 
 
-def test_routes_obey_each_tokens_role_and_leave_an_audit_entry(tmp_path: Path) -> None:
-    db, made = prepared(tmp_path)
+def test_routes_obey_each_tokens_role_and_leave_an_audit_entry(tmp_path: Path, demo_db: Path) -> None:
+    db, made = prepared(tmp_path, demo_db)
     with streamlit_server(db, DEMO_TODAY.isoformat(), ARTIFACTS / "api-server.log") as url:
         check_routes(url, made)
     with open_database(db) as s:  # the server has stopped: every call it answered with a token is audited
@@ -219,14 +220,14 @@ def test_tokens_from_the_command_line_are_shown_once_and_stored_hashed(tmp_path:
 
 
 @pytest.mark.browser
-def test_a_cli_import_while_a_browser_session_works_shows_on_its_page(tmp_path: Path) -> None:
+def test_a_cli_import_while_a_browser_session_works_shows_on_its_page(tmp_path: Path, demo_db: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     from data_layer.domain.filters import Filter
 
     from .browser import CHROMIUM_FLAGS, chromium_path, sign_in
 
-    db, _ = prepared(tmp_path)
+    db, _ = prepared(tmp_path, demo_db)
     window = Filter.last_days(90, today=DEMO_TODAY)
     with open_database(db) as s:
         before = metric("members", s, window)

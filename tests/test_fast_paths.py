@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -106,19 +107,22 @@ def same(a: object, b: object) -> bool:
 
 SEEDS = (3, 17, 29)
 FILTERS_PER_SEED = 8  # six random filters, two windows whose edges sit on the data
-_DEMOS: dict[int, tuple[Store, list[Filter]]] = {}
-_PAGE_VALUES: dict[tuple[int, int, str], dict[str, object]] = {}
 
 
-def demo(seed: int) -> tuple[Store, list[Filter]]:
-    """A demo database for `seed` (with edge-of-day events) and its filters, built once per run."""
-    if seed not in _DEMOS:
+@pytest.fixture(scope="session")
+def demos() -> Iterator[dict[int, tuple[Store, list[Filter]]]]:
+    """Per seed, a demo database (with edge-of-day events) and its filters: built once per session."""
+    built: dict[int, tuple[Store, list[Filter]]] = {}
+    for seed in SEEDS:
         store = open_database(":memory:")
         generate_demo(store, seed=seed, today=TODAY)
         rng = random.Random(seed)
         add_midnight_events(store, rng)
-        _DEMOS[seed] = (store, filters_for(store, rng, 6) + boundary_filters(store, rng, 1))
-    return _DEMOS[seed]
+        built[seed] = (store, filters_for(store, rng, 6) + boundary_filters(store, rng, 1))
+    assert all(len(filters) == FILTERS_PER_SEED for _, filters in built.values())
+    yield built
+    for store, _ in built.values():
+        store.close()
 
 
 def reference(name: str) -> object:
@@ -139,21 +143,28 @@ def test_the_reference_covers_every_declared_metric() -> None:
     assert set(METRICS) | set(BREAKDOWNS) == declared
 
 
-# One case per (metric, seed, filter), so one failing number does not hide the others.
+# One test per (seed, filter); inside it one subtest per metric and per way of loading it, so a
+# failure names the metric, the way, the seed and the filter, and one wrong number hides no other.
 @pytest.mark.parametrize("which", range(FILTERS_PER_SEED))
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("name", METRICS + BREAKDOWNS)
-def test_each_number_as_its_page_loads_it_matches_the_reference(name: str, seed: int, which: int) -> None:
-    store, filters = demo(seed)
+def test_each_number_as_its_page_loads_it_and_alone_matches_the_reference(
+        demos: dict[int, tuple[Store, list[Filter]]], subtests: pytest.Subtests, seed: int, which: int) -> None:
+    store, filters = demos[seed]
     filt = filters[which]
-    expected = reference(name)(store, filt)  # type: ignore[operator]
-    page = page_of(name)
-    if page is not None:  # as the page loads it: its whole page in one statement
-        key = (seed, which, page)
-        if key not in _PAGE_VALUES:
-            _PAGE_VALUES[key] = evaluate_page(store, filt, page)
-        assert same(_PAGE_VALUES[key][name], expected), (page, name, filt)
-    assert same(metric(name, store, filt), expected), (name, filt)  # alone, as the CLI asks
+    page_values: dict[str, dict[str, object]] = {}
+    checked = 0
+    for name in METRICS + BREAKDOWNS:
+        expected = reference(name)(store, filt)  # type: ignore[operator]
+        page = page_of(name)
+        if page is not None:  # as the page loads it: its whole page in one statement
+            with subtests.test(msg="as its page loads it", metric=name, page=page, filter=str(filt)):
+                if page not in page_values:
+                    page_values[page] = evaluate_page(store, filt, page)
+                assert same(page_values[page][name], expected), (page, name, filt)
+        with subtests.test(msg="alone, as the CLI asks", metric=name, filter=str(filt)):
+            assert same(metric(name, store, filt), expected), (name, filt)
+        checked += 1
+    assert checked == len(METRICS) + len(BREAKDOWNS)
 
 
 def test_summaries_follow_an_import_that_moves_an_event_to_another_person(tmp_path: Path, small_store: Store) -> None:

@@ -106,17 +106,27 @@ def test_restore_refuses_what_is_not_a_whole_database_and_a_database_in_use(tmp_
         assert s.query_value("SELECT count(*) FROM people") == 300
 
 
+def wait_until_building(folder: Path, run: subprocess.Popen[str], timeout_s: float = 120) -> None:
+    """Wait (polling, with a deadline) until the demo has started writing its temporary file:
+    the moment to interrupt it (a fixed pause was both slow and, on a busy machine, too early)."""
+    deadline = time.monotonic() + timeout_s
+    while not any(".building-" in p.name for p in folder.iterdir()):
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, "the demo did not start building its file"
+        time.sleep(0.05)
+
+
 def test_an_interrupted_demo_leaves_no_database(tmp_path: Path) -> None:
     db = tmp_path / "fresh.duckdb"
     run = subprocess.Popen([sys.executable, "-m", "data_layer.cli", "demo", "--scale", "enterprise", "--db", str(db)],
                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)  # well before the enterprise demo is written
+    wait_until_building(tmp_path, run)  # well before the enterprise demo is written
     run.send_signal(signal.SIGINT)
     run.communicate(timeout=60)
     assert not db.exists()  # no valid-looking empty database that would offer "Create administrator"
     run = subprocess.Popen([sys.executable, "-m", "data_layer.cli", "demo", "--scale", "enterprise", "--db", str(db)],
                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
+    wait_until_building(tmp_path, run)
     run.kill()  # not even a chance to clean up
     run.communicate(timeout=60)
     assert not db.exists()
