@@ -2,8 +2,8 @@
 
 It parses arguments, calls the operation (data_layer/operations) on the database file, or on the
 running server that holds it (data_layer/remote.py), and prints the result; errors become a
-sentence on stderr and an exit code (1: bad input or refused, 2: an incident). It must never
-import streamlit (a test checks), so it runs on servers without the UI.
+sentence on stderr and an exit code (1: bad input or refused, 2: an incident). It never loads
+Streamlit (a test checks), so it runs on servers without the UI.
 """
 
 from __future__ import annotations

@@ -178,7 +178,8 @@ def test_an_alert_set_in_the_browser_fires_once_when_an_import_moves_the_number(
             page.reload()
             expect(page.get_by_role("heading", name="Alerts")).to_be_visible(timeout=30_000)
             expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=30_000)
-            page.wait_for_timeout(1500)  # the grid paints its cells after it appears
+            # the grid paints its cells on a canvas after it appears
+            expect(page.get_by_test_id("stDataFrame").locator("canvas").first).to_be_visible(timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "alerts.png"), full_page=True)
         finally:
             browser.close()

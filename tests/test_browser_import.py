@@ -13,7 +13,7 @@ from playwright.sync_api import expect, sync_playwright
 from data_layer.db.migrations import open_database
 from data_layer.domain.filters import Filter
 
-from .browser import CHROMIUM_FLAGS, choose, chromium_path, sign_in, streamlit_server
+from .browser import CHROMIUM_FLAGS, choose, chromium_path, sign_in, streamlit_server, wait_for_script_idle
 from .conftest import ARTIFACTS, DEMO_TODAY, metric
 
 pytestmark = pytest.mark.browser
@@ -65,7 +65,7 @@ def test_upload_check_map_import_and_see_it_on_the_overview(db: Path, tmp_path: 
                                                               str(good / "memberships.csv")])
             expect(page.get_by_text("Already in our format: imported as it is.")).to_be_visible(timeout=30_000)
             choose(page, "region", "Zone")
-            page.wait_for_timeout(500)
+            wait_for_script_idle(page)  # the mapping's rerun has finished before the check reads it
             page.get_by_role("button", name="Check (dry run)").click()
             expect(page.get_by_text(re.compile("All rows are valid"))).to_be_visible(timeout=30_000)
             page.get_by_role("button", name="Import", exact=True).click()

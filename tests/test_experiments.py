@@ -175,7 +175,7 @@ def test_the_tests_page_in_a_browser(tmp_path: Path, small_db: Path) -> None:
 
     from data_layer.db.migrations import open_database
 
-    from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
+    from .browser import CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server, wait_for_charts_drawn
     from .conftest import ARTIFACTS, PASSWORD, USERS
 
     db = tmp_path / "b.duckdb"
@@ -198,7 +198,7 @@ def test_the_tests_page_in_a_browser(tmp_path: Path, small_db: Path) -> None:
             page.get_by_text("Co-branded email test · flopped").click()  # open the test: its lift chart
             expect(page.get_by_text("co-branded: 5.5% vs 10.0% in the control (n = 400)")).to_be_visible(
                 timeout=30_000)
-            page.wait_for_timeout(1000)
+            wait_for_charts_drawn(page)  # the lift chart has drawn before the screenshot
             page.screenshot(path=str(ARTIFACTS / "tests-page.png"), full_page=True)
             expect(page.get_by_text("Traceback")).to_have_count(0)
         finally:

@@ -258,3 +258,17 @@ def test_no_production_name_is_used_only_by_tests() -> None:
         # defined once and named nowhere else in production, yet named by the tests
         offenders |= {n for n in names if not n.startswith("__") and production.get(n, 0) <= 1 and used.get(n, 0)}
     assert offenders <= TEST_ONLY_UNDER_WAY, sorted(offenders - TEST_ONLY_UNDER_WAY)
+
+
+def test_browser_tests_wait_for_states_never_for_fixed_times() -> None:
+    """A fixed sleep in a browser test either wastes time or, on a busy machine, is too short: wait on what the page
+    shows (Playwright's expect) or on a condition with a deadline instead."""
+    tests = ROOT / "tests"
+    browser_files = [p for p in sorted(tests.glob("*.py"))
+                     if "sync_playwright" in p.read_text(encoding="utf-8") or p.name in ("browser.py", "conftest.py")
+                     or p.name.startswith("test_browser_")]
+    assert len(browser_files) > 10  # the browser tests are found (by their driver or their name)
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in browser_files
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"\bwait_for_timeout\(|\btime\.sleep\(", line)]
+    assert offenders == []
