@@ -45,6 +45,9 @@ def sign_in(page: Any, url: str, email: str, password: str) -> None:
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", name="Sign in")).to_have_count(0, timeout=30_000)
+    # The session cookie arrives in the answer to the page's own request: a URL opened before it would
+    # land on the sign-in form again, so a test that opens one next waits for it, as a person's next click would.
+    wait_for_cookie(page.context, timeout_s=30.0)
 
 
 def choose(page: Any, label: str, text: str) -> None:
