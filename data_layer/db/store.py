@@ -277,10 +277,14 @@ class Store:
                 cur.close()
 
     def close(self) -> None:
-        """Close the connection; later calls raise StoreError."""
-        if not self._closed:
-            self._closed = True
-            self._con.close()
+        """Close the connection once the write under way (if any) has ended; later calls raise StoreError.
+
+        A background writer (the sessions' batched last-use times) may be in a transaction: closing under it
+        would fail with "connection is busy"."""
+        with self._write_lock:
+            if not self._closed:
+                self._closed = True
+                self._con.close()
 
     def __enter__(self) -> Store:
         return self
