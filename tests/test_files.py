@@ -118,8 +118,11 @@ def wait_until_building(folder: Path, run: subprocess.Popen[str], timeout_s: flo
 
 def test_an_interrupted_demo_leaves_no_database(tmp_path: Path) -> None:
     db = tmp_path / "fresh.duckdb"
+    # Ctrl-C as a shell delivers it: the child gets SIGINT's default handling even when something earlier in
+    # the test session left this process ignoring it (a child inherits an ignored signal, and Python keeps it so).
     run = subprocess.Popen([sys.executable, "-m", "data_layer.cli", "demo", "--scale", "enterprise", "--db", str(db)],
-                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509
     wait_until_building(tmp_path, run)
     time.sleep(1)  # into the demo's generation, well before the enterprise demo is written
     run.send_signal(signal.SIGINT)
